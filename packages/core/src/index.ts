@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './model/index.ts';
+export * from './ingest/index.ts';

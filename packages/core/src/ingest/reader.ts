@@ -1,0 +1,158 @@
+import type { FieldIssue } from '../errors.ts';
+import { parseDecimal, parseYuan, type Fen } from '../model/money.ts';
+import { parseDay, parseTimestamp, type Day, type Timestamp } from '../model/dates.ts';
+
+/**
+ * Reads typed fields out of an untyped record and records every problem with its path, instead of throwing at
+ * the first one: validation reports all errors of a record at once.
+ */
+export class FieldReader {
+  constructor(
+    private readonly obj: Record<string, unknown>,
+    private readonly prefix: string,
+    private readonly issues: FieldIssue[],
+    private readonly base: Omit<FieldIssue, 'field' | 'reason' | 'value'> = {},
+  ) {}
+
+  static isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  }
+
+  path(field: string): string {
+    return this.prefix ? `${this.prefix}.${field}` : field;
+  }
+
+  raw(field: string): unknown {
+    return this.obj[field];
+  }
+
+  issue(field: string, reason: string, value?: unknown): void {
+    this.issues.push({ ...this.base, field: this.path(field), reason, ...(value === undefined ? {} : { value }) });
+  }
+
+  private present(field: string): boolean {
+    const v = this.obj[field];
+    return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+  }
+
+  /** A text field; numbers are accepted and kept as their decimal text (codes often arrive as numbers). */
+  str(field: string, required = false): string {
+    const v = this.obj[field];
+    if (!this.present(field)) {
+      if (required) this.issue(field, 'required');
+      return '';
+    }
+    if (typeof v === 'string') return v.trim();
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    this.issue(field, 'must be text', v);
+    return '';
+  }
+
+  /** A text field restricted to a set of values. */
+  code(field: string, allowed: readonly string[], required = false): string {
+    const s = this.str(field, required);
+    if (s !== '' && !allowed.includes(s)) this.issue(field, `must be one of ${allowed.join(', ')}`, this.obj[field]);
+    return s;
+  }
+
+  fen(field: string, required: true, opts?: { min?: number }): Fen;
+  fen(field: string, required?: false, opts?: { min?: number }): Fen | null;
+  fen(field: string, required = false, opts: { min?: number } = {}): Fen | null {
+    if (!this.present(field)) {
+      if (required) this.issue(field, 'required');
+      return required ? 0 : null;
+    }
+    const r = parseYuan(this.obj[field]);
+    if ('reason' in r) {
+      this.issue(field, r.reason, this.obj[field]);
+      return required ? 0 : null;
+    }
+    if (opts.min !== undefined && r.fen < opts.min) this.issue(field, `must be ≥ ${opts.min / 100}`, this.obj[field]);
+    return r.fen;
+  }
+
+  num(field: string, required: true, opts?: { min?: number; integer?: boolean }): number;
+  num(field: string, required?: false, opts?: { min?: number; integer?: boolean }): number | null;
+  num(field: string, required = false, opts: { min?: number; integer?: boolean } = {}): number | null {
+    if (!this.present(field)) {
+      if (required) this.issue(field, 'required');
+      return required ? 0 : null;
+    }
+    const r = parseDecimal(this.obj[field]);
+    if ('reason' in r) {
+      this.issue(field, r.reason, this.obj[field]);
+      return required ? 0 : null;
+    }
+    if (opts.min !== undefined && r.value < opts.min) this.issue(field, `must be ≥ ${opts.min}`, this.obj[field]);
+    if (opts.integer && !Number.isInteger(r.value)) this.issue(field, 'must be a whole number', this.obj[field]);
+    return r.value;
+  }
+
+  timestamp(field: string, required: true): Timestamp;
+  timestamp(field: string, required?: false): Timestamp | null;
+  timestamp(field: string, required = false): Timestamp | null {
+    if (!this.present(field)) {
+      if (required) this.issue(field, 'required');
+      return required ? '' : null;
+    }
+    const r = parseTimestamp(this.obj[field]);
+    if ('reason' in r) {
+      this.issue(field, r.reason, this.obj[field]);
+      return required ? '' : null;
+    }
+    return r.ts;
+  }
+
+  day(field: string, required = false): Day | null {
+    if (!this.present(field)) {
+      if (required) this.issue(field, 'required');
+      return null;
+    }
+    const r = parseDay(this.obj[field]);
+    if ('reason' in r) {
+      this.issue(field, r.reason, this.obj[field]);
+      return null;
+    }
+    return r.day;
+  }
+
+  /** A 0/1 flag; absent gives the default. */
+  flag(field: string, dflt: boolean): boolean {
+    if (!this.present(field)) return dflt;
+    const s = String(this.obj[field]).trim();
+    if (s === '1' || s === 'true') return true;
+    if (s === '0' || s === 'false') return false;
+    this.issue(field, 'must be 0 or 1', this.obj[field]);
+    return dflt;
+  }
+
+  /** An array of records; a single object is accepted as a one-element array (HIS clients send both). */
+  records(field: string, required = false): Record<string, unknown>[] {
+    const v = this.obj[field];
+    if (v === undefined || v === null || v === '') {
+      if (required) this.issue(field, 'required');
+      return [];
+    }
+    const arr = Array.isArray(v) ? v : [v];
+    const out: Record<string, unknown>[] = [];
+    arr.forEach((el, i) => {
+      if (FieldReader.isRecord(el)) out.push(el);
+      else this.issue(`${field}[${i}]`, 'must be an object', el);
+    });
+    return out;
+  }
+
+  /** A list of strings; a comma- or semicolon-separated string is accepted. */
+  strings(field: string): string[] {
+    const v = this.obj[field];
+    if (v === undefined || v === null || v === '') return [];
+    if (typeof v === 'string') return v.split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+    if (Array.isArray(v) && v.every((s) => typeof s === 'string' || typeof s === 'number')) return v.map((s) => String(s).trim());
+    this.issue(field, 'must be a list of text values', v);
+    return [];
+  }
+
+  child(obj: Record<string, unknown>, prefix: string): FieldReader {
+    return new FieldReader(obj, this.path(prefix), this.issues, this.base);
+  }
+}

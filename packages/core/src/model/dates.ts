@@ -1,0 +1,100 @@
+/**
+ * Dates cross into the core as strings: a timestamp is 'YYYY-MM-DD HH:mm:ss', a day 'YYYY-MM-DD'.
+ * String order equals time order, so comparisons need no Date objects (and no time zone).
+ */
+export type Timestamp = string;
+export type Day = string;
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$/;
+const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/;
+
+/** Accepts yyyy-MM-dd, yyyy-MM-dd HH:mm[:ss], ISO 'T' form and compact yyyyMMdd[HHmmss]; checks the calendar. */
+export function parseTimestamp(value: unknown): { ts: Timestamp } | { reason: string } {
+  if (typeof value !== 'string') return { reason: 'not a date string' };
+  const text = value.trim();
+  const m = DATE_TIME.exec(text) ?? COMPACT.exec(text);
+  if (!m) return { reason: 'not a date (expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss)' };
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [h, mi, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return { reason: 'no such calendar day' };
+  if (h > 23 || mi > 59 || s > 59) return { reason: 'no such time of day' };
+  return { ts: `${m[1]}-${m[2]}-${m[3]} ${pad2(h)}:${pad2(mi)}:${pad2(s)}` };
+}
+
+export function parseDay(value: unknown): { day: Day } | { reason: string } {
+  const r = parseTimestamp(value);
+  return 'ts' in r ? { day: r.ts.slice(0, 10) } : r;
+}
+
+export function dayOf(ts: Timestamp): Day {
+  return ts.slice(0, 10);
+}
+
+export function isLeapYear(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+export function daysInMonth(y: number, m: number): number {
+  return [31, isLeapYear(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+}
+
+/** Days since 1970-01-01 for a day string, by pure arithmetic (no Date, no time zone). */
+export function dayNumber(day: Day): number {
+  let y = Number(day.slice(0, 4));
+  const m = Number(day.slice(5, 7));
+  const d = Number(day.slice(8, 10));
+  // Howard Hinnant's days_from_civil
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+export function dayFromNumber(n: number): Day {
+  const z = n + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}`;
+}
+
+export function addDays(day: Day, n: number): Day {
+  return dayFromNumber(dayNumber(day) + n);
+}
+
+/** Whole calendar days from a to b (b − a). */
+export function daysBetween(a: Day, b: Day): number {
+  return dayNumber(b) - dayNumber(a);
+}
+
+/** Age in whole years on a day; the birthday itself counts as the new age. 29 Feb birthdays turn on 1 Mar in common years. */
+export function ageInYears(birth: Day, on: Day): number {
+  const by = Number(birth.slice(0, 4));
+  const oy = Number(on.slice(0, 4));
+  let age = oy - by;
+  if (on.slice(5) < birth.slice(5)) age--;
+  return age;
+}
+
+export function monthKey(day: Day): string {
+  return day.slice(0, 7);
+}
+
+export function quarterKey(day: Day): string {
+  return `${day.slice(0, 4)}-Q${Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1}`;
+}
+
+export function yearKey(day: Day): string {
+  return day.slice(0, 4);
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
