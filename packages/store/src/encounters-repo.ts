@@ -1,0 +1,188 @@
+import { sql } from 'drizzle-orm';
+import type { Encounter, PatientEncounter } from '@fundguard/core';
+import type { Database, Db } from './database.ts';
+
+/** 统筹区 of an encounter (rule-pack.md §1): first 6 digits of medins_admdvs, else the patient's poolarea. */
+export function encounterRegion(pe: PatientEncounter): string {
+  return (pe.encounter.medins_admdvs || pe.patient.poolarea).slice(0, 6);
+}
+
+/** Patients, encounters and their lines. Writes are set-based (json_to_recordset) in the caller's transaction. */
+export class EncountersRepo {
+  constructor(private readonly database: Database) {}
+
+  /**
+   * Stores encounters, replacing any stored encounter with the same mdtrt_id (idempotent re-import).
+   * Returns the mdtrt_ids that existed before, for the audit log.
+   */
+  async replaceMany(tx: Db, items: readonly PatientEncounter[], opts: { importId: number | null; source: string }): Promise<string[]> {
+    if (items.length === 0) return [];
+    const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
+    const existing = await this.database.rows<{ mdtrt_id: string }>(sql`
+      select e.mdtrt_id from encounters e join json_array_elements_text(${ids}::json) as x(id) on e.mdtrt_id = x.id`, tx);
+    if (existing.length) {
+      const ex = JSON.stringify(existing.map((r) => r.mdtrt_id));
+      for (const table of ['order_lines', 'diagnoses', 'operations', 'lab_results', 'encounters']) {
+        await this.database.rows(sql`delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
+      }
+    }
+    // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
+    const patients = new Map(items.map((i) => [i.patient.patn_id, i.patient]));
+    await this.database.rows(sql`
+      insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
+      select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify([...patients.values()].map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
+        as x(id text, n text, g text, b text, p text)
+      on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now()`, tx);
+
+    const enc = items.map((pe) => {
+      const e = pe.encounter;
+      return {
+        id: e.mdtrt_id, pid: e.patn_id, rg: encounterRegion(pe), mi: e.medins_id, mn: e.medins_name, ma: e.medins_admdvs, mt: e.medins_type,
+        ml: e.medins_lv, wa: e.wardarea_codg, wn: e.wardno, bn: e.bedno, ad: e.adm_date, dd: e.dscg_date, dmc: e.dscg_main_dise_codg,
+        dmn: e.dscg_main_dise_name, dr: e.dr_codg, adc: e.adm_dept_codg, adn: e.adm_dept_name, ddc: e.dscg_dept_codg, ddn: e.dscg_dept_name,
+        mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
+        rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
+        hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
+        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length,
+      };
+    });
+    await this.database.rows(sql`
+      insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
+        adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
+        med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
+        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, source, import_id, updated_at)
+      select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
+        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ${opts.source}, ${opts.importId}, now()
+      from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text, mt text, ml text, wa text, wn text, bn text,
+        ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text, ms text, mf bigint, oa bigint, sa bigint,
+        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int)`, tx);
+
+    const lines = items.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l, seq) => ({
+      m: pe.encounter.mdtrt_id, s: seq, ri: l.rx_id, rn: l.rxno, gn: l.grpno, lf: l.long_drord_flag, ht: l.hilist_type, ct: l.chrg_type, db: l.drord_bhvr,
+      hc: l.hilist_code, hn: l.hilist_name, hl: l.hilist_lv, hp: l.hilist_pric, pc: l.hosplist_code, pn: l.hosplist_name, c: l.cnt, p: l.pric, sa: l.sumamt,
+      oa: l.ownpay_amt, spa: l.selfpay_amt, sp: l.spec, su: l.spec_unt, bd: l.drord_begn_date, dc: l.drord_dept_codg, dn: l.drord_dept_name,
+      rc: l.drord_dr_codg, rna: l.drord_dr_name, pt: l.drord_dr_profttl, cf: l.curr_drord_flag, ed: l.ext_days, eo: l.ext_doses,
+    })));
+    // Lines go in slices so that one statement's JSON stays a few MB whatever the batch size.
+    for (let i = 0; i < lines.length; i += 20000) {
+      await this.database.rows(sql`
+        insert into order_lines (mdtrt_id, seq, rx_id, rxno, grpno, long_drord_flag, hilist_type, chrg_type, drord_bhvr, hilist_code, hilist_name, hilist_lv,
+          hilist_pric, hosplist_code, hosplist_name, cnt, pric, sumamt, ownpay_amt, selfpay_amt, spec, spec_unt, drord_begn_date, drord_dept_codg,
+          drord_dept_name, drord_dr_codg, drord_dr_name, drord_dr_profttl, curr_drord_flag, ext_days, ext_doses)
+        select m, s, ri, rn, gn, lf, ht, ct, db, hc, hn, hl, hp, pc, pn, c, p, sa, oa, spa, sp, su, bd::timestamp, dc, dn, rc, rna, pt, cf, ed, eo
+        from json_to_recordset(${JSON.stringify(lines.slice(i, i + 20000))}::json) as x(m text, s int, ri text, rn text, gn text, lf text, ht text, ct text, db text,
+          hc text, hn text, hl text, hp bigint, pc text, pn text, c float8, p bigint, sa bigint, oa bigint, spa bigint, sp text, su text, bd text, dc text,
+          dn text, rc text, rna text, pt int, cf boolean, ed float8, eo float8)`, tx);
+    }
+    const diags = items.flatMap((pe) => pe.encounter.fsi_diagnose_dtos.map((d, seq) => ({
+      m: pe.encounter.mdtrt_id, s: seq, di: d.dise_id, it: d.inout_dise_type, mf: d.maindise_flag, sn: d.dias_srt_no, c: d.dise_codg, n: d.dise_name, d: d.dise_date,
+    })));
+    if (diags.length) {
+      await this.database.rows(sql`
+        insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
+        select m, s, di, it, mf, sn, c, n, d::date from json_to_recordset(${JSON.stringify(diags)}::json)
+          as x(m text, s int, di text, it text, mf boolean, sn int, c text, n text, d text)`, tx);
+    }
+    const ops = items.flatMap((pe) => pe.encounter.fsi_operation_dtos.map((o, seq) => ({
+      m: pe.encounter.mdtrt_id, s: seq, i: o.setl_list_oprn_id, c: o.oprn_code, n: o.oprn_name, mf: o.main_oprn_flag, d: o.oprn_date,
+    })));
+    if (ops.length) {
+      await this.database.rows(sql`
+        insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
+        select m, s, i, c, n, mf, d::date from json_to_recordset(${JSON.stringify(ops)}::json) as x(m text, s int, i text, c text, n text, mf boolean, d text)`, tx);
+    }
+    const labs = items.flatMap((pe) => pe.encounter.fsi_lab_dtos.map((l, seq) => ({
+      m: pe.encounter.mdtrt_id, s: seq, c: l.lab_code, n: l.lab_name, v: l.rslt_val, u: l.rslt_unt, d: l.test_date,
+    })));
+    if (labs.length) {
+      await this.database.rows(sql`
+        insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
+        select m, s, c, n, v, u, d::timestamp from json_to_recordset(${JSON.stringify(labs)}::json) as x(m text, s int, c text, n text, v float8, u text, d text)`, tx);
+    }
+    return existing.map((r) => r.mdtrt_id);
+  }
+
+  async get(mdtrtId: string): Promise<PatientEncounter | null> {
+    const r = await this.load(sql`e.mdtrt_id = ${mdtrtId}`);
+    return r[0] ?? null;
+  }
+
+  /** A patient's stored encounters admitted in [from, to) (days), in admission order: history for the engine. */
+  forPatient(patnId: string, range: { from?: string; to?: string } = {}): Promise<PatientEncounter[]> {
+    return this.load(sql`e.patn_id = ${patnId} and (${range.from ?? null}::date is null or e.adm_date >= ${range.from ?? null}::date)
+      and (${range.to ?? null}::date is null or e.adm_date < ${range.to ?? null}::date)`);
+  }
+
+  async count(): Promise<number> {
+    const r = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from encounters`);
+    return r[0].n;
+  }
+
+  /** Loads whole encounters matching a condition on `encounters e`, ordered by patient and admission. */
+  async load(where: ReturnType<typeof sql>, tx?: Db): Promise<PatientEncounter[]> {
+    const encRows = await this.database.rows<Record<string, unknown>>(sql`
+      select e.*, e.adm_date::text as adm_date_t, e.dscg_date::text as dscg_date_t, e.setl_time::text as setl_time_t,
+        p.patn_name, p.gend, p.brdy::text as brdy_t, p.poolarea
+      from encounters e left join patients p on p.patn_id = e.patn_id
+      where ${where} order by e.patn_id, e.adm_date, e.mdtrt_id`, tx);
+    if (encRows.length === 0) return [];
+    const ids = JSON.stringify(encRows.map((r) => r.mdtrt_id));
+    const idFilter = sql`mdtrt_id in (select json_array_elements_text(${ids}::json))`;
+    const [lines, diags, ops, labs] = await Promise.all([
+      this.database.rows<Record<string, unknown>>(sql`select *, drord_begn_date::text as drord_begn_date_t from order_lines where ${idFilter} order by mdtrt_id, seq`, tx),
+      this.database.rows<Record<string, unknown>>(sql`select *, dise_date::text as dise_date_t from diagnoses where ${idFilter} order by mdtrt_id, seq`, tx),
+      this.database.rows<Record<string, unknown>>(sql`select *, oprn_date::text as oprn_date_t from operations where ${idFilter} order by mdtrt_id, seq`, tx),
+      this.database.rows<Record<string, unknown>>(sql`select *, test_date::text as test_date_t from lab_results where ${idFilter} order by mdtrt_id, seq`, tx),
+    ]);
+    const byId = new Map<string, PatientEncounter>();
+    const out = encRows.map((r) => {
+      const pe = rowToEncounter(r);
+      byId.set(pe.encounter.mdtrt_id, pe);
+      return pe;
+    });
+    for (const l of lines) byId.get(String(l.mdtrt_id))!.encounter.fsi_order_dtos.push({
+      rx_id: s(l.rx_id), rxno: s(l.rxno), grpno: s(l.grpno), long_drord_flag: s(l.long_drord_flag), hilist_type: s(l.hilist_type), chrg_type: s(l.chrg_type),
+      drord_bhvr: s(l.drord_bhvr), hilist_code: s(l.hilist_code), hilist_name: s(l.hilist_name), hilist_lv: s(l.hilist_lv), hilist_pric: n(l.hilist_pric),
+      hosplist_code: s(l.hosplist_code), hosplist_name: s(l.hosplist_name), cnt: Number(l.cnt), pric: Number(l.pric), sumamt: Number(l.sumamt),
+      ownpay_amt: Number(l.ownpay_amt), selfpay_amt: Number(l.selfpay_amt), spec: s(l.spec), spec_unt: s(l.spec_unt), drord_begn_date: tsText(l.drord_begn_date_t),
+      drord_dept_codg: s(l.drord_dept_codg), drord_dept_name: s(l.drord_dept_name), drord_dr_codg: s(l.drord_dr_codg), drord_dr_name: s(l.drord_dr_name),
+      drord_dr_profttl: n(l.drord_dr_profttl), curr_drord_flag: Boolean(l.curr_drord_flag), ext_days: n(l.ext_days), ext_doses: n(l.ext_doses),
+    });
+    for (const d of diags) byId.get(String(d.mdtrt_id))!.encounter.fsi_diagnose_dtos.push({
+      dise_id: s(d.dise_id), inout_dise_type: s(d.inout_dise_type), maindise_flag: Boolean(d.maindise_flag), dias_srt_no: n(d.dias_srt_no),
+      dise_codg: s(d.dise_codg), dise_name: s(d.dise_name), dise_date: (d.dise_date_t as string | null) ?? null,
+    });
+    for (const o of ops) byId.get(String(o.mdtrt_id))!.encounter.fsi_operation_dtos.push({
+      setl_list_oprn_id: s(o.setl_list_oprn_id), oprn_code: s(o.oprn_code), oprn_name: s(o.oprn_name), main_oprn_flag: Boolean(o.main_oprn_flag),
+      oprn_date: (o.oprn_date_t as string | null) ?? null,
+    });
+    for (const l of labs) byId.get(String(l.mdtrt_id))!.encounter.fsi_lab_dtos.push({
+      lab_code: s(l.lab_code), lab_name: s(l.lab_name), rslt_val: Number(l.rslt_val), rslt_unt: s(l.rslt_unt), test_date: tsText(l.test_date_t),
+    });
+    return out;
+  }
+}
+
+const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** timestamp::text gives 'YYYY-MM-DD HH:MM:SS' (no fraction for whole seconds), which is our format. */
+const tsText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v).slice(0, 19));
+
+function rowToEncounter(r: Record<string, unknown>): PatientEncounter {
+  const encounter: Encounter = {
+    mdtrt_id: s(r.mdtrt_id), patn_id: s(r.patn_id), medins_id: s(r.medins_id), medins_name: s(r.medins_name), medins_admdvs: s(r.medins_admdvs),
+    medins_type: s(r.medins_type), medins_lv: s(r.medins_lv), wardarea_codg: s(r.wardarea_codg), wardno: s(r.wardno), bedno: s(r.bedno),
+    adm_date: tsText(r.adm_date_t)!, dscg_date: tsText(r.dscg_date_t), dscg_main_dise_codg: s(r.dscg_main_dise_codg), dscg_main_dise_name: s(r.dscg_main_dise_name),
+    dr_codg: s(r.dr_codg), adm_dept_codg: s(r.adm_dept_codg), adm_dept_name: s(r.adm_dept_name), dscg_dept_codg: s(r.dscg_dept_codg),
+    dscg_dept_name: s(r.dscg_dept_name), med_mdtrt_type: s(r.med_mdtrt_type), med_type: s(r.med_type), matn_stas: s(r.matn_stas),
+    medfee_sumamt: n(r.medfee_sumamt), ownpay_amt: n(r.ownpay_amt), selfpay_amt: n(r.selfpay_amt), insutype: s(r.insutype), reim_flag: s(r.reim_flag),
+    out_setl_flag: s(r.out_setl_flag), fsi_diagnose_dtos: [], fsi_operation_dtos: [], fsi_lab_dtos: [], ext_flags: (r.ext_flags as string[]) ?? [],
+    fsi_order_dtos: [],
+    settlement: r.setl_id ? { setl_id: s(r.setl_id), setl_time: tsText(r.setl_time_t), hifp_pay: n(r.hifp_pay), psn_pay: n(r.psn_pay) } : null,
+    ext_household_id: s(r.ext_household_id), ext_address: s(r.ext_address),
+  };
+  return {
+    patient: { patn_id: s(r.patn_id), patn_name: s(r.patn_name), gend: s(r.gend), brdy: (r.brdy_t as string | null) ?? null, poolarea: s(r.poolarea) },
+    encounter,
+  };
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
+import { testBothBackends } from './testing.ts';
+import { EncountersRepo } from './encounters-repo.ts';
+import { CatalogueRepo } from './catalogue-repo.ts';
+import { ListsRepo } from './lists-repo.ts';
+
+const example = JSON.parse(readFileSync(new URL('../../../../shared/examples/3101-request-envelope.json', import.meta.url), 'utf8'));
+const { fsi_encounter_dtos, ...patientFields } = example.input.data.patient_dtos[0];
+const line = normaliseImportEncounter({ ...patientFields, ...fsi_encounter_dtos[0] }).value!;
+
+testBothBackends('an encounter round-trips through the store unchanged, and re-import replaces it', async (db) => {
+  const repo = new EncountersRepo(db);
+  const replaced0 = await db.transaction((tx) => repo.replaceMany(tx, [line], { importId: null, source: 'test' }));
+  assert.deepEqual(replaced0, []);
+  assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line);
+  const changed = structuredClone(line);
+  changed.encounter.fsi_order_dtos[0].cnt = 1;
+  changed.encounter.fsi_order_dtos[0].sumamt = 38500;
+  const replaced = await db.transaction((tx) => repo.replaceMany(tx, [changed], { importId: null, source: 'test' }));
+  assert.deepEqual(replaced, ['ZY2024031000123']);
+  const got = await repo.get('ZY2024031000123');
+  assert.equal(got!.encounter.fsi_order_dtos.length, 1);
+  assert.equal(got!.encounter.fsi_order_dtos[0].sumamt, 38500);
+  assert.equal(await repo.count(), 1);
+  assert.equal((await repo.forPatient('610104195801011234')).length, 1);
+  assert.equal((await repo.forPatient('610104195801011234', { from: '2024-03-11' })).length, 0);
+});
+
+const entry = (over: Partial<CatalogueEntry>): CatalogueEntry => ({
+  hilist_code: 'X1', hilist_name: '药', hilist_type: '101', hilist_lv: '02', selfpay_prop: 0.1, price_cap: 1000, unit: '支', limit_text: '',
+  group_codes: [], region: '*', effective_from: null, effective_to: null, ...over,
+});
+
+testBothBackends('catalogue lookups honour effective dates and prefer the exact region', async (db) => {
+  const repo = new CatalogueRepo(db);
+  await db.transaction((tx) => repo.upsertMany(tx, [
+    entry({ effective_to: '2024-01-01', price_cap: 900 }),
+    entry({ effective_from: '2024-01-01', price_cap: 1000, group_codes: ['GINKGO_INJ'] }),
+    entry({ region: '610100', effective_from: '2024-01-01', price_cap: 800 }),
+  ], null));
+  assert.equal((await repo.find('X1', '2023-12-31'))!.price_cap, 900);
+  assert.equal((await repo.find('X1', '2024-01-01'))!.price_cap, 1000);
+  assert.equal((await repo.find('X1', '2024-06-01', '610100'))!.price_cap, 800);
+  assert.equal(await repo.find('X2', '2024-06-01'), null);
+  assert.deepEqual([...(await repo.groups()).entries()], [['GINKGO_INJ', ['X1']]]);
+  // Re-import of the same key updates in place.
+  const r = await db.transaction((tx) => repo.upsertMany(tx, [entry({ effective_from: '2024-01-01', price_cap: 1200 })], null));
+  assert.deepEqual(r, { inserted: 0, updated: 1 });
+  assert.equal(await repo.count(), 3);
+  assert.deepEqual([...(await repo.groups()).entries()], []);
+});
+
+testBothBackends('lists keep entries by period', async (db) => {
+  const repo = new ListsRepo(db);
+  await db.transaction((tx) => repo.upsertMany(tx, [
+    { list: 'blacklist', subject_type: 'doctor', subject_code: 'D1', reason: '骗保', effective_from: '2024-01-01', effective_to: '2024-07-01' },
+    { list: 'watch', subject_type: 'institution', subject_code: 'H1', reason: '', effective_from: null, effective_to: null },
+  ], 'import', 'admin'));
+  assert.equal((await repo.query({ day: '2024-03-01' })).length, 2);
+  assert.deepEqual((await repo.query({ day: '2024-08-01' })).map((e) => e.subject_code), ['H1']);
+  assert.equal((await repo.query({ list: 'blacklist' }))[0].effective_to, '2024-07-01');
+});

@@ -1,0 +1,279 @@
+/**
+ * The storage schema (drizzle). One migration set serves PGlite and PostgreSQL.
+ * Conventions: money is bigint fen (`*_fen` where the national name would hide the unit); dates are `date`
+ * and timestamps `timestamp` without zone (national data is local time); open effective ranges use the
+ * sentinels 0001-01-01 / 9999-12-31 so that "in force on day D" is one index range check.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint, bigserial, boolean, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const fen = (name: string) => bigint(name, { mode: 'number' });
+const day = (name: string) => date(name, { mode: 'string' });
+const ts = (name: string) => timestamp(name, { mode: 'string' });
+const tsz = (name: string) => timestamp(name, { mode: 'string', withTimezone: true });
+export const OPEN_FROM = '0001-01-01';
+export const OPEN_TO = '9999-12-31';
+
+// ---- reference data -------------------------------------------------------------------------------
+
+export const catalogueEntries = pgTable('catalogue_entries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  hilistCode: text('hilist_code').notNull(),
+  hilistName: text('hilist_name').notNull(),
+  hilistType: text('hilist_type').notNull(),
+  hilistLv: text('hilist_lv').notNull(),
+  selfpayProp: doublePrecision('selfpay_prop'),
+  priceCapFen: fen('price_cap_fen'),
+  unit: text('unit').notNull().default(''),
+  limitText: text('limit_text').notNull().default(''),
+  groupCodes: text('group_codes').array().notNull().default(sql`'{}'::text[]`),
+  region: text('region').notNull().default('*'),
+  effectiveFrom: day('effective_from').notNull().default(OPEN_FROM),
+  effectiveTo: day('effective_to').notNull().default(OPEN_TO),
+  importId: bigint('import_id', { mode: 'number' }),
+  updatedAt: tsz('updated_at').notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('catalogue_key').on(t.hilistCode, t.region, t.effectiveFrom),
+  index('catalogue_code_dates').on(t.hilistCode, t.effectiveFrom, t.effectiveTo),
+]);
+
+/** Named code sets (e.g. GINKGO_INJ) from catalogue `group_codes`; rule packs merge them into their groups. */
+export const codeGroups = pgTable('code_groups', {
+  groupName: text('group_name').notNull(),
+  hilistCode: text('hilist_code').notNull(),
+  region: text('region').notNull().default('*'),
+}, (t) => [primaryKey({ columns: [t.groupName, t.hilistCode, t.region] }), index('code_groups_code').on(t.hilistCode)]);
+
+/** 名单: blacklist / suspended / watch, with history (rows are never updated in place, only ended). */
+export const listEntries = pgTable('list_entries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  list: text('list').notNull(),
+  subjectType: text('subject_type').notNull(),
+  subjectCode: text('subject_code').notNull(),
+  reason: text('reason').notNull().default(''),
+  effectiveFrom: day('effective_from').notNull().default(OPEN_FROM),
+  effectiveTo: day('effective_to').notNull().default(OPEN_TO),
+  source: text('source').notNull().default('import'),
+  createdBy: text('created_by').notNull().default(''),
+  createdAt: tsz('created_at').notNull().defaultNow(),
+}, (t) => [
+  index('list_subject').on(t.subjectType, t.subjectCode, t.effectiveFrom),
+  uniqueIndex('list_key').on(t.list, t.subjectType, t.subjectCode, t.effectiveFrom),
+]);
+
+// ---- claims ------------------------------------------------------------------------------------------
+
+export const patients = pgTable('patients', {
+  patnId: text('patn_id').primaryKey(),
+  patnName: text('patn_name').notNull().default(''),
+  gend: text('gend').notNull().default(''),
+  brdy: day('brdy'),
+  poolarea: text('poolarea').notNull().default(''),
+  updatedAt: tsz('updated_at').notNull().defaultNow(),
+});
+
+export const encounters = pgTable('encounters', {
+  mdtrtId: text('mdtrt_id').primaryKey(),
+  patnId: text('patn_id').notNull(),
+  /** 统筹区 of the encounter: first 6 digits of medins_admdvs, else the patient's poolarea (rule-pack.md §1) */
+  region: text('region').notNull().default(''),
+  medinsId: text('medins_id').notNull(),
+  medinsName: text('medins_name').notNull().default(''),
+  medinsAdmdvs: text('medins_admdvs').notNull().default(''),
+  medinsType: text('medins_type').notNull().default(''),
+  medinsLv: text('medins_lv').notNull().default(''),
+  wardareaCodg: text('wardarea_codg').notNull().default(''),
+  wardno: text('wardno').notNull().default(''),
+  bedno: text('bedno').notNull().default(''),
+  admDate: ts('adm_date').notNull(),
+  dscgDate: ts('dscg_date'),
+  dscgMainDiseCodg: text('dscg_main_dise_codg').notNull().default(''),
+  dscgMainDiseName: text('dscg_main_dise_name').notNull().default(''),
+  drCodg: text('dr_codg').notNull().default(''),
+  admDeptCodg: text('adm_dept_codg').notNull().default(''),
+  admDeptName: text('adm_dept_name').notNull().default(''),
+  dscgDeptCodg: text('dscg_dept_codg').notNull().default(''),
+  dscgDeptName: text('dscg_dept_name').notNull().default(''),
+  medMdtrtType: text('med_mdtrt_type').notNull(),
+  medType: text('med_type').notNull().default(''),
+  matnStas: text('matn_stas').notNull().default(''),
+  medfeeSumamt: fen('medfee_sumamt'),
+  ownpayAmt: fen('ownpay_amt'),
+  selfpayAmt: fen('selfpay_amt'),
+  insutype: text('insutype').notNull().default(''),
+  reimFlag: text('reim_flag').notNull().default(''),
+  outSetlFlag: text('out_setl_flag').notNull().default(''),
+  extFlags: text('ext_flags').array().notNull().default(sql`'{}'::text[]`),
+  setlId: text('setl_id'),
+  setlTime: ts('setl_time'),
+  hifpPay: fen('hifp_pay'),
+  psnPay: fen('psn_pay'),
+  extHouseholdId: text('ext_household_id').notNull().default(''),
+  extAddress: text('ext_address').notNull().default(''),
+  /** sum of line sumamt in fen, kept for fast lists and dashboards */
+  linesSumamt: fen('lines_sumamt').notNull().default(0),
+  lineCount: integer('line_count').notNull().default(0),
+  source: text('source').notNull().default('import'),
+  importId: bigint('import_id', { mode: 'number' }),
+  updatedAt: tsz('updated_at').notNull().defaultNow(),
+}, (t) => [
+  index('encounters_patient').on(t.patnId, t.admDate),
+  index('encounters_institution').on(t.medinsId, t.admDate),
+  index('encounters_region_date').on(t.region, t.admDate),
+]);
+
+/** Order lines; `seq` is the position in the input, which breaks ties in chronological order (rule-pack.md §8). */
+export const orderLines = pgTable('order_lines', {
+  mdtrtId: text('mdtrt_id').notNull(),
+  seq: integer('seq').notNull(),
+  rxId: text('rx_id').notNull(),
+  rxno: text('rxno').notNull().default(''),
+  grpno: text('grpno').notNull().default(''),
+  longDrordFlag: text('long_drord_flag').notNull().default(''),
+  hilistType: text('hilist_type').notNull().default(''),
+  chrgType: text('chrg_type').notNull().default(''),
+  drordBhvr: text('drord_bhvr').notNull().default(''),
+  hilistCode: text('hilist_code').notNull(),
+  hilistName: text('hilist_name').notNull().default(''),
+  hilistLv: text('hilist_lv').notNull().default(''),
+  hilistPric: fen('hilist_pric'),
+  hosplistCode: text('hosplist_code').notNull().default(''),
+  hosplistName: text('hosplist_name').notNull().default(''),
+  cnt: doublePrecision('cnt').notNull(),
+  pric: fen('pric').notNull(),
+  sumamt: fen('sumamt').notNull(),
+  ownpayAmt: fen('ownpay_amt').notNull().default(0),
+  selfpayAmt: fen('selfpay_amt').notNull().default(0),
+  spec: text('spec').notNull().default(''),
+  specUnt: text('spec_unt').notNull().default(''),
+  drordBegnDate: ts('drord_begn_date'),
+  drordDeptCodg: text('drord_dept_codg').notNull().default(''),
+  drordDeptName: text('drord_dept_name').notNull().default(''),
+  drordDrCodg: text('drord_dr_codg').notNull().default(''),
+  drordDrName: text('drord_dr_name').notNull().default(''),
+  drordDrProfttl: integer('drord_dr_profttl'),
+  currDrordFlag: boolean('curr_drord_flag').notNull().default(true),
+  extDays: doublePrecision('ext_days'),
+  extDoses: doublePrecision('ext_doses'),
+}, (t) => [primaryKey({ columns: [t.mdtrtId, t.seq] }), index('order_lines_code').on(t.hilistCode)]);
+
+export const diagnoses = pgTable('diagnoses', {
+  mdtrtId: text('mdtrt_id').notNull(),
+  seq: integer('seq').notNull(),
+  diseId: text('dise_id').notNull().default(''),
+  inoutDiseType: text('inout_dise_type').notNull().default(''),
+  maindiseFlag: boolean('maindise_flag').notNull().default(false),
+  diasSrtNo: integer('dias_srt_no'),
+  diseCodg: text('dise_codg').notNull(),
+  diseName: text('dise_name').notNull().default(''),
+  diseDate: day('dise_date'),
+}, (t) => [primaryKey({ columns: [t.mdtrtId, t.seq] })]);
+
+export const operations = pgTable('operations', {
+  mdtrtId: text('mdtrt_id').notNull(),
+  seq: integer('seq').notNull(),
+  setlListOprnId: text('setl_list_oprn_id').notNull().default(''),
+  oprnCode: text('oprn_code').notNull(),
+  oprnName: text('oprn_name').notNull().default(''),
+  mainOprnFlag: boolean('main_oprn_flag').notNull().default(false),
+  oprnDate: day('oprn_date'),
+}, (t) => [primaryKey({ columns: [t.mdtrtId, t.seq] })]);
+
+export const labResults = pgTable('lab_results', {
+  mdtrtId: text('mdtrt_id').notNull(),
+  seq: integer('seq').notNull(),
+  labCode: text('lab_code').notNull(),
+  labName: text('lab_name').notNull().default(''),
+  rsltVal: doublePrecision('rslt_val').notNull(),
+  rsltUnt: text('rslt_unt').notNull().default(''),
+  testDate: ts('test_date'),
+}, (t) => [primaryKey({ columns: [t.mdtrtId, t.seq] })]);
+
+// ---- rule packs ----------------------------------------------------------------------------------------
+
+export const rulePacks = pgTable('rule_packs', {
+  pack: text('pack').primaryKey(),
+  name: text('name').notNull(),
+  region: text('region').notNull(),
+  activeVersion: text('active_version'),
+  updatedAt: tsz('updated_at').notNull().defaultNow(),
+});
+
+/** Every uploaded version is kept; status draft → active → retired. `(pack, version)` is immutable. */
+export const rulePackVersions = pgTable('rule_pack_versions', {
+  pack: text('pack').notNull(),
+  version: text('version').notNull(),
+  content: jsonb('content').notNull(),
+  contentHash: text('content_hash').notNull(),
+  status: text('status').notNull().default('draft'),
+  ruleCount: integer('rule_count').notNull(),
+  author: text('author').notNull(),
+  changeSummary: text('change_summary').notNull().default(''),
+  createdAt: tsz('created_at').notNull().defaultNow(),
+  activatedAt: tsz('activated_at'),
+  activatedBy: text('activated_by'),
+}, (t) => [primaryKey({ columns: [t.pack, t.version] })]);
+
+// ---- people, keys, audit log ---------------------------------------------------------------------------
+
+export const users = pgTable('users', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull().default(''),
+  passwordHash: text('password_hash'),
+  role: text('role').notNull(),
+  /** hospital users: the one institution they act for */
+  institutionId: text('institution_id'),
+  /** insured users: their own patn_id */
+  patnId: text('patn_id'),
+  disabled: boolean('disabled').notNull().default(false),
+  createdAt: tsz('created_at').notNull().defaultNow(),
+});
+
+/** API keys: `fg_<key_id>_<secret>`; only a SHA-256 of the whole key is stored. */
+export const apiKeys = pgTable('api_keys', {
+  keyId: text('key_id').primaryKey(),
+  keyHash: text('key_hash').notNull(),
+  label: text('label').notNull().default(''),
+  role: text('role').notNull(),
+  institutionId: text('institution_id'),
+  patnId: text('patn_id'),
+  userId: bigint('user_id', { mode: 'number' }),
+  /** integration keys only: the secret encrypted with the server key, so x-tif signatures can be recomputed */
+  secretEnc: text('secret_enc'),
+  createdAt: tsz('created_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull().default(''),
+  revokedAt: tsz('revoked_at'),
+});
+
+/** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). A trigger forbids UPDATE and DELETE. */
+export const auditLog = pgTable('audit_log', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  at: tsz('at').notNull(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  entityType: text('entity_type').notNull(),
+  entityId: text('entity_id').notNull(),
+  detail: jsonb('detail').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+}, (t) => [index('audit_entity').on(t.entityType, t.entityId)]);
+
+/** One row per import run, with its outcome and error report. */
+export const imports = pgTable('imports', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  fileName: text('file_name').notNull(),
+  format: text('format').notNull(),
+  status: text('status').notNull(),
+  records: integer('records').notNull().default(0),
+  replaced: integer('replaced').notNull().default(0),
+  warnings: integer('warnings').notNull().default(0),
+  errorCount: integer('error_count').notNull().default(0),
+  report: jsonb('report'),
+  actor: text('actor').notNull(),
+  startedAt: tsz('started_at').notNull(),
+  finishedAt: tsz('finished_at'),
+});
