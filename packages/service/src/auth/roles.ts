@@ -1,0 +1,56 @@
+import { FundGuardError } from '@fundguard/core';
+
+/** Roles of architecture.md §4. */
+export const ROLES = ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital', 'insured', 'integration'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is acting: every use-case takes one and checks scope itself (not only the UI or the route). */
+export interface Actor {
+  /** user name or `key:<key_id>` */
+  id: string;
+  role: Role;
+  /** hospital: the institution it acts for */
+  institutionId?: string | null;
+  /** insured: the person */
+  patnId?: string | null;
+}
+
+/** Permissions by action; a role not listed may not perform the action. */
+const PERMISSIONS = {
+  'catalogue.import': ['admin', 'rule_admin'],
+  'catalogue.read': ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital', 'integration'],
+  'lists.import': ['admin', 'rule_admin', 'supervisor'],
+  'lists.read': ['admin', 'rule_admin', 'auditor', 'supervisor'],
+  'encounters.import': ['admin', 'auditor', 'hospital'],
+  'encounters.read': ['admin', 'auditor', 'supervisor', 'hospital', 'insured'],
+  'rules.write': ['admin', 'rule_admin'],
+  'rules.read': ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital'],
+  'audit.realtime': ['admin', 'integration'],
+  'settlement.calculate': ['admin', 'auditor', 'hospital', 'integration', 'rule_admin'],
+  'keys.manage': ['admin'],
+  'users.manage': ['admin'],
+  'auditlog.read': ['admin', 'supervisor'],
+  'imports.read': ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+}
+
+export function requirePermission(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${permission}`);
+}
+
+/** Hospital users act only on their own institution, insured persons only on themselves. */
+export function requireEncounterScope(actor: Actor, enc: { medins_id: string; patn_id: string }): void {
+  if (actor.role === 'hospital' && enc.medins_id !== actor.institutionId) {
+    throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another institution');
+  }
+  if (actor.role === 'insured' && enc.patn_id !== actor.patnId) {
+    throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another person');
+  }
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'admin' };

@@ -1,0 +1,24 @@
+import { AuditLogRepo, CatalogueRepo, EncountersRepo, ListsRepo, type Database } from '@fundguard/store';
+
+/** The clock is injected so that tests are deterministic and the core never reads time itself. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+/** What every use-case needs: the database, its repositories and a clock. */
+export class ServiceContext {
+  readonly auditLog: AuditLogRepo;
+  readonly catalogue: CatalogueRepo;
+  readonly lists: ListsRepo;
+  readonly encounters: EncountersRepo;
+
+  constructor(readonly database: Database, readonly clock: Clock = systemClock) {
+    this.auditLog = new AuditLogRepo(database);
+    this.catalogue = new CatalogueRepo(database);
+    this.lists = new ListsRepo(database);
+    this.encounters = new EncountersRepo(database);
+  }
+
+  nowIso(): string {
+    return this.clock().toISOString();
+  }
+}

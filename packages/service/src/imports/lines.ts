@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import iconv from 'iconv-lite';
+import { FundGuardError } from '@fundguard/core';
+
+export type TextEncoding = 'utf-8' | 'gbk';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isAscii(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i] > 0x7f) return false;
+  return true;
+}
+
+function validUtf8(buf: Buffer): boolean {
+  try {
+    utf8.decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Classifies one line's bytes. Exports from Chinese systems are often GBK (GB18030); a GBK line is almost never
+ * valid UTF-8, and a UTF-8 line decoded as GBK would be garbled, so each non-ASCII line is classified on its own
+ * and a file whose lines disagree is refused as mixed.
+ */
+function classify(buf: Buffer): TextEncoding | 'ascii' | 'invalid' {
+  if (isAscii(buf)) return 'ascii';
+  if (validUtf8(buf)) return 'utf-8';
+  const text = iconv.decode(buf, 'gb18030');
+  return text.includes('\uFFFD') ? 'invalid' : 'gbk';
+}
+
+export interface TextLine {
+  /** 1-based line number in the file */
+  line: number;
+  text: string;
+}
+
+/**
+ * Streams a file as decoded text lines with flat memory. Splits on LF at byte level (LF never occurs inside a
+ * GBK or UTF-8 multi-byte character), strips CR and a UTF-8 BOM, detects UTF-8 or GBK, and refuses undecodable
+ * or mixed encodings with the line number instead of producing garbled text.
+ */
+export async function* readTextLines(path: string, fileName: string): AsyncGenerator<TextLine> {
+  let encoding: TextEncoding | null = null;
+  let decidedAt = 0;
+  let lineNo = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  const decode = (buf: Buffer): string => {
+    lineNo++;
+    if (lineNo === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    if (buf.length && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
+    const kind = classify(buf);
+    if (kind === 'ascii') return buf.toString('latin1');
+    if (kind === 'invalid') {
+      throw new FundGuardError('E_ENCODING', `${fileName} line ${lineNo}: bytes are neither UTF-8 nor GBK; save the file as UTF-8`, [
+        { file: fileName, line: lineNo, field: '(encoding)', reason: 'bytes are neither UTF-8 nor GBK' },
+      ]);
+    }
+    if (encoding === null) {
+      encoding = kind;
+      decidedAt = lineNo;
+    } else if (encoding !== kind) {
+      throw new FundGuardError('E_ENCODING', `${fileName} line ${lineNo} is ${kind.toUpperCase()} but line ${decidedAt} was ${encoding.toUpperCase()}: the file mixes encodings; save it as UTF-8`, [
+        { file: fileName, line: lineNo, field: '(encoding)', reason: `mixed encodings: ${kind} here, ${encoding} at line ${decidedAt}` },
+      ]);
+    }
+    return kind === 'utf-8' ? buf.toString('utf8') : iconv.decode(buf, 'gb18030');
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      yield { line: lineNo + 1, text: decode(buf.subarray(start, nl)) };
+      start = nl + 1;
+    }
+    buf = buf.subarray(start);
+    carry = Buffer.from(buf);
+  }
+  if (carry.length) yield { line: lineNo + 1, text: decode(carry) };
+}

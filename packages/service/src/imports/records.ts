@@ -1,0 +1,216 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { FundGuardError, type FieldIssue } from '@fundguard/core';
+import { readTextLines } from './lines.ts';
+
+export type TabularFormat = 'csv' | 'xlsx' | 'jsonl';
+
+/** One record of an import file with where it came from. `record` is null when the line itself is broken. */
+export interface SourceRecord {
+  line: number;
+  record: Record<string, unknown> | null;
+  /** why the line could not become a record (cut off, bad JSON, wrong field count) */
+  problem?: FieldIssue;
+}
+
+export interface ColumnSpec {
+  /** every column the format knows; others are an error in tabular files (they would be silently dropped) */
+  known: readonly string[];
+  required: readonly string[];
+  /** JSONL objects may carry fields the format does not know (national objects have many) */
+  allowUnknownInJson?: boolean;
+  /** tabular files may carry extra columns (national exports have many); they are ignored, as in JSON */
+  allowUnknownColumns?: boolean;
+}
+
+export function formatFromName(name: string, contentType?: string): TabularFormat | null {
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (ct === 'text/csv') return 'csv';
+  if (ct === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') return 'xlsx';
+  if (ct === 'application/x-ndjson' || ct === 'application/jsonl' || ct === 'application/json-lines') return 'jsonl';
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.xlsx')) return 'xlsx';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  return null;
+}
+
+function headerError(fileName: string, issues: FieldIssue[]): FundGuardError {
+  return new FundGuardError('E_IMPORT_INVALID', `${fileName}: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues);
+}
+
+function checkHeader(fileName: string, header: string[], spec: ColumnSpec, line: number): void {
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  header.forEach((h, i) => {
+    if (h === '') issues.push({ file: fileName, line, field: `(column ${i + 1})`, reason: 'empty column name' });
+    else if (seen.has(h)) issues.push({ file: fileName, line, field: h, reason: 'column appears twice' });
+    else if (!spec.allowUnknownColumns && !spec.known.includes(h)) issues.push({ file: fileName, line, field: h, reason: `unknown column (known: ${spec.known.join(', ')})` });
+    seen.add(h);
+  });
+  for (const r of spec.required) if (!seen.has(r)) issues.push({ file: fileName, line, field: r, reason: 'required column missing from the header' });
+  if (issues.length) throw headerError(fileName, issues);
+}
+
+const emptyFile = (fileName: string) =>
+  new FundGuardError('E_IMPORT_INVALID', `${fileName}: the file is empty (no header row, no records)`, [{ file: fileName, field: '(file)', reason: 'empty file' }]);
+
+/** Streams CSV records (header row first) with line numbers; GBK and UTF-8 are detected per readTextLines. */
+export async function* readCsv(path: string, fileName: string, spec: ColumnSpec): AsyncGenerator<SourceRecord> {
+  let header: string[] | null = null;
+  let pending = '';
+  let pendingStart = 0;
+  for await (const { line, text } of readTextLines(path, fileName)) {
+    if (header === null) {
+      if (text.trim() === '') continue;
+      header = parseCsvLine(text, fileName, line).map((h) => h.trim());
+      checkHeader(fileName, header, spec, line);
+      continue;
+    }
+    if (pending === '' && text.trim() === '') continue;
+    pending = pending ? `${pending}\n${text}` : text;
+    if (pending === text) pendingStart = line;
+    // A quoted field may span lines: wait until the quotes balance.
+    if (countQuotes(pending) % 2 === 1) continue;
+    const fields = parseCsvLine(pending, fileName, pendingStart);
+    pending = '';
+    if (fields.length !== header.length) {
+      yield {
+        line: pendingStart,
+        record: null,
+        problem: { file: fileName, line: pendingStart, field: '(row)', value: fields.length, reason: `row has ${fields.length} fields but the header has ${header.length}${fields.length < header.length ? ' (row cut off?)' : ''}` },
+      };
+      continue;
+    }
+    const rec: Record<string, unknown> = {};
+    header.forEach((h, i) => (rec[h] = fields[i]));
+    yield { line: pendingStart, record: rec };
+  }
+  if (pending) {
+    yield { line: pendingStart, record: null, problem: { file: fileName, line: pendingStart, field: '(row)', reason: 'unterminated quoted field at end of file (file cut off?)' } };
+  }
+  if (header === null) throw emptyFile(fileName);
+}
+
+function countQuotes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 34) n++;
+  return n;
+}
+
+function parseCsvLine(text: string, fileName: string, line: number): string[] {
+  try {
+    const rows = parseCsv(text, { relax_column_count: true, bom: true, skip_empty_lines: false }) as string[][];
+    return rows[0] ?? [];
+  } catch (e) {
+    throw new FundGuardError('E_IMPORT_INVALID', `${fileName} line ${line}: ${(e as Error).message}`, [{ file: fileName, line, field: '(row)', reason: (e as Error).message }]);
+  }
+}
+
+/** Streams JSON Lines records; a line that is not a JSON object is reported, not skipped. */
+export async function* readJsonl(path: string, fileName: string, spec: ColumnSpec): AsyncGenerator<SourceRecord> {
+  let any = false;
+  for await (const { line, text } of readTextLines(path, fileName)) {
+    if (text.trim() === '') continue;
+    any = true;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      yield { line, record: null, problem: { file: fileName, line, field: '(line)', reason: `not valid JSON (${(e as Error).message}); line cut off?` } };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      yield { line, record: null, problem: { file: fileName, line, field: '(line)', reason: 'must be a JSON object' } };
+      continue;
+    }
+    const rec = value as Record<string, unknown>;
+    if (!spec.allowUnknownInJson) {
+      const unknown = Object.keys(rec).filter((k) => !spec.known.includes(k));
+      if (unknown.length) {
+        yield { line, record: null, problem: { file: fileName, line, field: unknown.join(','), reason: `unknown field(s) (known: ${spec.known.join(', ')})` } };
+        continue;
+      }
+    }
+    yield { line, record: rec };
+  }
+  if (!any) throw emptyFile(fileName);
+}
+
+/**
+ * Streams the rows of one sheet of an XLSX workbook (the first sheet when `sheet` is undefined).
+ * Cells are read as text as displayed in the sheet so codes keep leading zeros; numbers and dates are converted
+ * to their plain text form.
+ */
+export async function* readXlsx(path: string, fileName: string, spec: ColumnSpec, sheet?: string): AsyncGenerator<SourceRecord> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', worksheets: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  const seenSheets: string[] = [];
+  let found = false;
+  try {
+    for await (const ws of reader) {
+      const name = (ws as unknown as { name: string }).name;
+      seenSheets.push(name);
+      if (found || (sheet !== undefined && name !== sheet)) {
+        for await (const _ of ws) void _; // drain: the reader must pass over sheets it does not need
+        continue;
+      }
+      found = true;
+      let header: string[] | null = null;
+      for await (const row of ws) {
+        const values = (row.values as unknown[]).slice(1).map(cellText);
+        if (header === null) {
+          if (values.every((v) => v === '')) continue;
+          header = values.map((v) => v.trim());
+          while (header.length && header[header.length - 1] === '') header.pop();
+          checkHeader(`${fileName}[${name}]`, header, spec, row.number);
+          continue;
+        }
+        if (values.every((v) => v === '')) continue;
+        if (values.length > header.length && values.slice(header.length).some((v) => v !== '')) {
+          yield { line: row.number, record: null, problem: { file: `${fileName}[${name}]`, line: row.number, field: '(row)', reason: `row has values beyond the ${header.length} header columns` } };
+          continue;
+        }
+        const rec: Record<string, unknown> = {};
+        header.forEach((h, i) => (rec[h] = values[i] ?? ''));
+        yield { line: row.number, record: rec };
+      }
+      if (header === null) throw emptyFile(`${fileName}[${name}]`);
+    }
+  } catch (e) {
+    if (e instanceof FundGuardError) throw e;
+    throw new FundGuardError('E_IMPORT_INVALID', `${fileName}: not a readable XLSX workbook (${(e as Error).message})`, [{ file: fileName, field: '(file)', reason: `not a readable XLSX workbook: ${(e as Error).message}` }]);
+  }
+  if (!found) {
+    const want = sheet ? `sheet "${sheet}"` : 'a worksheet';
+    throw new FundGuardError('E_IMPORT_INVALID', `${fileName}: the workbook has no ${want} (sheets: ${seenSheets.join(', ') || 'none'})`, [{ file: fileName, field: '(sheet)', value: sheet, reason: `missing ${want}` }]);
+  }
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v instanceof Date) {
+    // Excel dates carry no zone; exceljs gives them as UTC.
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  }
+  if (typeof v === 'object') {
+    const o = v as { text?: unknown; result?: unknown; richText?: { text: string }[] };
+    if (o.richText) return o.richText.map((t) => t.text).join('');
+    if (o.text !== undefined) return String(o.text);
+    if (o.result !== undefined) return cellText(o.result);
+  }
+  return String(v);
+}
+
+export function readRecords(format: TabularFormat, path: string, fileName: string, spec: ColumnSpec, sheet?: string): AsyncGenerator<SourceRecord> {
+  switch (format) {
+    case 'csv':
+      return readCsv(path, fileName, spec);
+    case 'jsonl':
+      return readJsonl(path, fileName, spec);
+    case 'xlsx':
+      return readXlsx(path, fileName, spec, sheet);
+  }
+}

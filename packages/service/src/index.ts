@@ -1,0 +1,5 @@
+export * from './context.ts';
+export * from './auth/roles.ts';
+export * from './imports/import-service.ts';
+export * from './imports/records.ts';
+export * from './imports/encounter-tables.ts';
