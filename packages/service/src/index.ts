@@ -3,3 +3,5 @@ export * from './auth/roles.ts';
 export * from './imports/import-service.ts';
 export * from './imports/records.ts';
 export * from './imports/encounter-tables.ts';
+export * from './auth/keys.ts';
+export * from './fundguard.ts';

@@ -9,6 +9,7 @@ CREATE TABLE "api_keys" (
 	"secret_enc" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"created_by" text DEFAULT '' NOT NULL,
+	"expires_at" timestamp with time zone,
 	"revoked_at" timestamp with time zone
 );
 --> statement-breakpoint
@@ -237,6 +238,7 @@ CREATE TABLE "users" (
 	CONSTRAINT "users_username_unique" UNIQUE("username")
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX "api_keys_hash" ON "api_keys" USING btree ("key_hash");--> statement-breakpoint
 CREATE INDEX "audit_entity" ON "audit_log" USING btree ("entity_type","entity_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "catalogue_key" ON "catalogue_entries" USING btree ("hilist_code","region","effective_from");--> statement-breakpoint
 CREATE INDEX "catalogue_code_dates" ON "catalogue_entries" USING btree ("hilist_code","effective_from","effective_to");--> statement-breakpoint

@@ -245,8 +245,10 @@ export const apiKeys = pgTable('api_keys', {
   secretEnc: text('secret_enc'),
   createdAt: tsz('created_at').notNull().defaultNow(),
   createdBy: text('created_by').notNull().default(''),
+  /** sign-in sessions expire; machine keys do not */
+  expiresAt: tsz('expires_at'),
   revokedAt: tsz('revoked_at'),
-});
+}, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)]);
 
 /** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). A trigger forbids UPDATE and DELETE. */
 export const auditLog = pgTable('audit_log', {

@@ -1,0 +1,25 @@
+import { openDatabase, type Database, type OpenOptions } from '@fundguard/store';
+import { ServiceContext, systemClock, type Clock } from './context.ts';
+import { ImportService } from './imports/import-service.ts';
+import { KeyService } from './auth/keys.ts';
+
+/** The application's use-cases over one database: what the API server and the CLI drive. */
+export class FundGuard {
+  readonly ctx: ServiceContext;
+  readonly imports: ImportService;
+  readonly keys: KeyService;
+
+  constructor(readonly database: Database, clock: Clock = systemClock) {
+    this.ctx = new ServiceContext(database, clock);
+    this.imports = new ImportService(this.ctx);
+    this.keys = new KeyService(this.ctx);
+  }
+
+  static async open(opts: OpenOptions & { clock?: Clock }): Promise<FundGuard> {
+    return new FundGuard(await openDatabase(opts), opts.clock);
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}
