@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,6 +187,13 @@ function acquireLock(dir: string, info: Record<string, unknown>): string {
     }
   }
   throw new FundGuardError('E_LOCKED', `could not lock ${dir}`);
+}
+
+/** Adds facts to this process's lock file (e.g. how a CLI reaches the server that owns the directory). */
+export function updateLock(file: string, extra: Record<string, unknown>): void {
+  const owner = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+  if (owner.pid !== process.pid) throw new Error(`lock ${file} is not ours`);
+  writeFileSync(file, JSON.stringify({ ...owner, ...extra }), { mode: 0o600 });
 }
 
 function releaseLock(file: string): void {

@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
+import { register as serve } from './serve.ts';
+import { register as importCmd } from './import.ts';
+import { register as verify } from './verify.ts';
+import { register as keys } from './keys.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
 
-export const registrars: Registrar[] = [];
+export const registrars: Registrar[] = [
+  serve,
+  importCmd,
+  verify,
+  keys,
+];

@@ -52,10 +52,11 @@ export class KeyService {
   /** Creates a key and returns it in plain text: the only time it is ever shown. */
   async create(actor: Actor, spec: NewKey): Promise<{ key: string; info: KeyInfo }> {
     requirePermission(actor, 'keys.manage');
-    return this.insert(actor.id, spec);
+    const { key, info } = await this.insert(actor.id, spec);
+    return { key, info };
   }
 
-  private async insert(createdBy: string, spec: NewKey, fixedKey?: string): Promise<{ key: string; info: KeyInfo }> {
+  private async insert(createdBy: string, spec: NewKey, fixedKey?: string): Promise<{ key: string; keyId: string; info: KeyInfo }> {
     if (!ROLES.includes(spec.role)) throw new FundGuardError('E_FIELD_INVALID', `role must be one of ${ROLES.join(', ')}`, [{ field: 'role', value: spec.role, reason: 'unknown role' }]);
     if (spec.role === 'hospital' && !spec.institutionId) throw new FundGuardError('E_FIELD_REQUIRED', 'a hospital key needs institution_id', [{ field: 'institution_id', reason: 'required for role hospital' }]);
     if (spec.role === 'insured' && !spec.patnId) throw new FundGuardError('E_FIELD_REQUIRED', 'an insured key needs patn_id', [{ field: 'patn_id', reason: 'required for role insured' }]);
@@ -69,18 +70,19 @@ export class KeyService {
       if (!spec.expiresAt) {
         await this.ctx.auditLog.append(tx, [{ actor: createdBy, action: 'key.create', entityType: 'api_key', entityId: keyId, at: this.ctx.nowIso(), detail: { role: spec.role, label: spec.label ?? '', institution_id: spec.institutionId ?? null } }]);
       }
-      const info = (await this.list(tx)).find((k) => k.key_id === keyId)!;
-      return { key, info };
+      const info = (await this.list(tx, true)).find((k) => k.key_id === keyId)!;
+      return { key, keyId, info };
     });
   }
 
-  async list(tx?: Parameters<ServiceContext['database']['rows']>[1]): Promise<KeyInfo[]> {
+  /** Machine keys (sessions only when asked: they are many and short-lived). */
+  async list(tx?: Parameters<ServiceContext['database']['rows']>[1], withSessions = false): Promise<KeyInfo[]> {
     return this.ctx.database.rows<KeyInfo>(sql`
       select key_id, label, role, institution_id, patn_id, created_by,
         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
         to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as expires_at,
         to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as revoked_at
-      from api_keys where expires_at is null order by created_at, key_id`, tx);
+      from api_keys where (${withSessions} or expires_at is null) order by created_at, key_id`, tx);
   }
 
   async revoke(actor: Actor, keyId: string): Promise<void> {
@@ -108,6 +110,17 @@ export class KeyService {
     if (admins[0].n > 0) return { created: false };
     const { key } = await this.insert('system', { role: 'admin', label: 'generated at first start' });
     return { created: true, key };
+  }
+
+  /** A short-lived admin key for CLI commands on this machine that hand work to the running server. */
+  async issueLocalKey(hours: number): Promise<{ key: string; keyId: string }> {
+    const expires = new Date(this.ctx.clock().getTime() + hours * 3600_000).toISOString();
+    const r = await this.insert('system', { role: 'admin', label: 'local-cli', expiresAt: expires });
+    return { key: r.key, keyId: r.keyId };
+  }
+
+  async expireLocalKey(keyId: string): Promise<void> {
+    await this.ctx.database.rows(sql`update api_keys set revoked_at = ${this.ctx.nowIso()}::timestamptz where key_id = ${keyId} and label = 'local-cli'`);
   }
 
   // ---- users and sign-in -------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { testBothBackends } from '@fundguard/store/testing.ts';
+import type { Database } from '@fundguard/store';
+import { FundGuard } from '@fundguard/service';
+import { buildApp } from './app.ts';
+
+const example = JSON.parse(readFileSync(new URL('../../../../shared/examples/3101-request-envelope.json', import.meta.url), 'utf8'));
+const { fsi_encounter_dtos, ...patientFields } = example.input.data.patient_dtos[0];
+const encLine = { ...patientFields, ...fsi_encounter_dtos[0] };
+const CSV = 'hilist_code,hilist_name,hilist_type,hilist_lv,price_cap,effective_from\nXB05AAR014B002010104321,人血白蛋白注射液,101,02,400.5,2024-01-01\n';
+
+async function setup(db: Database) {
+  const fg = new FundGuard(db, () => new Date('2026-11-23T08:00:00Z'));
+  const { key } = await fg.keys.ensureAdminKey(undefined);
+  const app = await buildApp({ fg, today: () => '2026-11-23' });
+  const auth = { authorization: `Bearer ${key}` };
+  return { fg, app, auth, key: key! };
+}
+
+testBothBackends('health, readiness, docs and authentication', async (db) => {
+  const { app, key } = await setup(db);
+  try {
+    assert.equal((await app.inject('/healthz')).statusCode, 200);
+    const ready = await app.inject('/readyz');
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().status, 'ready');
+    const docs = await app.inject('/docs/json');
+    assert.equal(docs.statusCode, 200);
+    assert.ok(docs.json().paths['/api/v1/catalogue/{hilist_code}']);
+    const none = await app.inject('/api/v1/me');
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.json().error.code, 'E_UNAUTHORIZED');
+    assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+    const me = await app.inject({ url: '/api/v1/me', headers: { apikey: key } });
+    assert.equal(me.json().role, 'admin');
+    assert.ok(me.headers['x-request-id']);
+  } finally {
+    await app.close();
+  }
+});
+
+testBothBackends('catalogue import and dated lookup over HTTP', async (db) => {
+  const { app, auth } = await setup(db);
+  try {
+    const imp = await app.inject({ method: 'POST', url: '/api/v1/catalogue?name=cat.csv', headers: { ...auth, 'content-type': 'text/csv' }, payload: CSV });
+    assert.equal(imp.statusCode, 200, imp.body);
+    assert.equal(imp.json().records, 1);
+    const got = await app.inject({ url: '/api/v1/catalogue/XB05AAR014B002010104321?date=2024-03-15', headers: auth });
+    assert.equal(got.statusCode, 200);
+    assert.equal(got.json().price_cap, 400.5);
+    assert.equal(got.json().hilist_lv, '02');
+    assert.equal((await app.inject({ url: '/api/v1/catalogue/XB05AAR014B002010104321?date=2023-12-31', headers: auth })).statusCode, 404);
+    assert.equal((await app.inject({ url: '/api/v1/catalogue/XB05AAR014B002010104321', headers: auth })).statusCode, 200, 'default date is today');
+    const bad = await app.inject({ url: '/api/v1/catalogue/X?date=2024-02-30', headers: auth });
+    assert.equal(bad.statusCode, 400);
+    const empty = await app.inject({ method: 'POST', url: '/api/v1/catalogue', headers: { ...auth, 'content-type': 'text/csv' }, payload: '' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(empty.json().error.message, /empty/);
+    const badRows = await app.inject({ method: 'POST', url: '/api/v1/catalogue?name=b.csv', headers: { ...auth, 'content-type': 'text/csv' }, payload: CSV.replace(',02,', ',07,') });
+    assert.equal(badRows.statusCode, 400);
+    assert.deepEqual(badRows.json().error.issues[0], { file: 'b.csv', line: 2, record: 'hilist_code=XB05AAR014B002010104321', field: 'hilist_lv', value: '07', reason: 'must be one of 01, 02, 03' });
+    assert.equal(badRows.json().error.total, 1);
+    const wrongType = await app.inject({ method: 'POST', url: '/api/v1/catalogue', headers: { ...auth, 'content-type': 'application/pdf' }, payload: 'x' });
+    assert.equal(wrongType.statusCode, 415);
+  } finally {
+    await app.close();
+  }
+});
+
+testBothBackends('encounters import, read back, and hospital scope', async (db) => {
+  const { fg, app, auth } = await setup(db);
+  try {
+    const imp = await app.inject({ method: 'POST', url: '/api/v1/encounters', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(encLine) + '\n' });
+    assert.equal(imp.statusCode, 200, imp.body);
+    const got = await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: auth });
+    assert.equal(got.statusCode, 200);
+    const body = got.json();
+    assert.equal(body.patn_id, '610104195801011234');
+    assert.equal(body.fsi_order_dtos[0].sumamt, 770);
+    assert.equal(body.fsi_order_dtos[0].pric, 385);
+    assert.equal((await app.inject({ url: '/api/v1/encounters/NOPE', headers: auth })).statusCode, 404);
+    const admin = (await fg.keys.authenticate(auth.authorization.slice(7)))!;
+    const own = await fg.keys.create(admin, { role: 'hospital', institutionId: 'H61010400001' });
+    const other = await fg.keys.create(admin, { role: 'hospital', institutionId: 'H999' });
+    assert.equal((await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: { authorization: `Bearer ${own.key}` } })).statusCode, 200);
+    const denied = await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: { authorization: `Bearer ${other.key}` } });
+    assert.equal(denied.statusCode, 403);
+    const noImport = await app.inject({ method: 'POST', url: '/api/v1/catalogue', headers: { authorization: `Bearer ${own.key}`, 'content-type': 'text/csv' }, payload: CSV });
+    assert.equal(noImport.statusCode, 403);
+    const verify = await app.inject({ url: '/api/v1/audit-log/verify', headers: auth });
+    assert.equal(verify.json().ok, true);
+  } finally {
+    await app.close();
+  }
+});

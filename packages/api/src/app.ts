@@ -1,0 +1,79 @@
+import Fastify, { LogController,  type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { FundGuard } from '@fundguard/service';
+import { errorHandler } from './errors.ts';
+import { authenticate } from './auth.ts';
+import { acceptUploads } from './routes/imports.ts';
+import { systemRoutes } from './routes/system/index.ts';
+import { catalogueRoutes } from './routes/catalogue/index.ts';
+import { encounterRoutes } from './routes/encounters/index.ts';
+import { listRoutes } from './routes/lists/index.ts';
+import { adminRoutes } from './routes/admin/index.ts';
+
+export interface AppOptions {
+  fg: FundGuard;
+  /** today's date (YYYY-MM-DD) for "in force today" defaults; injected for tests */
+  today?: () => string;
+  /** extra route plugins (later features register here) */
+  plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
+}
+
+/** The whole HTTP application as one plugin, so tests and the server mount the same thing. */
+const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
+  const { fg } = opts;
+  const today = opts.today ?? (() => new Date().toISOString().slice(0, 10));
+  app.decorateRequest('actor', null);
+  app.setErrorHandler(errorHandler);
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
+  });
+  acceptUploads(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'FundGuard API 医保基金智能审核与监管平台', version: '0.1.0', description: 'Management API (interfaces.md) and, in later features, 3101/3102/3103 (audit-api.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apikey: { type: 'apiKey', in: 'header', name: 'apikey' } } },
+      security: [{ bearer: [] }, { apikey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(systemRoutes, { fg });
+  await app.register(adminRoutes, { fg });
+  await app.register(catalogueRoutes, { fg, today });
+  await app.register(encounterRoutes, { fg });
+  await app.register(listRoutes, { fg });
+  for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
+};
+export const fundguardApp = fp(app_, { name: 'fundguard' });
+
+export interface BuildOptions extends AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * A Fastify instance with the app mounted. Logs carry request ids and no personal data: requests are logged by
+ * route pattern (never the raw URL with ids), and bodies and auth headers are never logged.
+ */
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: Number(process.env.FUNDGUARD_JSON_LIMIT_MB ?? 16) * 1024 * 1024,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
+    requestIdHeader: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, route: req.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor_role: req.actor?.role }, 'request');
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await app.register(fundguardApp, opts);
+  return app;
+}

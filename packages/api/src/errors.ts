@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isFundGuardError, type ErrorCode } from '@fundguard/core';
+
+/** The one place where error codes become HTTP statuses (architecture.md §4). */
+export const STATUS: Record<ErrorCode, number> = {
+  E_FIELD_REQUIRED: 400,
+  E_FIELD_INVALID: 400,
+  E_INPUT_INVALID: 400,
+  E_IMPORT_INVALID: 400,
+  E_ENCODING: 400,
+  E_PACK_INVALID: 400,
+  E_NOT_FOUND: 404,
+  E_CONFLICT: 409,
+  E_UNAUTHORIZED: 401,
+  E_FORBIDDEN: 403,
+  E_LOCKED: 423,
+  E_ILLEGAL_TRANSITION: 409,
+  E_INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: unknown[]; total?: number };
+}
+
+/** Maps thrown errors to responses: 4xx name the record and field, a 5xx never leaks internals. */
+export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isFundGuardError(err)) {
+    const status = STATUS[err.code] ?? 500;
+    if (status >= 500) return internal(err, req, reply);
+    return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.issues.length ? { issues: err.issues, total: err.total } : {}) } } satisfies ErrorBody);
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const issues = fe.validation.map((v) => ({ field: (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || String(v.params?.missingProperty ?? '(body)'), reason: v.message ?? 'invalid' }));
+    return reply.status(400).send({ error: { code: 'E_INPUT_INVALID', message: `${fe.validationContext ?? 'request'}: ${fe.message}`, issues, total: issues.length } });
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return reply.status(fe.statusCode).send({ error: { code: fe.code ?? 'E_INPUT_INVALID', message: fe.message } });
+  }
+  return internal(err, req, reply);
+}
+
+function internal(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  req.log.error({ err }, 'internal error');
+  return reply.status(500).send({ error: { code: 'E_INTERNAL', message: `internal error (request ${req.id})` } });
+}

@@ -1,0 +1,43 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { fenToYuan, FundGuardError, parseDay, type CatalogueEntry } from '@fundguard/core';
+import { requirePermission, type FundGuard } from '@fundguard/service';
+import { actorOf } from '../../auth.ts';
+import { receiveUpload, uploadQuery } from '../imports.ts';
+
+export function catalogueEntryOut(e: CatalogueEntry): Record<string, unknown> {
+  return { ...e, price_cap: e.price_cap === null ? null : fenToYuan(e.price_cap) };
+}
+
+export const catalogueRoutes: FastifyPluginAsync<{ fg: FundGuard; today: () => string }> = async (app, { fg, today }) => {
+  app.post('/api/v1/catalogue', {
+    schema: { tags: ['catalogue'], summary: 'Import catalogue rows (CSV, XLSX or JSONL body) per catalogue.md; all or nothing', querystring: uploadQuery },
+  }, async (req) => {
+    const actor = actorOf(req);
+    requirePermission(actor, 'catalogue.import');
+    const { upload, format, name } = await receiveUpload(req, ['csv', 'xlsx', 'jsonl']);
+    try {
+      return await fg.imports.importCatalogue({ path: upload.path, name, format }, actor);
+    } finally {
+      upload.cleanup();
+    }
+  });
+
+  app.get<{ Params: { hilist_code: string }; Querystring: { date?: string; region?: string } }>('/api/v1/catalogue/:hilist_code', {
+    schema: {
+      tags: ['catalogue'], summary: 'The catalogue entry in force on a date (default today)',
+      params: { type: 'object', properties: { hilist_code: { type: 'string' } }, required: ['hilist_code'] },
+      querystring: { type: 'object', properties: { date: { type: 'string', description: 'YYYY-MM-DD' }, region: { type: 'string' } } },
+    },
+  }, async (req) => {
+    requirePermission(actorOf(req), 'catalogue.read');
+    let day = today();
+    if (req.query.date !== undefined) {
+      const d = parseDay(req.query.date);
+      if ('reason' in d) throw new FundGuardError('E_FIELD_INVALID', `date: ${d.reason}`, [{ field: 'date', value: req.query.date, reason: d.reason }]);
+      day = d.day;
+    }
+    const entry = await fg.ctx.catalogue.find(req.params.hilist_code, day, req.query.region ?? '*');
+    if (!entry) throw new FundGuardError('E_NOT_FOUND', `no catalogue entry ${req.params.hilist_code} in force on ${day}`);
+    return catalogueEntryOut(entry);
+  });
+};

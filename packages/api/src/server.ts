@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { FundGuard } from '@fundguard/service';
+import { updateLock } from '@fundguard/store';
+import { buildApp } from './app.ts';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  demo: boolean;
+  adminKey?: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    port: Number(env.PORT ?? 8080),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.FUNDGUARD_DATA_DIR ?? './data',
+    demo: (env.FUNDGUARD_DEMO ?? '1') === '1',
+    adminKey: env.FUNDGUARD_ADMIN_KEY || undefined,
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  fg: FundGuard;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the server: opens the database (locking an embedded directory), ensures the admin key, listens. */
+export async function startServer(config: ServerConfig, hooks: { onReady?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void> } = {}): Promise<RunningServer> {
+  const fg = await FundGuard.open({ url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host } });
+  let app: FastifyInstance | null = null;
+  try {
+    app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
+    const admin = await fg.keys.ensureAdminKey(config.adminKey);
+    if (admin.key) {
+      // Printed once, on the first start only; it is stored hashed.
+      process.stdout.write(`\n  FundGuard admin API key (shown once, keep it): ${admin.key}\n\n`);
+    }
+    await hooks.onReady?.(fg, app.log);
+    const address = await app.listen({ port: config.port, host: config.host });
+    app.log.info({ address, database: fg.database.kind }, 'FundGuard listening');
+    let localKeyId: string | null = null;
+    if (fg.database.lockFile) {
+      // The embedded directory is ours alone; `fundguard import` on this machine sends its work here instead,
+      // with a short-lived admin key that only the lock file (mode 0600) holds.
+      const local = await fg.keys.issueLocalKey(7 * 24);
+      localKeyId = local.keyId;
+      updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
+    }
+    const running = app;
+    let stopping: Promise<void> | null = null;
+    return {
+      app: running,
+      fg,
+      url: address,
+      stop() {
+        stopping ??= (async () => {
+          try {
+            await running.close(); // stops accepting, finishes in-flight requests
+            if (localKeyId) await fg.keys.expireLocalKey(localKeyId).catch(() => undefined);
+          } finally {
+            await fg.close();
+          }
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await fg.close();
+    throw e;
+  }
+}

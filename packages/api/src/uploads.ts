@@ -1,0 +1,37 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { FundGuardError } from '@fundguard/core';
+
+/** Upload bodies up to this size stream to a temporary file; imports read it twice (validate, then apply). */
+export const MAX_UPLOAD_BYTES = Number(process.env.FUNDGUARD_MAX_UPLOAD_MB ?? 2048) * 1024 * 1024;
+
+export interface SpooledUpload {
+  path: string;
+  bytes: number;
+  cleanup(): void;
+}
+
+export async function spoolToTempFile(body: Readable, name: string, limit = MAX_UPLOAD_BYTES): Promise<SpooledUpload> {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-upload-'));
+  const path = join(dir, name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'upload');
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > limit) cb(new FundGuardError('E_INPUT_INVALID', `upload larger than ${Math.round(limit / 1048576)} MB`));
+      else cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, counter, createWriteStream(path));
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { path, bytes, cleanup };
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { FundGuardError, type FieldIssue } from '@fundguard/core';
+import { formatFromName, workbookTables, type ImportProgress } from '@fundguard/service';
+import { progressBar } from '../progress.ts';
+import { resolveTarget } from '../local.ts';
+import { CliInputError } from '../exit.ts';
+
+const KINDS = ['catalogue', 'encounters', 'lists'] as const;
+type Kind = (typeof KINDS)[number];
+const CONTENT_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', jsonl: 'application/x-ndjson' } as const;
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description('import catalogue, encounters or lists into the database (through the running server if one owns the embedded data dir); all or nothing')
+    .argument('<kind>', KINDS.join('|'))
+    .argument('<file>', 'CSV, XLSX or JSONL (encounters: JSONL, or an XLSX workbook with sheets encounters/orders/diagnoses)')
+    .option('--orders <file>', 'encounters as CSV: the orders table')
+    .option('--diagnoses <file>', 'encounters as CSV: the diagnoses table')
+    .action(async (kind: string, file: string, opts: { orders?: string; diagnoses?: string }) => {
+      if (!KINDS.includes(kind as Kind)) throw new CliInputError(`unknown kind ${kind}; use ${KINDS.join(', ')}`);
+      try {
+        statSync(file);
+      } catch {
+        throw new CliInputError(`cannot read ${file}`);
+      }
+      const name = basename(file);
+      const format = formatFromName(name);
+      if (!format) throw new CliInputError(`${name}: cannot tell the format; name it .csv, .xlsx or .jsonl`);
+      const target = await resolveTarget();
+      if (target.kind === 'server') {
+        if (opts.orders || opts.diagnoses) throw new CliInputError('CSV table imports of encounters go through a local database; stop the server or use JSONL/XLSX');
+        const res = await fetch(`${target.url}/api/v1/${kind}?name=${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${target.key}`, 'content-type': CONTENT_TYPES[format] },
+          body: createReadStream(file) as unknown as BodyInit,
+          duplex: 'half',
+        } as RequestInit);
+        const body = (await res.json()) as { error?: { code: string; message: string; issues?: FieldIssue[]; total?: number } };
+        if (!res.ok) {
+          const err = body.error!;
+          throw new FundGuardError(err.code as FundGuardError['code'], err.message, err.issues ?? [], err.total);
+        }
+        process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+        return;
+      }
+      const bar = progressBar(`import ${kind}`);
+      const onProgress = (p: ImportProgress) => bar.update(p.done, p.total || undefined);
+      try {
+        const src = { path: file, name, format };
+        let report;
+        if (kind === 'catalogue') report = await target.fg.imports.importCatalogue(src, target.actor, onProgress);
+        else if (kind === 'lists') report = await target.fg.imports.importLists(src, target.actor, onProgress);
+        else if (opts.orders || opts.diagnoses) {
+          if (!opts.orders || !opts.diagnoses) throw new CliInputError('CSV encounters need both --orders and --diagnoses');
+          const t = (p: string) => ({ path: p, name: basename(p), format: 'csv' as const });
+          report = await target.fg.imports.importEncounters({ encounters: t(file), orders: t(opts.orders), diagnoses: t(opts.diagnoses) }, target.actor, onProgress);
+        } else report = await target.fg.imports.importEncounters(format === 'xlsx' ? workbookTables(file, name) : src, target.actor, onProgress);
+        bar.stop();
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      } finally {
+        bar.stop();
+        await target.fg.close();
+      }
+    });
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { configFromEnv, startServer } from '@fundguard/api';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY')
+    .action(async () => {
+      const config = configFromEnv();
+      const server = await startServer(config);
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        server.app.log.info({ signal }, 'shutting down');
+        // Whatever happens, exit within 10 s (interfaces.md).
+        const force = setTimeout(() => {
+          server.app.log.error('shutdown took longer than 10 s; exiting');
+          process.exit(1);
+        }, 9_500);
+        force.unref();
+        server.stop().then(
+          () => process.exit(0),
+          (e) => {
+            server.app.log.error({ err: e }, 'error during shutdown');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+}
