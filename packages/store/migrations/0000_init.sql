@@ -241,7 +241,6 @@ CREATE TABLE "users" (
 CREATE UNIQUE INDEX "api_keys_hash" ON "api_keys" USING btree ("key_hash");--> statement-breakpoint
 CREATE INDEX "audit_entity" ON "audit_log" USING btree ("entity_type","entity_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "catalogue_key" ON "catalogue_entries" USING btree ("hilist_code","region","effective_from");--> statement-breakpoint
-CREATE INDEX "catalogue_code_dates" ON "catalogue_entries" USING btree ("hilist_code","effective_from","effective_to");--> statement-breakpoint
 CREATE INDEX "code_groups_code" ON "code_groups" USING btree ("hilist_code");--> statement-breakpoint
 CREATE INDEX "encounters_patient" ON "encounters" USING btree ("patn_id","adm_date");--> statement-breakpoint
 CREATE INDEX "encounters_institution" ON "encounters" USING btree ("medins_id","adm_date");--> statement-breakpoint

@@ -35,8 +35,8 @@ export const catalogueEntries = pgTable('catalogue_entries', {
   importId: bigint('import_id', { mode: 'number' }),
   updatedAt: tsz('updated_at').notNull().defaultNow(),
 }, (t) => [
+  // Also serves "in force on day D" lookups: code equality, then a short range over a code's few versions.
   uniqueIndex('catalogue_key').on(t.hilistCode, t.region, t.effectiveFrom),
-  index('catalogue_code_dates').on(t.hilistCode, t.effectiveFrom, t.effectiveTo),
 ]);
 
 /** Named code sets (e.g. GINKGO_INJ) from catalogue `group_codes`; rule packs merge them into their groups. */

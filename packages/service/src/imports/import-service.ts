@@ -42,7 +42,8 @@ export interface ImportReport {
   warnings: FieldIssue[];
 }
 
-const BATCH = 2000;
+/** records per statement batch: large enough to amortise round trips, small enough to keep memory flat */
+const BATCH = 5000;
 
 /**
  * Imports are two passes over the file with flat memory: validate everything (collecting every error, first 100
@@ -164,18 +165,26 @@ export class ImportService {
       let done = 0;
       let batch: T[] = [];
       const replacedAll: string[] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const r = await job.apply(tx, batch, importId);
+      const applyBatch = async (items: T[]) => {
+        const r = await job.apply(tx, items, importId);
         inserted += r.inserted;
         updated += r.updated;
-        done += batch.length;
+        done += items.length;
         if (r.replaced.length) {
           replacedAll.push(...r.replaced.slice(0, Math.max(0, 1000 - replacedAll.length)));
           await this.ctx.auditLog.append(tx, [{ actor: job.actor.id, action: `${job.kind}.replace`, entityType: 'import', entityId: String(importId), at: this.ctx.nowIso(), detail: { mdtrt_ids: r.replaced } }]);
         }
-        batch = [];
         job.onProgress?.({ phase: 'apply', done, total });
+      };
+      // One batch is written while the next is parsed: the database and the parser work at the same time.
+      let inflight: Promise<void> = Promise.resolve();
+      const flush = async () => {
+        if (!batch.length) return;
+        const items = batch;
+        batch = [];
+        await inflight;
+        inflight = applyBatch(items);
+        inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection in between
       };
       for await (const src of records()) {
         const n = job.normalise(src.record!, { file: file.name, line: src.line });
@@ -183,6 +192,7 @@ export class ImportService {
         if (batch.length >= BATCH) await flush();
       }
       await flush();
+      await inflight;
       if (done !== total) throw new FundGuardError('E_CONFLICT', `${file.name} changed while it was being imported (${total} records validated, ${done} read); nothing imported`);
       const report: ImportReport = {
         import_id: importId, kind: job.kind, file: file.name, format: file.format, mode: 'all-or-nothing', records: total, inserted, updated,

@@ -1,4 +1,3 @@
-import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { FundGuardError, type FieldIssue } from '@fundguard/core';
 import { readTextLines } from './lines.ts';
@@ -98,13 +97,48 @@ function countQuotes(s: string): number {
   return n;
 }
 
-function parseCsvLine(text: string, fileName: string, line: number): string[] {
-  try {
-    const rows = parseCsv(text, { relax_column_count: true, bom: true, skip_empty_lines: false }) as string[][];
-    return rows[0] ?? [];
-  } catch (e) {
-    throw new FundGuardError('E_IMPORT_INVALID', `${fileName} line ${line}: ${(e as Error).message}`, [{ file: fileName, line, field: '(row)', reason: (e as Error).message }]);
+/**
+ * Splits one CSV record (RFC 4180: comma-separated, `"` quotes, `""` for a quote inside quotes, newlines allowed
+ * inside quotes). Hand-written because a general parser per record was the import's bottleneck (6 s per 200 000 rows).
+ */
+export function parseCsvLine(text: string, fileName: string, line: number): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    if (i < n && text.charCodeAt(i) === 34) {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) throw new FundGuardError('E_IMPORT_INVALID', `${fileName} line ${line}: unterminated quoted field`, [{ file: fileName, line, field: '(row)', reason: 'unterminated quoted field' }]);
+        value += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      if (i < n && text.charCodeAt(i) !== 44) {
+        throw new FundGuardError('E_IMPORT_INVALID', `${fileName} line ${line}: text after a closing quote`, [{ file: fileName, line, field: '(row)', value: text.slice(0, 80), reason: 'text after a closing quote' }]);
+      }
+      fields.push(value);
+    } else {
+      const c = text.indexOf(',', i);
+      const end = c === -1 ? n : c;
+      fields.push(text.slice(i, end));
+      i = end;
+    }
+    if (i >= n) break;
+    i++; // the comma
+    if (i === n) {
+      fields.push('');
+      break;
+    }
   }
+  return fields;
 }
 
 /** Streams JSON Lines records; a line that is not a JSON object is reported, not skipped. */
