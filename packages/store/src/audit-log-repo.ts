@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { canonicalJson } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
 
 export interface AuditEntryInput {
@@ -19,14 +20,6 @@ export interface AuditEntry extends Required<AuditEntryInput> {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** Key-sorted JSON, so that the hash does not depend on property order or on how jsonb stores it. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-}
 
 export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
   const body = canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, entityType: e.entityType, entityId: e.entityId, detail: e.detail });
