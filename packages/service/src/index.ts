@@ -5,3 +5,4 @@ export * from './imports/records.ts';
 export * from './imports/encounter-tables.ts';
 export * from './auth/keys.ts';
 export * from './fundguard.ts';
+export * from './rule-packs/rule-pack-service.ts';

@@ -4,3 +4,4 @@ export * from './audit-log-repo.ts';
 export * from './catalogue-repo.ts';
 export * from './lists-repo.ts';
 export * from './encounters-repo.ts';
+export * from './rule-packs-repo.ts';
