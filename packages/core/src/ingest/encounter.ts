@@ -33,9 +33,12 @@ export function readPatient(r: FieldReader, required: boolean): Patient {
 }
 
 /** Reads one `fsi_encounter_dtos` element; `patnId` is the owning patient. Issues go to the reader's list. */
-export function readEncounter(r: FieldReader, patnId: string, warnings: FieldIssue[]): Encounter {
+export function readEncounter(r: FieldReader, patnId: string, warnings: FieldIssue[], opts: { labelOrders?: boolean } = {}): Encounter {
   const mdtrtId = r.str('mdtrt_id', true);
-  const orders = r.records('fsi_order_dtos').map((o, i) => readOrder(r.child(o, `fsi_order_dtos[${i}]`), warnings, r.path(`fsi_order_dtos[${i}]`)));
+  // HIS developers look for an order by its id: with labelOrders the path reads `fsi_order_dtos[2](rx_id=YZ3).cnt`.
+  const orderPath = (o: Record<string, unknown>, i: number) =>
+    `fsi_order_dtos[${i}]${opts.labelOrders && (typeof o.rx_id === 'string' || typeof o.rx_id === 'number') ? `(rx_id=${o.rx_id})` : ''}`;
+  const orders = r.records('fsi_order_dtos').map((o, i) => readOrder(r.child(o, orderPath(o, i)), warnings, r.path(orderPath(o, i))));
   const seen = new Map<string, number>();
   orders.forEach((o, i) => {
     if (o.rx_id === '') return;
