@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { FundGuardError } from '../errors.ts';
+import type { FundGuardError } from '../errors.ts';
 import { parseFsiAuditData, parseFsiFeedback } from './fsi-request.ts';
 
 const example = JSON.parse(readFileSync(new URL('../../../../../shared/examples/3101-request-envelope.json', import.meta.url), 'utf8'));
