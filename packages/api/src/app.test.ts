@@ -11,7 +11,7 @@ const encLine = { ...patientFields, ...fsi_encounter_dtos[0] };
 const CSV = 'hilist_code,hilist_name,hilist_type,hilist_lv,price_cap,effective_from\nXB05AAR014B002010104321,人血白蛋白注射液,101,02,400.5,2024-01-01\n';
 
 async function setup(db: Database) {
-  const fg = new FundGuard(db, () => new Date('2026-11-23T08:00:00Z'));
+  const fg = new FundGuard(db, { clock: () => new Date('2026-11-23T08:00:00Z') });
   const { key } = await fg.keys.ensureAdminKey(undefined);
   const app = await buildApp({ fg, today: () => '2026-11-23' });
   const auth = { authorization: `Bearer ${key}` };

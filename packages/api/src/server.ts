@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { FundGuard } from '@fundguard/service';
+import { FundGuard, SecretBox } from '@fundguard/service';
 import { updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
 
@@ -32,7 +32,10 @@ export interface RunningServer {
 
 /** Starts the server: opens the database (locking an embedded directory), ensures the admin key, listens. */
 export async function startServer(config: ServerConfig, hooks: { onReady?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void> } = {}): Promise<RunningServer> {
-  const fg = await FundGuard.open({ url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host } });
+  const fg = await FundGuard.open({
+    url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
+    secrets: SecretBox.fromEnv(process.env, config.dataDir),
+  });
   let app: FastifyInstance | null = null;
   try {
     app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });

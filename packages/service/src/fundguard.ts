@@ -2,6 +2,7 @@ import { openDatabase, type Database, type OpenOptions } from '@fundguard/store'
 import { ServiceContext, systemClock, type Clock } from './context.ts';
 import { ImportService } from './imports/import-service.ts';
 import { KeyService } from './auth/keys.ts';
+import { SecretBox } from './auth/secret-box.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -9,14 +10,14 @@ export class FundGuard {
   readonly imports: ImportService;
   readonly keys: KeyService;
 
-  constructor(readonly database: Database, clock: Clock = systemClock) {
-    this.ctx = new ServiceContext(database, clock);
+  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
+    this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
     this.imports = new ImportService(this.ctx);
-    this.keys = new KeyService(this.ctx);
+    this.keys = new KeyService(this.ctx, opts.secrets ?? null);
   }
 
-  static async open(opts: OpenOptions & { clock?: Clock }): Promise<FundGuard> {
-    return new FundGuard(await openDatabase(opts), opts.clock);
+  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {
+    return new FundGuard(await openDatabase(opts), opts);
   }
 
   close(): Promise<void> {

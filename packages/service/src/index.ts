@@ -6,3 +6,4 @@ export * from './imports/encounter-tables.ts';
 export * from './auth/keys.ts';
 export * from './fundguard.ts';
 export * from './rule-packs/rule-pack-service.ts';
+export * from './auth/secret-box.ts';

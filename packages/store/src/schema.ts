@@ -279,3 +279,56 @@ export const imports = pgTable('imports', {
   startedAt: tsz('started_at').notNull(),
   finishedAt: tsz('finished_at'),
 });
+
+// ---- real-time audit (3101 / 3102 / 3103) ------------------------------------------------------------------
+
+/** Every 3101/3102/3103/9001 call: the envelope fields (no order lines), for tracing an integration. */
+export const fsiCalls = pgTable('fsi_calls', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  infno: text('infno').notNull(),
+  msgid: text('msgid').notNull(),
+  keyActor: text('key_actor').notNull(),
+  envelope: jsonb('envelope').notNull(),
+  infcode: integer('infcode').notNull(),
+  errMsg: text('err_msg'),
+  results: integer('results').notNull().default(0),
+  receivedAt: tsz('received_at').notNull(),
+  ms: integer('ms').notNull().default(0),
+}, (t) => [index('fsi_calls_time').on(t.receivedAt)]);
+
+/** Warnings returned by 3101/3102 (one per rule and encounter), kept so that 3103 feedback and cases can refer to them. */
+export const realtimeWarnings = pgTable('realtime_warnings', {
+  jrId: text('jr_id').primaryKey(),
+  stage: text('stage').notNull(),
+  pack: text('pack').notNull(),
+  packVersion: text('pack_version').notNull(),
+  ruleId: text('rule_id').notNull(),
+  ruleName: text('rule_name').notNull(),
+  sevDeg: text('sev_deg').notNull(),
+  patnId: text('patn_id').notNull(),
+  mdtrtId: text('mdtrt_id').notNull(),
+  medinsId: text('medins_id').notNull().default(''),
+  deptCodg: text('dept_codg').notNull().default(''),
+  drCodg: text('dr_codg').notNull().default(''),
+  volaAmtFen: fen('vola_amt_fen').notNull(),
+  result: jsonb('result').notNull(),
+  createdAt: tsz('created_at').notNull(),
+}, (t) => [index('warnings_rule').on(t.ruleId, t.medinsId), index('warnings_encounter').on(t.mdtrtId)]);
+
+/** 3103: what the doctor did with a warning (1 proceed, 2 modified, 3 self-pay, 4 deleted). */
+export const warningFeedback = pgTable('warning_feedback', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  jrId: text('jr_id').notNull(),
+  warnType: text('warn_type').notNull(),
+  dspoWay: text('dspo_way').notNull(),
+  dspoWayRea: text('dspo_way_rea').notNull().default(''),
+  actor: text('actor').notNull(),
+  createdAt: tsz('created_at').notNull(),
+}, (t) => [index('feedback_jr').on(t.jrId)]);
+
+/** x-tif nonces seen within the signature window, so that a signed request cannot be replayed. */
+export const usedNonces = pgTable('used_nonces', {
+  keyId: text('key_id').notNull(),
+  nonce: text('nonce').notNull(),
+  seenAt: tsz('seen_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.keyId, t.nonce] }), index('nonces_time').on(t.seenAt)]);

@@ -4,6 +4,10 @@ import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
 import type { ServiceContext } from '../context.ts';
 import { ROLES, requirePermission, type Actor, type Role } from './roles.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** x-tif signatures are accepted within this many seconds of the server clock (audit-api.md §1). */
+export const TIF_WINDOW_S = 300;
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
@@ -32,7 +36,7 @@ export interface KeyInfo {
 
 /** API keys (`fg_<id>_<secret>`), stored only as SHA-256; users with scrypt password hashes; sign-in sessions. */
 export class KeyService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext, private readonly secrets: SecretBox | null = null) {}
 
   /** Resolves a presented key to the acting identity, or null when unknown, revoked or expired. */
   async authenticate(presented: string): Promise<Actor | null> {
@@ -49,6 +53,34 @@ export class KeyService {
     return { id: k.username ?? `key:${k.key_id}`, role: k.role, institutionId: k.institution_id, patnId: k.patn_id };
   }
 
+  /**
+   * Checks the national gateway headers: signature = hex SHA-256 of timestamp + secret + nonce + timestamp,
+   * timestamp within TIF_WINDOW_S of the server clock, nonce never reused within the window.
+   */
+  async authenticateTif(h: { paasid: string; timestamp: string; nonce: string; signature: string }): Promise<Actor> {
+    const fail = (why: string) => new FundGuardError('E_UNAUTHORIZED', `x-tif signature refused: ${why}`);
+    if (!this.secrets) throw fail('signed requests are not configured on this server');
+    const nowS = Math.floor(this.ctx.clock().getTime() / 1000);
+    const ts = Number(h.timestamp);
+    if (!/^\d{9,11}$/.test(h.timestamp) || Math.abs(nowS - ts) > TIF_WINDOW_S) throw fail(`x-tif-timestamp must be Unix seconds within ${TIF_WINDOW_S} s of the server clock`);
+    if (!h.nonce || h.nonce.length > 128) throw fail('x-tif-nonce missing');
+    const rows = await this.ctx.database.rows<{ secret_enc: string | null; role: Role; institution_id: string | null; revoked: boolean }>(sql`
+      select secret_enc, role, institution_id, revoked_at is not null as revoked from api_keys where key_id = ${h.paasid}`);
+    const k = rows[0];
+    if (!k || k.revoked || !k.secret_enc) throw fail('unknown x-tif-paasid');
+    const secret = this.secrets.open(k.secret_enc);
+    if (secret === null) throw fail('the key cannot be decrypted with this server\'s secret key');
+    const expected = createHash('sha256').update(`${h.timestamp}${secret}${h.nonce}${h.timestamp}`).digest();
+    const given = Buffer.from(h.signature.toLowerCase(), 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw fail('x-tif-signature does not match');
+    const seen = new Date((nowS - TIF_WINDOW_S) * 1000).toISOString();
+    await this.ctx.database.rows(sql`delete from used_nonces where seen_at < ${seen}::timestamptz`);
+    const fresh = await this.ctx.database.rows(sql`
+      insert into used_nonces (key_id, nonce, seen_at) values (${h.paasid}, ${h.nonce}, ${this.ctx.nowIso()}::timestamptz) on conflict do nothing returning nonce`);
+    if (!fresh.length) throw fail('x-tif-nonce was already used');
+    return { id: `key:${h.paasid}`, role: k.role, institutionId: k.institution_id };
+  }
+
   /** Creates a key and returns it in plain text: the only time it is ever shown. */
   async create(actor: Actor, spec: NewKey): Promise<{ key: string; info: KeyInfo }> {
     requirePermission(actor, 'keys.manage');
@@ -61,12 +93,15 @@ export class KeyService {
     if (spec.role === 'hospital' && !spec.institutionId) throw new FundGuardError('E_FIELD_REQUIRED', 'a hospital key needs institution_id', [{ field: 'institution_id', reason: 'required for role hospital' }]);
     if (spec.role === 'insured' && !spec.patnId) throw new FundGuardError('E_FIELD_REQUIRED', 'an insured key needs patn_id', [{ field: 'patn_id', reason: 'required for role insured' }]);
     const keyId = randomBytes(6).toString('hex');
-    const key = fixedKey ?? `fg_${keyId}_${randomBytes(24).toString('base64url')}`;
+    const secret = randomBytes(24).toString('base64url');
+    const key = fixedKey ?? `fg_${keyId}_${secret}`;
+    // Integration keys can also sign with the national x-tif headers: paasid = key id, secret = the key's secret part.
+    const secretEnc = spec.role === 'integration' && !fixedKey && this.secrets ? this.secrets.seal(secret) : null;
     return this.ctx.database.transaction(async (tx) => {
       await this.ctx.database.rows(sql`
-        insert into api_keys (key_id, key_hash, label, role, institution_id, patn_id, user_id, created_by, expires_at, created_at)
+        insert into api_keys (key_id, key_hash, label, role, institution_id, patn_id, user_id, created_by, expires_at, created_at, secret_enc)
         values (${keyId}, ${hashKey(key)}, ${spec.label ?? ''}, ${spec.role}, ${spec.institutionId ?? null}, ${spec.patnId ?? null}, ${spec.userId ?? null},
-          ${createdBy}, ${spec.expiresAt ?? null}::timestamptz, ${this.ctx.nowIso()}::timestamptz)`, tx);
+          ${createdBy}, ${spec.expiresAt ?? null}::timestamptz, ${this.ctx.nowIso()}::timestamptz, ${secretEnc})`, tx);
       if (!spec.expiresAt) {
         await this.ctx.auditLog.append(tx, [{ actor: createdBy, action: 'key.create', entityType: 'api_key', entityId: keyId, at: this.ctx.nowIso(), detail: { role: spec.role, label: spec.label ?? '', institution_id: spec.institutionId ?? null } }]);
       }
