@@ -2,7 +2,7 @@ import { openDatabase, type Database, type OpenOptions } from '@fundguard/store'
 import { ServiceContext, systemClock, type Clock } from './context.ts';
 import { ImportService } from './imports/import-service.ts';
 import { KeyService } from './auth/keys.ts';
-import { SecretBox } from './auth/secret-box.ts';
+import type { SecretBox } from './auth/secret-box.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
