@@ -7,3 +7,4 @@ export * from './auth/keys.ts';
 export * from './fundguard.ts';
 export * from './rule-packs/rule-pack-service.ts';
 export * from './auth/secret-box.ts';
+export * from './realtime/feedback.ts';

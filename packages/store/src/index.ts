@@ -5,3 +5,4 @@ export * from './catalogue-repo.ts';
 export * from './lists-repo.ts';
 export * from './encounters-repo.ts';
 export * from './rule-packs-repo.ts';
+export * from './realtime-repo.ts';

@@ -1,0 +1,53 @@
+import { sql } from 'drizzle-orm';
+import type { Database, Db } from './database.ts';
+
+export interface WarningRow {
+  jr_id: string;
+  stage: string;
+  pack: string;
+  pack_version: string;
+  rule_id: string;
+  rule_name: string;
+  sev_deg: string;
+  patn_id: string;
+  mdtrt_id: string;
+  medins_id: string;
+  dept_codg: string;
+  dr_codg: string;
+  vola_amt_fen: number;
+  /** the result row as returned to the caller */
+  result: unknown;
+}
+
+export interface CallRow {
+  infno: string;
+  msgid: string;
+  key_actor: string;
+  envelope: unknown;
+  infcode: number;
+  err_msg: string | null;
+  results: number;
+  received_at: string;
+  ms: number;
+}
+
+/** Warnings returned by 3101/3102 and the call log. */
+export class RealtimeRepo {
+  constructor(private readonly database: Database) {}
+
+  async insertWarnings(rows: readonly WarningRow[], at: string, tx?: Db): Promise<void> {
+    if (!rows.length) return;
+    await this.database.rows(sql`
+      insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
+      select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, ${at}::timestamptz
+      from json_to_recordset(${JSON.stringify(rows)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
+        patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb)
+      on conflict (jr_id) do nothing`, tx);
+  }
+
+  async insertCall(c: CallRow): Promise<void> {
+    await this.database.rows(sql`
+      insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, err_msg, results, received_at, ms)
+      values (${c.infno}, ${c.msgid}, ${c.key_actor}, ${JSON.stringify(c.envelope)}::jsonb, ${c.infcode}, ${c.err_msg}, ${c.results}, ${c.received_at}::timestamptz, ${c.ms})`);
+  }
+}
