@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FundGuardError } from '@fundguard/core';
+import type { FundGuardError } from '@fundguard/core';
 import { RealtimeRepo, type WarningRow } from '@fundguard/store';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { ServiceContext } from '../context.ts';
