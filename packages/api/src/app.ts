@@ -12,11 +12,14 @@ import { catalogueRoutes } from './routes/catalogue/index.ts';
 import { encounterRoutes } from './routes/encounters/index.ts';
 import { listRoutes } from './routes/lists/index.ts';
 import { adminRoutes } from './routes/admin/index.ts';
+import { fsiRoutes, type FsiHandler } from './routes/fsi/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
   /** today's date (YYYY-MM-DD) for "in force today" defaults; injected for tests */
   today?: () => string;
+  /** 3101/3102 handlers of the real-time audit (audit-api.md) */
+  fsiHandlers?: Record<string, FsiHandler>;
   /** extra route plugins (later features register here) */
   plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
 }
@@ -47,6 +50,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(catalogueRoutes, { fg, today });
   await app.register(encounterRoutes, { fg });
   await app.register(listRoutes, { fg });
+  await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
 };
 export const fundguardApp = fp(app_, { name: 'fundguard' });

@@ -1,4 +1,4 @@
-import { AuditLogRepo, CatalogueRepo, EncountersRepo, ListsRepo, type Database } from '@fundguard/store';
+import { AuditLogRepo, CatalogueRepo, EncountersRepo, ListsRepo, RealtimeRepo, type Database } from '@fundguard/store';
 
 /** The clock is injected so that tests are deterministic and the core never reads time itself. */
 export type Clock = () => Date;
@@ -10,12 +10,14 @@ export class ServiceContext {
   readonly catalogue: CatalogueRepo;
   readonly lists: ListsRepo;
   readonly encounters: EncountersRepo;
+  readonly realtime: RealtimeRepo;
 
   constructor(readonly database: Database, readonly clock: Clock = systemClock) {
     this.auditLog = new AuditLogRepo(database);
     this.catalogue = new CatalogueRepo(database);
     this.lists = new ListsRepo(database);
     this.encounters = new EncountersRepo(database);
+    this.realtime = new RealtimeRepo(database);
   }
 
   nowIso(): string {
