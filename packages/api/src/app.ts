@@ -20,6 +20,8 @@ export interface AppOptions {
   today?: () => string;
   /** 3101/3102 handlers of the real-time audit (audit-api.md) */
   fsiHandlers?: Record<string, FsiHandler>;
+  /** bound on concurrent real-time calls per process */
+  fsiMaxConcurrent?: number;
   /** extra route plugins (later features register here) */
   plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
 }
@@ -50,7 +52,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(catalogueRoutes, { fg, today });
   await app.register(encounterRoutes, { fg });
   await app.register(listRoutes, { fg });
-  await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers });
+  await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
 };
 export const fundguardApp = fp(app_, { name: 'fundguard' });

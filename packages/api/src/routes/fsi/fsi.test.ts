@@ -98,3 +98,29 @@ testBothBackends('3103 stores feedback for known warnings; an unknown jr_id is a
     await app.close();
   }
 });
+
+testBothBackends('beyond the concurrency bound a request gets a fast 503 with Retry-After, not a queue', async (db) => {
+  const fg = new FundGuard(db, { clock: () => NOW, secrets: new SecretBox('k') });
+  const his = await fg.keys.create({ id: 'admin', role: 'admin' }, { role: 'integration', institutionId: 'H1' });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const started = new Promise<void>((r) => (entered = r));
+  const app = await buildApp({ fg, fsiMaxConcurrent: 1, fsiHandlers: { '3101': async () => { entered(); await gate; return { output: { result: [] }, results: 0 }; } } });
+  try {
+    const auth = { authorization: `Bearer ${his.key}` };
+    const first = app.inject({ method: 'POST', url: '/api/v1/fsi/3101', headers: auth, payload: { data: {} } });
+    await started;
+    const second = await app.inject({ method: 'POST', url: '/api/v1/fsi/3101', headers: auth, payload: { msgid: 'B', data: {} } });
+    assert.equal(second.statusCode, 503);
+    assert.equal(second.headers['retry-after'], '1');
+    checkEnvelope(second.json(), -1);
+    assert.equal(second.json().inf_refmsgid, 'B');
+    release();
+    assert.equal((await first).statusCode, 200);
+    const third = await app.inject({ method: 'POST', url: '/api/v1/fsi/9001', headers: auth, payload: {} });
+    assert.equal(third.statusCode, 200, 'capacity is back once the first finished');
+  } finally {
+    await app.close();
+  }
+});

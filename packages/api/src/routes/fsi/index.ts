@@ -11,7 +11,14 @@ export type FsiHandler = (data: unknown, actor: Actor, ctx: { msgid: string; rec
 export interface FsiOptions {
   fg: FundGuard;
   handlers?: Record<string, FsiHandler>;
+  /**
+   * Requests handled at once per process; beyond it a fast 503 with Retry-After instead of a queue. A HIS waits at
+   * most 10 s and then proceeds without us, so an answer that comes late is worth nothing and a quick "busy" is better.
+   */
+  maxConcurrent?: number;
 }
+
+export const DEFAULT_FSI_CONCURRENCY = Number(process.env.FUNDGUARD_FSI_CONCURRENCY ?? 64);
 
 const header = (req: FastifyRequest, name: string): string => {
   const v = req.headers[name];
@@ -22,7 +29,8 @@ const header = (req: FastifyRequest, name: string): string => {
  * The national real-time interface (audit-api.md): POST /api/v1/fsi/{infno} or /api/v1/fsi with `infno` in the
  * body; every answer, errors included, is the national envelope.
  */
-export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handlers = {} }) => {
+export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handlers = {}, maxConcurrent = DEFAULT_FSI_CONCURRENCY }) => {
+  let inflight = 0;
   const feedback = new FeedbackService(fg.ctx);
   const all: Record<string, FsiHandler> = {
     '9001': async (_data, _actor, ctx) => ({ output: { signinoutb: { sign_time: nationalDateTime(ctx.received), sign_no: ctx.msgid } }, results: 0 }),
@@ -52,6 +60,20 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
   });
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, pathInfno: string | null) => {
+    if (inflight >= maxConcurrent) {
+      const now = fg.ctx.clock();
+      const { msgid } = unwrap(req.body);
+      return reply.status(503).header('retry-after', '1').send(envelope({ msgid: msgid ?? generatedMsgId(now), received: now, responded: now, error: '服务繁忙，请稍后重试 (busy, retry later)' }));
+    }
+    inflight++;
+    try {
+      return await handleNow(req, reply, pathInfno);
+    } finally {
+      inflight--;
+    }
+  };
+
+  const handleNow = async (req: FastifyRequest, reply: FastifyReply, pathInfno: string | null) => {
     const received = fg.ctx.clock();
     (req as FastifyRequest & { fsiReceived?: Date }).fsiReceived = received;
     const t0 = performance.now();
