@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './model/index.ts';
 export * from './ingest/index.ts';
 export * from './packs/index.ts';
+export * from './cases/index.ts';

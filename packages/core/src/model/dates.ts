@@ -98,3 +98,26 @@ export function yearKey(day: Day): string {
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** Milliseconds since the epoch of a UTC ISO instant ('YYYY-MM-DDTHH:mm:ss[.sss]Z'), by arithmetic (no Date). */
+export function isoToMs(iso: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not a UTC ISO instant: ${iso}`);
+  return dayNumber(m[1]) * 86_400_000 + Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000 + Number(m[4]) * 1000 + Number((m[5] ?? '0').padEnd(3, '0'));
+}
+
+export function msToIso(ms: number): string {
+  const day = Math.floor(ms / 86_400_000);
+  let rest = ms - day * 86_400_000;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const s = Math.floor(rest / 1000);
+  const msPart = rest - s * 1000;
+  return `${dayFromNumber(day)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${String(msPart).padStart(3, '0')}Z`;
+}
+
+export function addHoursIso(iso: string, hours: number): string {
+  return msToIso(isoToMs(iso) + hours * 3_600_000);
+}
