@@ -8,3 +8,4 @@ export * from './fundguard.ts';
 export * from './rule-packs/rule-pack-service.ts';
 export * from './auth/secret-box.ts';
 export * from './realtime/feedback.ts';
+export * from './cases/case-service.ts';

@@ -6,3 +6,4 @@ export * from './lists-repo.ts';
 export * from './encounters-repo.ts';
 export * from './rule-packs-repo.ts';
 export * from './realtime-repo.ts';
+export * from './cases-repo.ts';

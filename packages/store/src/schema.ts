@@ -332,3 +332,102 @@ export const usedNonces = pgTable('used_nonces', {
   nonce: text('nonce').notNull(),
   seenAt: tsz('seen_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.keyId, t.nonce] }), index('nonces_time').on(t.seenAt)]);
+
+// ---- post-settlement audit (事后审核) and cases ------------------------------------------------------------
+
+/** A batch audit or impact-replay run: chunked by patient, resumable; progress = done_chunks / total_chunks. */
+export const auditRuns = pgTable('audit_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  status: text('status').notNull(),
+  params: jsonb('params').notNull(),
+  packVersions: jsonb('pack_versions').notNull(),
+  totalChunks: integer('total_chunks').notNull().default(0),
+  doneChunks: integer('done_chunks').notNull().default(0),
+  encounters: integer('encounters').notNull().default(0),
+  findings: integer('findings').notNull().default(0),
+  actor: text('actor').notNull(),
+  error: text('error'),
+  startedAt: tsz('started_at').notNull(),
+  finishedAt: tsz('finished_at'),
+});
+
+/** A run's chunks: the patients each covers; a chunk's findings are written in the same transaction as its `done`. */
+export const auditRunChunks = pgTable('audit_run_chunks', {
+  runId: bigint('run_id', { mode: 'number' }).notNull(),
+  chunkNo: integer('chunk_no').notNull(),
+  patientIds: jsonb('patient_ids').notNull(),
+  status: text('status').notNull().default('pending'),
+  encounters: integer('encounters').notNull().default(0),
+  findings: integer('findings').notNull().default(0),
+  worker: text('worker'),
+  doneAt: tsz('done_at'),
+}, (t) => [primaryKey({ columns: [t.runId, t.chunkNo] })]);
+
+/** Findings of batch runs: one per (run, pack, rule, encounter); `result` is the audit-api.md §3 row. */
+export const findings = pgTable('findings', {
+  id: text('id').primaryKey(),
+  runId: bigint('run_id', { mode: 'number' }).notNull(),
+  pack: text('pack').notNull(),
+  packVersion: text('pack_version').notNull(),
+  ruleId: text('rule_id').notNull(),
+  ruleName: text('rule_name').notNull(),
+  category: text('category').notNull(),
+  severity: text('severity').notNull(),
+  appealable: boolean('appealable').notNull().default(true),
+  patnId: text('patn_id').notNull(),
+  mdtrtId: text('mdtrt_id').notNull(),
+  medinsId: text('medins_id').notNull(),
+  deptCodg: text('dept_codg').notNull().default(''),
+  drCodg: text('dr_codg').notNull().default(''),
+  /** YYYY-MM of the encounter (settlement, else admission): cases group by institution and month */
+  month: text('month').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  result: jsonb('result').notNull(),
+  caseId: text('case_id'),
+}, (t) => [
+  index('findings_run').on(t.runId),
+  index('findings_case_key').on(t.medinsId, t.month, t.caseId),
+  index('findings_encounter').on(t.mdtrtId),
+]);
+
+/** 审核单: the state machine's state (core/src/cases) plus columns for the worklist's filters and order. */
+export const cases = pgTable('cases', {
+  id: text('id').primaryKey(),
+  medinsId: text('medins_id').notNull(),
+  month: text('month').notNull(),
+  status: text('status').notNull(),
+  level: integer('level').notNull().default(0),
+  special: boolean('special').notNull().default(false),
+  proposedFen: fen('proposed_fen').notNull(),
+  deductionFen: fen('deduction_fen'),
+  risk: doublePrecision('risk').notNull().default(0),
+  findingCount: integer('finding_count').notNull(),
+  dueAt: tsz('due_at'),
+  state: jsonb('state').notNull(),
+  version: integer('version').notNull().default(0),
+  createdAt: tsz('created_at').notNull(),
+  updatedAt: tsz('updated_at').notNull(),
+}, (t) => [index('cases_worklist').on(t.status, t.risk), index('cases_institution').on(t.medinsId, t.month)]);
+
+/** Every transition of a case, in order. */
+export const caseEvents = pgTable('case_events', {
+  caseId: text('case_id').notNull(),
+  seq: integer('seq').notNull(),
+  type: text('type').notNull(),
+  actor: text('actor').notNull(),
+  at: tsz('at').notNull(),
+  event: jsonb('event').notNull(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.seq] })]);
+
+/** Explanation and appeal evidence; the checksum is recorded with the case event that cites it. */
+export const attachments = pgTable('attachments', {
+  sha256: text('sha256').notNull(),
+  caseId: text('case_id').notNull(),
+  name: text('name').notNull(),
+  contentType: text('content_type').notNull(),
+  bytes: integer('bytes').notNull(),
+  content: text('content').notNull(),
+  uploadedBy: text('uploaded_by').notNull(),
+  uploadedAt: tsz('uploaded_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.sha256] })]);
