@@ -13,6 +13,7 @@ import { encounterRoutes } from './routes/encounters/index.ts';
 import { listRoutes } from './routes/lists/index.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { fsiRoutes, type FsiHandler } from './routes/fsi/index.ts';
+import { caseRoutes } from './routes/cases/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -52,6 +53,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(catalogueRoutes, { fg, today });
   await app.register(encounterRoutes, { fg });
   await app.register(listRoutes, { fg });
+  await app.register(caseRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
 };

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Readable } from 'node:stream';
+import { FundGuardError } from '@fundguard/core';
+import { CaseService, MAX_ATTACHMENT_BYTES, type CaseCommand, type FundGuard } from '@fundguard/service';
+import { actorOf } from '../../auth.ts';
+
+const EVENT_TYPES = ['notify', 'explain', 'submit_explanations', 'explanation_deadline_passed', 'decide', 'approve_level', 'return_level', 'escalate', 'appeal',
+  'appeal_deadline_passed', 'assign_re_review', 're_review', 'refer_to_panel', 'panel_vote', 'close'];
+
+/** Cases (审核单): worklist, detail, transitions, attachments. */
+export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
+  const cases = new CaseService(fg.ctx);
+
+  app.get<{ Querystring: { medins_id?: string; status?: string; month?: string; rule_id?: string; dept_codg?: string; dr_codg?: string; due_before?: string; limit?: number; offset?: number } }>('/api/v1/cases', {
+    schema: {
+      tags: ['cases'], summary: 'Worklist: cases ordered by risk; filters by institution, status (comma-separated), month, rule, department, doctor, deadline',
+      querystring: {
+        type: 'object',
+        properties: {
+          medins_id: { type: 'string' }, status: { type: 'string' }, month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, rule_id: { type: 'string' },
+          dept_codg: { type: 'string' }, dr_codg: { type: 'string' }, due_before: { type: 'string', format: 'date-time' },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 },
+        },
+      },
+    },
+  }, async (req) => {
+    const q = req.query;
+    return cases.list(actorOf(req), {
+      medinsId: q.medins_id, status: q.status ? q.status.split(',').map((s) => s.trim()) : undefined, month: q.month, ruleId: q.rule_id,
+      deptCodg: q.dept_codg, drCodg: q.dr_codg, dueBefore: q.due_before, limit: q.limit, offset: q.offset,
+    });
+  });
+
+  app.post<{ Body: { run_id: number; medins_id?: string } }>('/api/v1/cases', {
+    schema: { tags: ['cases'], summary: 'Open cases from a run\'s findings (one per institution and month)', body: { type: 'object', required: ['run_id'], properties: { run_id: { type: 'integer' }, medins_id: { type: 'string' } } } },
+  }, async (req, reply) => reply.status(201).send({ cases: await cases.openFromRun(actorOf(req), req.body.run_id, { medinsId: req.body.medins_id }) }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/cases/:id', { schema: { tags: ['cases'], summary: 'A case with its findings and event history' } }, async (req) => cases.get(actorOf(req), req.params.id));
+
+  app.post<{ Params: { id: string }; Body: CaseCommand & { expected_version?: number } }>('/api/v1/cases/:id/events', {
+    schema: {
+      tags: ['cases'], summary: 'Apply a transition (notify, explain, decide, approve_level, appeal, …); `by` and `at` are set by the server',
+      body: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: EVENT_TYPES }, expected_version: { type: 'integer' } } },
+    },
+  }, async (req) => {
+    const { expected_version, ...command } = req.body;
+    return cases.apply(actorOf(req), req.params.id, command as CaseCommand, expected_version);
+  });
+
+  app.post<{ Params: { id: string }; Body: { ids: string[]; command: CaseCommand } }>('/api/v1/cases/bulk-events', {
+    schema: { tags: ['cases'], summary: 'Apply the same transition to several cases (bulk confirm); each case succeeds or fails on its own', body: { type: 'object', required: ['ids', 'command'], properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 500 }, command: { type: 'object', required: ['type'] } } } },
+  }, async (req) => {
+    const actor = actorOf(req);
+    const results = [];
+    for (const id of req.body.ids) {
+      try {
+        const c = await cases.apply(actor, id, req.body.command);
+        results.push({ id, ok: true, status: c.status });
+      } catch (e) {
+        results.push({ id, ok: false, error: e instanceof FundGuardError ? { code: e.code, message: e.message } : { code: 'E_INTERNAL', message: 'internal error' } });
+      }
+    }
+    return { results };
+  });
+
+  app.addContentTypeParser(['application/pdf', 'image/png', 'image/jpeg', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+  app.post<{ Params: { id: string }; Querystring: { name: string } }>('/api/v1/cases/:id/attachments', {
+    schema: { tags: ['cases'], summary: 'Upload an attachment (body = the file); returns its SHA-256 to cite in explain/appeal', querystring: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } } },
+  }, async (req, reply) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req.body as Readable) {
+      size += (c as Buffer).length;
+      if (size > MAX_ATTACHMENT_BYTES) throw new FundGuardError('E_INPUT_INVALID', `attachments are limited to ${MAX_ATTACHMENT_BYTES / 1048576} MB`);
+      chunks.push(c as Buffer);
+    }
+    const a = await cases.attach(actorOf(req), req.params.id, { name: req.query.name, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), content: Buffer.concat(chunks) });
+    return reply.status(201).send(a);
+  });
+
+  app.get<{ Params: { id: string; sha256: string } }>('/api/v1/cases/:id/attachments/:sha256', { schema: { tags: ['cases'], summary: 'Download an attachment (checksum verified)' } }, async (req, reply) => {
+    const a = await cases.attachment(actorOf(req), req.params.id, req.params.sha256);
+    return reply.header('content-type', a.contentType).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`).send(a.content);
+  });
+};
