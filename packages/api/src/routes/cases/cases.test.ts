@@ -27,6 +27,7 @@ testBothBackends('cases over HTTP: hospitals see and act only on their own insti
     assert.equal(mine.json().total, 1);
     assert.equal((await app.inject({ url: '/api/v1/cases/CASE-H2-2024-03-R7', headers: as(h1) })).statusCode, 403);
     assert.equal((await app.inject({ url: '/api/v1/cases/CASE-H1-2024-03-R7', headers: as(h1) })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/api/v1/cases/CASE-H1-2024-03-R7', headers: as(h2) })).statusCode, 403);
     const n = await app.inject({ method: 'POST', url: '/api/v1/cases/CASE-H1-2024-03-R7/events', headers: as(auditorKey), payload: { type: 'notify' } });
     assert.equal(n.json().status, 'awaiting_explanation');
     const up = await app.inject({ method: 'POST', url: '/api/v1/cases/CASE-H1-2024-03-R7/attachments?name=%E7%97%85%E5%8E%86.pdf', headers: { ...as(h1), 'content-type': 'application/pdf' }, payload: Buffer.from('%PDF-1.4 x') });
