@@ -9,3 +9,5 @@ export * from './rule-packs/rule-pack-service.ts';
 export * from './auth/secret-box.ts';
 export * from './realtime/feedback.ts';
 export * from './cases/case-service.ts';
+export * from './exports/tables.ts';
+export * from './exports/deduction-notice.ts';

@@ -43,6 +43,15 @@ testBothBackends('cases over HTTP: hospitals see and act only on their own insti
     assert.equal(dl.body, '%PDF-1.4 x');
     const bulk = await app.inject({ method: 'POST', url: '/api/v1/cases/bulk-events', headers: as(auditorKey), payload: { ids: ['CASE-H1-2024-03-R7', 'CASE-H2-2024-03-R7'], command: { type: 'notify' } } });
     assert.deepEqual(bulk.json().results.map((r: { ok: boolean }) => r.ok), [false, true]);
+    const csv = await app.inject({ url: '/api/v1/cases/export?format=csv', headers: as(h1) });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.body, /审核单号,定点机构编码,月份,状态/);
+    assert.ok(csv.body.includes('CASE-H1-2024-03-R7') && !csv.body.includes('CASE-H2-2024-03-R7'), 'exports are scoped too');
+    const xlsx = await app.inject({ url: '/api/v1/cases/export', headers: as(auditorKey) });
+    assert.equal(xlsx.statusCode, 200);
+    assert.equal(xlsx.rawPayload.subarray(0, 2).toString(), 'PK');
+    const notYet = await app.inject({ url: '/api/v1/cases/CASE-H1-2024-03-R7/notice.xlsx', headers: as(auditorKey) });
+    assert.equal(notYet.statusCode, 409);
   } finally {
     await app.close();
   }

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import { FundGuardError } from '@fundguard/core';
-import { CaseService, MAX_ATTACHMENT_BYTES, type CaseCommand, type FundGuard } from '@fundguard/service';
+import { sql } from 'drizzle-orm';
+import {
+  buildNotice, CaseService, casesTable, findingsTable, MAX_ATTACHMENT_BYTES, noticePdf, noticeXlsx, toCsv, toXlsx, type CaseCommand, type FundGuard,
+} from '@fundguard/service';
+import type { CaseState } from '@fundguard/core';
 import { actorOf } from '../../auth.ts';
 
 const EVENT_TYPES = ['notify', 'explain', 'submit_explanations', 'explanation_deadline_passed', 'decide', 'approve_level', 'return_level', 'escalate', 'appeal',
@@ -76,6 +80,35 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     }
     const a = await cases.attach(actorOf(req), req.params.id, { name: req.query.name, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), content: Buffer.concat(chunks) });
     return reply.status(201).send(a);
+  });
+
+  const medinsName = async (medinsId: string) =>
+    (await fg.database.rows<{ n: string }>(sql`select medins_name as n from encounters where medins_id = ${medinsId} and medins_name <> '' limit 1`))[0]?.n ?? '';
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const download = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
+
+  app.get<{ Params: { id: string; format: 'xlsx' | 'pdf' } }>('/api/v1/cases/:id/notice.:format', {
+    schema: { tags: ['cases'], summary: '扣款通知书 (deduction notice) of a decided case, as XLSX or PDF', params: { type: 'object', properties: { id: { type: 'string' }, format: { type: 'string', enum: ['xlsx', 'pdf'] } } } },
+  }, async (req, reply) => {
+    const c = await cases.get(actorOf(req), req.params.id);
+    const notice = buildNotice({ id: c.id, medins_id: c.medins_id, month: c.month, state: c.state as CaseState }, c.findings, await medinsName(c.medins_id), fg.ctx.nowIso());
+    const body = req.params.format === 'pdf' ? await noticePdf(notice) : await noticeXlsx(notice);
+    return reply.header('content-type', req.params.format === 'pdf' ? 'application/pdf' : XLSX).header('content-disposition', download(`扣款通知书-${c.id}.${req.params.format}`)).send(body);
+  });
+
+  app.get<{ Querystring: { format?: 'csv' | 'xlsx'; medins_id?: string; month?: string; status?: string } }>('/api/v1/cases/export', {
+    schema: {
+      tags: ['cases'], summary: 'Cases (with their findings in a second sheet for XLSX) as CSV or XLSX with Chinese headers',
+      querystring: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'xlsx'], default: 'xlsx' }, medins_id: { type: 'string' }, month: { type: 'string' }, status: { type: 'string' } } },
+    },
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    const q = req.query;
+    const list = await cases.list(actor, { medinsId: q.medins_id, month: q.month, status: q.status ? q.status.split(',') : undefined, limit: 100_000 });
+    const t = casesTable(list.items);
+    if (q.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', download('审核单.csv')).send(toCsv(t));
+    const findings = (await Promise.all(list.items.map((c) => cases.repo.findingsOfCase(c.id)))).flat();
+    return reply.header('content-type', XLSX).header('content-disposition', download('审核单.xlsx')).send(await toXlsx([t, findingsTable(findings)]));
   });
 
   app.get<{ Params: { id: string; sha256: string } }>('/api/v1/cases/:id/attachments/:sha256', { schema: { tags: ['cases'], summary: 'Download an attachment (checksum verified)' } }, async (req, reply) => {
