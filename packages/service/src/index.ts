@@ -11,3 +11,4 @@ export * from './realtime/feedback.ts';
 export * from './cases/case-service.ts';
 export * from './exports/tables.ts';
 export * from './exports/deduction-notice.ts';
+export * from './penalties/penalty-service.ts';

@@ -431,3 +431,18 @@ export const attachments = pgTable('attachments', {
   uploadedBy: text('uploaded_by').notNull(),
   uploadedAt: tsz('uploaded_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.caseId, t.sha256] })]);
+
+/** Fines decided on a case (recovered amount × multiplier), with the legal basis; a hearing is offered first. */
+export const penalties = pgTable('penalties', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  caseId: text('case_id').notNull(),
+  medinsId: text('medins_id').notNull(),
+  kind: text('kind').notNull(),
+  multiplier: doublePrecision('multiplier').notNull(),
+  recoveredFen: fen('recovered_fen').notNull(),
+  fineFen: fen('fine_fen').notNull(),
+  basis: text('basis').notNull(),
+  hearingOffered: boolean('hearing_offered').notNull(),
+  actor: text('actor').notNull(),
+  at: tsz('at').notNull(),
+}, (t) => [index('penalties_case').on(t.caseId)]);

@@ -4,7 +4,11 @@ import { FieldReader } from './reader.ts';
 import type { Normalised } from './encounter.ts';
 
 export const LIST_KINDS = ['blacklist', 'suspended', 'watch'] as const;
-export const SUBJECT_TYPES = ['institution', 'doctor', 'patient'] as const;
+/**
+ * catalogue.md names institution, doctor and patient; `department` (code `<medins_id>/<dept_codg>`) is added for the
+ * case workflow's department suspensions (domain.md §4 escalation).
+ */
+export const SUBJECT_TYPES = ['institution', 'doctor', 'patient', 'department'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 

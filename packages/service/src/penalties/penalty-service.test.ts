@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import type { FindingRow } from '@fundguard/store';
+import { testBothBackends } from '@fundguard/store/testing.ts';
+import { ServiceContext } from '../context.ts';
+import { CaseService } from '../cases/case-service.ts';
+import { PenaltyService } from './penalty-service.ts';
+
+const auditor = { id: 'aud1', role: 'auditor' as const };
+const sup = { id: 'sup1', role: 'supervisor' as const };
+
+testBothBackends('escalation writes department refusals and suspensions to the lists; fines need a final case and a hearing', async (db) => {
+  let now = Date.parse('2024-04-01T00:00:00Z');
+  const ctx = new ServiceContext(db, () => new Date(now));
+  const cases = new CaseService(ctx);
+  const categories = ['INDICATION', 'QUANTITY', 'DUPLICATE', 'CATALOGUE', 'UNBUNDLING'];
+  const mk = (id: string, dept: string, category: string): FindingRow => ({
+    id, run_id: 1, pack: 'p', pack_version: '1', rule_id: `R-${category}`, rule_name: 'r', category, severity: 'violation', appealable: true, patn_id: 'P',
+    mdtrt_id: `M-${id}`, medins_id: 'H1', dept_codg: dept, dr_codg: 'D', month: '2024-03', amount_fen: 1000, result: {},
+  });
+  await db.transaction((tx) => cases.repo.insertFindings(tx, [
+    ...categories.map((c, i) => mk(`A${i}`, '0303', c)), // 5 types in 0303 → suspend
+    ...categories.slice(0, 3).map((c, i) => mk(`B${i}`, '0401', c)), // 3 types in 0401 → refuse the month
+    mk('C0', '0501', 'INDICATION'),
+  ]));
+  const [id] = await cases.openFromRun(auditor, 1);
+  await cases.apply(auditor, id, { type: 'notify' });
+  for (const f of (await cases.get(auditor, id)).findings) await cases.apply(auditor, id, { type: 'decide', finding: f.id, outcome: 'confirmed', reason: '' });
+  await cases.apply(auditor, id, { type: 'approve_level' });
+  await cases.apply({ id: 'aud2', role: 'auditor' }, id, { type: 'approve_level' });
+  await cases.apply(sup, id, { type: 'approve_level' });
+  const penalties = new PenaltyService(ctx);
+  await assert.rejects(penalties.fineCase(sup, id, 'violation', 1.5, true), /fines follow the final decision/);
+  now = Date.parse('2024-05-01T00:00:00Z');
+  await cases.sweepDeadlines({ id: 'system', role: 'admin' });
+  await assert.rejects(penalties.fineCase(sup, id, 'violation', 1.5, false), /听证/);
+  await assert.rejects(penalties.fineCase(sup, id, 'violation', 3, true), /outside 1–2/);
+  assert.deepEqual(await penalties.fineCase(sup, id, 'violation', 1.5, true), { fine_fen: 13500, basis: '《医疗保障基金使用监督管理条例》第三十八条：处违规金额1.5倍罚款' });
+  await assert.rejects(penalties.escalate(auditor, '2024-03'), /may not decide penalties/);
+  const result = await penalties.escalate(sup, '2024-03');
+  assert.deepEqual(result.map((r) => r.action).sort(), ['refuse_month', 'suspend']);
+  const lists = await ctx.lists.query({ subjectType: 'department' });
+  assert.deepEqual(lists.map((l) => [l.subject_code, l.effective_from, l.effective_to]).sort(), [['H1/0303', '2024-04-01', '2024-07-01'], ['H1/0401', '2024-03-01', '2024-04-01']]);
+  await penalties.escalate(sup, '2024-03');
+  assert.equal((await ctx.lists.query({ subjectType: 'department' })).length, 2, 'idempotent');
+  const person = await penalties.suspendPerson(sup, 'P1', '2024-05-01', 6, '冒名就医');
+  assert.equal(person.effective_to, '2024-11-01');
+});
