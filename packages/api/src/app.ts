@@ -14,6 +14,7 @@ import { listRoutes } from './routes/lists/index.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { fsiRoutes, type FsiHandler } from './routes/fsi/index.ts';
 import { caseRoutes } from './routes/cases/index.ts';
+import { penaltyRoutes } from './routes/penalties/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -54,6 +55,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(encounterRoutes, { fg });
   await app.register(listRoutes, { fg });
   await app.register(caseRoutes, { fg });
+  await app.register(penaltyRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
 };

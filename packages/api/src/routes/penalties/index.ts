@@ -1,0 +1,22 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { PenaltyService, type FundGuard } from '@fundguard/service';
+import type { PenaltyKind } from '@fundguard/core';
+import { actorOf } from '../../auth.ts';
+
+export const penaltyRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
+  const penalties = new PenaltyService(fg.ctx);
+  app.post<{ Params: { id: string }; Body: { kind: PenaltyKind; multiplier: number; hearing_offered: boolean } }>('/api/v1/cases/:id/penalties', {
+    schema: {
+      tags: ['penalties'], summary: 'Fine on a final case: recovered amount × multiplier within the policy range (violation 1–2×, fraud 2–5×, agreement 2–5×)',
+      body: { type: 'object', required: ['kind', 'multiplier', 'hearing_offered'], properties: { kind: { type: 'string', enum: ['violation', 'fraud', 'agreement'] }, multiplier: { type: 'number' }, hearing_offered: { type: 'boolean' } } },
+    },
+  }, async (req, reply) => reply.status(201).send(await penalties.fineCase(actorOf(req), req.params.id, req.body.kind, req.body.multiplier, req.body.hearing_offered)));
+
+  app.post<{ Body: { month: string } }>('/api/v1/penalties/escalate', {
+    schema: { tags: ['penalties'], summary: 'Apply department escalation for a month (≥ 3 types or cases: month refused; ≥ 5: suspended 3 months), written to the lists', body: { type: 'object', required: ['month'], properties: { month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } } } },
+  }, async (req) => ({ escalations: await penalties.escalate(actorOf(req), req.body.month) }));
+
+  app.post<{ Body: { patn_id: string; from: string; months: number; reason: string } }>('/api/v1/penalties/suspend-person', {
+    schema: { tags: ['penalties'], summary: 'Suspend an insured person\'s direct settlement for 3–12 months', body: { type: 'object', required: ['patn_id', 'from', 'months', 'reason'], properties: { patn_id: { type: 'string' }, from: { type: 'string', format: 'date' }, months: { type: 'integer' }, reason: { type: 'string' } } } },
+  }, async (req, reply) => reply.status(201).send(await penalties.suspendPerson(actorOf(req), req.body.patn_id, req.body.from, req.body.months, req.body.reason)));
+};
