@@ -12,3 +12,4 @@ export * from './cases/case-service.ts';
 export * from './exports/tables.ts';
 export * from './exports/deduction-notice.ts';
 export * from './penalties/penalty-service.ts';
+export * from './realtime/history.ts';
