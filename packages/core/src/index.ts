@@ -3,3 +3,4 @@ export * from './model/index.ts';
 export * from './ingest/index.ts';
 export * from './packs/index.ts';
 export * from './cases/index.ts';
+export * from './screening/index.ts';
