@@ -1,2 +1,3 @@
 export * from './prng.ts';
 export * from './sampling.ts';
+export * from './double-random.ts';
