@@ -13,3 +13,4 @@ export * from './exports/tables.ts';
 export * from './exports/deduction-notice.ts';
 export * from './penalties/penalty-service.ts';
 export * from './realtime/history.ts';
+export * from './batch/batch-audit.ts';
