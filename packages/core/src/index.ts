@@ -4,3 +4,4 @@ export * from './ingest/index.ts';
 export * from './packs/index.ts';
 export * from './cases/index.ts';
 export * from './screening/index.ts';
+export * from './engine/index.ts';

@@ -15,7 +15,8 @@ import { addHoursIso } from '../model/dates.ts';
 export type CaseStatus = 'draft' | 'awaiting_explanation' | 'in_review' | 'decided' | 'appealed' | 'appeal_review' | 'panel_review' | 'final' | 'closed';
 export const CASE_STATUSES: readonly CaseStatus[] = ['draft', 'awaiting_explanation', 'in_review', 'decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'];
 
-export type Severity = 'violation' | 'suspicious' | 'reminder';
+import type { Severity } from '../engine/types.ts';
+export type { Severity };
 export type Outcome = 'confirmed' | 'rejected' | 'partial';
 
 export interface Attachment {

@@ -1,0 +1,148 @@
+import type { Encounter, OrderLine, Patient } from '../model/encounter.ts';
+import { isFullySelfPaid, fundPart, scenarioOf } from '../model/encounter.ts';
+import { ageInYears, dayNumber, dayOf, monthKey, quarterKey, yearKey } from '../model/dates.ts';
+import { institutionLevel, type LevelMapping } from '../model/institution.ts';
+import { normaliseDiagnosis } from './patterns.ts';
+
+/** An encounter prepared for evaluation: derived facts computed once. */
+export interface EncCtx {
+  enc: Encounter;
+  patient: Patient;
+  index: number;
+  /** the encounter is being audited (else history) */
+  current: boolean;
+  region: string;
+  scenario: string | null;
+  level: number;
+  diagnoses: string[];
+  mainDiagnoses: string[];
+  operations: string[];
+  labs: Map<string, number>;
+  flags: Set<string>;
+  ageAtAdmission: number | null;
+  los: number;
+  lines: LineCtx[];
+  /** every code on the encounter's lines (for the `item` condition) */
+  codes: string[];
+}
+
+export interface LineCtx {
+  line: OrderLine;
+  enc: EncCtx;
+  /** line date: drord_begn_date, else adm_date */
+  ts: string;
+  day: string;
+  dayNo: number;
+  /** position in chronological order across the patient's encounters (timestamp, then input order) */
+  order: number;
+  /** position in the encounter's input */
+  inputIndex: number;
+  /** flagged only when current: current encounter and curr_drord_flag */
+  current: boolean;
+  selfPaid: boolean;
+  /** `sumamt` − `ownpay_amt`: the "full line" amount */
+  full: number;
+}
+
+export interface PatientInput {
+  patient: Patient;
+  /** encounters in the order given (request, or file order): the current ones and history */
+  encounters: Encounter[];
+  /** mdtrt_ids being audited; undefined = all */
+  current?: ReadonlySet<string>;
+}
+
+/** Region of an encounter (rule-pack.md §1): first 6 digits of medins_admdvs, else the patient's poolarea. */
+export function encounterRegions(enc: Encounter, patient: Patient): string[] {
+  return [enc.medins_admdvs, patient.poolarea].filter(Boolean).map((r) => r.slice(0, 6));
+}
+
+/**
+ * Whether a pack's region covers an encounter region. Codes are hierarchical (610000 陕西省 ⊃ 610100 西安市 ⊃ 610104
+ * 莲湖区): a pack for a city applies to its districts, a province pack to its cities.
+ */
+export function regionCovers(packRegion: string, encRegion: string): boolean {
+  if (packRegion === '*') return true;
+  let p = packRegion;
+  while (p.length > 2 && p.endsWith('00')) p = p.slice(0, -2);
+  return encRegion.startsWith(p);
+}
+
+export function lengthOfStay(enc: Encounter, lineDays: readonly string[]): number {
+  const adm = dayOf(enc.adm_date);
+  if (enc.dscg_date) return Math.max(1, dayNumber(dayOf(enc.dscg_date)) - dayNumber(adm));
+  const last = lineDays.reduce((m, d) => (d > m ? d : m), adm);
+  return dayNumber(last) - dayNumber(adm) + 1;
+}
+
+export function buildContext(input: PatientInput, levelMapping?: LevelMapping): { encounters: EncCtx[]; lines: LineCtx[] } {
+  const encounters: EncCtx[] = [];
+  const lines: LineCtx[] = [];
+  input.encounters.forEach((enc, index) => {
+    const mainDiagnoses = enc.fsi_diagnose_dtos.filter((d) => d.maindise_flag).map((d) => normaliseDiagnosis(d.dise_codg));
+    if (enc.dscg_main_dise_codg) mainDiagnoses.push(normaliseDiagnosis(enc.dscg_main_dise_codg));
+    const diagnoses = enc.fsi_diagnose_dtos.map((d) => normaliseDiagnosis(d.dise_codg));
+    if (enc.dscg_main_dise_codg) diagnoses.push(normaliseDiagnosis(enc.dscg_main_dise_codg));
+    // Latest result per test by test_date, ties by input order (later wins); undated results count as earliest.
+    const latest = new Map<string, { t: string; v: number }>();
+    for (const l of enc.fsi_lab_dtos) {
+      const t = l.test_date ?? '';
+      const prev = latest.get(l.lab_code);
+      if (!prev || t >= prev.t) latest.set(l.lab_code, { t, v: l.rslt_val });
+    }
+    const ctx: EncCtx = {
+      enc, patient: input.patient, index, current: input.current ? input.current.has(enc.mdtrt_id) : true,
+      region: encounterRegions(enc, input.patient)[0] ?? '', scenario: scenarioOf(enc.med_mdtrt_type), level: institutionLevel(enc.medins_lv, levelMapping),
+      diagnoses, mainDiagnoses, operations: enc.fsi_operation_dtos.map((o) => normaliseDiagnosis(o.oprn_code)),
+      labs: new Map([...latest].map(([k, v]) => [k, v.v])), flags: new Set(enc.ext_flags),
+      ageAtAdmission: input.patient.brdy ? ageInYears(input.patient.brdy, dayOf(enc.adm_date)) : null,
+      los: 0, lines: [], codes: enc.fsi_order_dtos.map((l) => l.hilist_code),
+    };
+    enc.fsi_order_dtos.forEach((line, inputIndex) => {
+      const ts = line.drord_begn_date ?? enc.adm_date;
+      const day = ts.slice(0, 10);
+      const lc: LineCtx = {
+        line, enc: ctx, ts, day, dayNo: dayNumber(day), order: 0, inputIndex, current: ctx.current && line.curr_drord_flag,
+        selfPaid: isFullySelfPaid(line), full: fundPart(line),
+      };
+      ctx.lines.push(lc);
+      lines.push(lc);
+    });
+    ctx.los = lengthOfStay(enc, ctx.lines.map((l) => l.day));
+    encounters.push(ctx);
+  });
+  lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.enc.index - b.enc.index || a.inputIndex - b.inputIndex));
+  lines.forEach((l, i) => (l.order = i));
+  return { encounters, lines };
+}
+
+/** Bucket key of a line in a calendar window; `day` and `visit` stay inside one encounter. */
+export function bucketKey(l: LineCtx, window: string): string {
+  switch (window) {
+    case 'line':
+      return `L${l.enc.index}:${l.inputIndex}`;
+    case 'day':
+      return `D${l.enc.index}:${l.day}`;
+    case 'visit':
+      return `V${l.enc.index}`;
+    case 'month':
+      return `M${monthKey(l.day)}`;
+    case 'quarter':
+      return `Q${quarterKey(l.day)}`;
+    case 'year':
+    case 'insurance_year':
+      return `Y${yearKey(l.day)}`;
+    default:
+      throw new Error(`not a calendar window: ${window}`);
+  }
+}
+
+export const WINDOW_ZH: Record<string, string> = {
+  line: '单条', day: '同日', visit: '本次就诊', month: '当月', quarter: '当季', year: '当年', insurance_year: '医保年度',
+};
+
+export function windowName(w: unknown): string {
+  if (typeof w === 'string') return WINDOW_ZH[w] ?? w;
+  if (w && typeof w === 'object' && 'rolling_days' in w) return `${(w as { rolling_days: number }).rolling_days}日内`;
+  return '';
+}

@@ -1,0 +1,190 @@
+import { fenToYuan } from '../model/money.ts';
+import type { LevelMapping } from '../model/institution.ts';
+import type { CompiledPack, CompiledRule } from './compile.ts';
+import { buildContext, regionCovers, windowName, type LineCtx, type PatientInput } from './context.ts';
+import { KIND_FNS, type EvalEnv, type Flag } from './kinds/index.ts';
+import type { Category, Severity, Stage } from './types.ts';
+
+export interface EvaluateOptions extends EvalEnv {
+  stage: Stage;
+  /** evaluate only these rule ids (3101 `rule_ids`); unknown ids are ignored */
+  ruleIds?: readonly string[];
+  levelMapping?: LevelMapping;
+}
+
+export interface FindingLine {
+  rx_id: string;
+  hilist_code: string;
+  hilist_name: string;
+  hilist_type: string;
+  /** fen */
+  amount: number;
+  day: string;
+  limit?: string | number;
+  actual?: string | number;
+}
+
+/** One result per (rule, encounter) with its flagged lines (rule-pack.md §3 "Output grouping"). */
+export interface Finding {
+  pack: string;
+  pack_version: string;
+  rule_id: string;
+  rule_name: string;
+  category: Category;
+  severity: Severity;
+  appealable: boolean;
+  patn_id: string;
+  mdtrt_id: string;
+  /** fen: the sum of the lines' amounts */
+  amount: number;
+  lines: FindingLine[];
+  message: string;
+  evidence: string;
+}
+
+const DEFAULT_MESSAGES: Record<string, string> = {
+  gender: '{item_name}限{limit}性患者使用，本患者为{actual}性',
+  age: '{item_name}限{limit}患者使用，本患者{actual}',
+  indication: '{item_name}超出限定支付范围使用',
+  institution_level: '{item_name}限{limit}医疗机构使用，本机构为{actual}',
+  setting: '{item_name}限{limit}使用，本次为{actual}',
+  quantity: '{item_name}{window}累计数量{actual}，超过限量{limit}',
+  frequency: '{item_name}{window}收费{actual}，超过限定{limit}',
+  prescription: '处方超量：{item_name}实际{actual}，限{limit}',
+  exclusive: '{item_name}与{actual}互斥，不得同时收费',
+  bundled: '{item_name}{limit}，不得另行收费',
+  stacking: '{item_name}{window}同类药品叠加使用{actual}种，限{limit}种',
+  prerequisite: '{item_name}缺少前置项目（{window}）',
+  duplicate: '{item_name}重复计费，同一时间第{actual}次',
+  catalogue: '{item_name}：{actual}（应{limit}）',
+  blacklist: '{item_name}：{actual}，{limit}',
+};
+
+function fill(template: string, f: Flag, rule: CompiledRule): string {
+  return template
+    .replaceAll('{item_name}', f.line.line.hilist_name || f.line.line.hilist_code)
+    .replaceAll('{item_code}', f.line.line.hilist_code)
+    .replaceAll('{limit}', String(f.limit ?? ''))
+    .replaceAll('{actual}', String(f.actual ?? ''))
+    .replaceAll('{window}', windowName(rule.params.window));
+}
+
+function passes(rule: CompiledRule, l: LineCtx, ruleIds: ReadonlySet<string> | null): boolean {
+  if (ruleIds && !ruleIds.has(rule.rule.id)) return false;
+  if (l.day < rule.from || (rule.to !== null && l.day >= rule.to)) return false;
+  if (rule.scenarios && (l.enc.scenario === null || !rule.scenarios.has(l.enc.scenario))) return false;
+  if (rule.insutypes && !rule.insutypes.has(l.enc.enc.insutype)) return false;
+  if (rule.when && !rule.when(l.enc, l)) return false;
+  if (rule.unless && rule.unless(l.enc, l)) return false;
+  return true;
+}
+
+/**
+ * Evaluates one patient (the current encounters plus history) against the compiled packs at one stage.
+ * Self-paid lines are never counted or flagged; only current lines are flagged; every other line is context.
+ */
+export function evaluatePatient(packs: readonly CompiledPack[], input: PatientInput, opts: EvaluateOptions): Finding[] {
+  const { lines } = buildContext(input, opts.levelMapping);
+  const ruleIds = opts.ruleIds && opts.ruleIds.length ? new Set(opts.ruleIds) : null;
+  const counted = new Map<CompiledRule, { items: LineCtx[]; aux: LineCtx[]; current: boolean }>();
+  const found: CompiledRule[] = [];
+  for (const pack of packs) {
+    for (const l of lines) {
+      if (l.selfPaid) continue;
+      if (l.day < pack.from || (pack.to !== null && l.day >= pack.to)) continue;
+      const regions = [l.enc.enc.medins_admdvs, l.enc.patient.poolarea].filter(Boolean).map((r) => r.slice(0, 6));
+      if (!(pack.region === '*' || regions.some((r) => regionCovers(pack.region, r)))) continue;
+      for (const [index, role] of [[pack.itemIndex, 'items'], [pack.auxIndex, 'aux']] as const) {
+        found.length = 0;
+        index.lookup(l.line.hilist_code, found);
+        let last: CompiledRule | null = null;
+        for (const rule of found) {
+          if (rule === last || !rule.stages.has(opts.stage)) continue;
+          last = rule;
+          if (!passes(rule, l, ruleIds)) continue;
+          let c = counted.get(rule);
+          if (!c) counted.set(rule, (c = { items: [], aux: [], current: false }));
+          const list = c[role];
+          if (list[list.length - 1] !== l) list.push(l);
+          if (l.current) c.current = true;
+        }
+      }
+    }
+  }
+  const findings: Finding[] = [];
+  for (const [rule, c] of counted) {
+    if (!c.current) continue;
+    const flags = KIND_FNS[rule.kind]({ rule, items: c.items, aux: c.aux, env: opts });
+    const byEncounter = new Map<number, Flag[]>();
+    for (const f of flags) {
+      const g = byEncounter.get(f.line.enc.index);
+      if (g) g.push(f);
+      else byEncounter.set(f.line.enc.index, [f]);
+    }
+    for (const group of byEncounter.values()) {
+      group.sort((a, b) => a.line.inputIndex - b.line.inputIndex);
+      const first = group[0];
+      const enc = first.line.enc;
+      const r = rule.rule;
+      const facts = group.map((f) => `${f.line.line.hilist_code} ${f.line.line.hilist_name} ${f.line.day}：实际${f.actual ?? ''}，限${f.limit ?? ''}，金额${fenToYuan(f.amount).toFixed(2)}元`).join('；');
+      findings.push({
+        pack: rule.pack.id, pack_version: rule.pack.version, rule_id: r.id, rule_name: r.name, category: r.category, severity: r.severity,
+        appealable: r.appealable ?? true, patn_id: enc.patient.patn_id, mdtrt_id: enc.enc.mdtrt_id,
+        amount: group.reduce((s, f) => s + f.amount, 0),
+        lines: group.map((f) => ({ rx_id: f.line.line.rx_id, hilist_code: f.line.line.hilist_code, hilist_name: f.line.line.hilist_name, hilist_type: f.line.line.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual })),
+        message: fill(r.message ?? DEFAULT_MESSAGES[rule.kind], first, rule),
+        evidence: `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${rule.pack.id}@${rule.pack.version}）。事实：${facts}`,
+      });
+    }
+  }
+  // Stable output: by encounter order of the input, then pack order, then rule order in the pack.
+  const encOrder = new Map(input.encounters.map((e, i) => [e.mdtrt_id, i]));
+  const packOrder = new Map(packs.map((p, i) => [p.id, i]));
+  findings.sort((a, b) => encOrder.get(a.mdtrt_id)! - encOrder.get(b.mdtrt_id)! || packOrder.get(a.pack)! - packOrder.get(b.pack)!
+    || indexOfRule(packs, a) - indexOfRule(packs, b));
+  return findings;
+}
+
+function indexOfRule(packs: readonly CompiledPack[], f: Finding): number {
+  const p = packs.find((x) => x.id === f.pack);
+  return p ? p.rules.findIndex((r) => r.rule.id === f.rule_id) : 0;
+}
+
+const SEV_DEG: Record<Severity, string> = { violation: '1', suspicious: '2', reminder: '3' };
+
+/** A stable id from text (FNV-1a, two lanes): the same inputs always give the same jr_id. */
+export function stableId(prefix: string, text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 13);
+  }
+  return `${prefix}${(h1 >>> 0).toString(16).padStart(8, '0')}${(h2 >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** The audit-api.md §3 result row; `salt` makes ids unique per call or run (same salt and finding → same ids). */
+export function toResultRow(f: Finding, opts: { salt: string; taskId?: string }): Record<string, unknown> & { jr_id: string } {
+  const jr = stableId('JR', `${opts.salt}\u0000${f.pack}\u0000${f.pack_version}\u0000${f.rule_id}\u0000${f.mdtrt_id}`);
+  return {
+    jr_id: jr,
+    rule_id: f.rule_id,
+    rule_name: f.rule_name,
+    vola_cont: f.message,
+    patn_id: f.patn_id,
+    mdtrt_id: f.mdtrt_id,
+    vola_amt: fenToYuan(f.amount),
+    vola_amt_stas: f.severity === 'violation' ? '1' : '0',
+    sev_deg: SEV_DEG[f.severity],
+    vola_evid: f.evidence,
+    vola_bhvr_type: f.category,
+    task_id: opts.taskId ?? '',
+    pack: f.pack,
+    pack_version: f.pack_version,
+    judge_result_detail_dtos: f.lines.map((l, i) => ({
+      jrd_id: `${jr}-${i + 1}`, jr_id: jr, patn_id: f.patn_id, mdtrt_id: f.mdtrt_id, rx_id: l.rx_id, hilist_code: l.hilist_code, hilist_name: l.hilist_name,
+      vola_item_type: l.hilist_type, vola_amt: fenToYuan(l.amount),
+    })),
+  };
+}
