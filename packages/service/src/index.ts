@@ -14,3 +14,4 @@ export * from './exports/deduction-notice.ts';
 export * from './penalties/penalty-service.ts';
 export * from './realtime/history.ts';
 export * from './batch/batch-audit.ts';
+export * from './packs-io.ts';

@@ -3,6 +3,8 @@ import { register as serve } from './serve.ts';
 import { register as importCmd } from './import.ts';
 import { register as verify } from './verify.ts';
 import { register as keys } from './keys.ts';
+import { register as audit } from './audit.ts';
+import { register as rules } from './rules.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -12,4 +14,6 @@ export const registrars: Registrar[] = [
   importCmd,
   verify,
   keys,
+  audit,
+  rules,
 ];
