@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin/index.ts';
 import { fsiRoutes, type FsiHandler } from './routes/fsi/index.ts';
 import { caseRoutes } from './routes/cases/index.ts';
 import { penaltyRoutes } from './routes/penalties/index.ts';
+import { rulePackRoutes } from './routes/rule-packs/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -54,6 +55,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(catalogueRoutes, { fg, today });
   await app.register(encounterRoutes, { fg });
   await app.register(listRoutes, { fg });
+  await app.register(rulePackRoutes, { fg });
   await app.register(caseRoutes, { fg });
   await app.register(penaltyRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });

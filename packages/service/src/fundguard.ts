@@ -3,21 +3,54 @@ import { ServiceContext, systemClock, type Clock } from './context.ts';
 import { ImportService } from './imports/import-service.ts';
 import { KeyService } from './auth/keys.ts';
 import type { SecretBox } from './auth/secret-box.ts';
+import { ActiveRules } from './engine/active-rules.ts';
+import { RulePackService } from './rule-packs/rule-pack-service.ts';
+import { FundGuardError, validatePack } from '@fundguard/core';
+import { HistoryCache } from './realtime/history.ts';
+import { RealtimeAuditService } from './realtime/realtime-audit.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
   readonly ctx: ServiceContext;
   readonly imports: ImportService;
   readonly keys: KeyService;
+  readonly rules: ActiveRules;
+  readonly packs: RulePackService;
+  readonly history: HistoryCache;
+  readonly realtime: RealtimeAuditService;
 
   constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
     this.imports = new ImportService(this.ctx);
     this.keys = new KeyService(this.ctx, opts.secrets ?? null);
+    this.rules = new ActiveRules(this.ctx);
+    // A pack is stored only if it validates against the contract and the catalogue's groups, and becomes active
+    // only if it compiles; activation then swaps the compiled set.
+    this.packs = new RulePackService(this.ctx, (pack) => {
+      validatePack(pack, { externalGroups: this.rules.catalogueGroups() });
+      const p = pack as { rules?: { kind?: string }[] };
+      if (!this.rules.hasCatalogue() && p.rules?.some((r) => r.kind === 'catalogue')) {
+        throw new FundGuardError('E_PACK_INVALID', 'catalogue rules need a catalogue: import one first', [{ field: 'rules', reason: 'catalogue rules need a catalogue' }]);
+      }
+      this.rules.compile(pack);
+    });
+    this.packs.onActivation(() => this.rules.recompile().then(() => undefined));
+    this.imports.onCatalogueChange = () => this.rules.reload().then(() => undefined);
+    this.imports.onListsChange = () => this.rules.reloadLists();
+    this.history = new HistoryCache(this.ctx);
+    this.imports.onEncountersChange = (ids) => this.history.invalidate(ids);
+    this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
   }
 
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {
-    return new FundGuard(await openDatabase(opts), opts);
+    const fg = new FundGuard(await openDatabase(opts), opts);
+    try {
+      await fg.rules.reload();
+    } catch (e) {
+      await fg.close();
+      throw e;
+    }
+    return fg;
   }
 
   close(): Promise<void> {

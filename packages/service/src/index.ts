@@ -15,3 +15,5 @@ export * from './penalties/penalty-service.ts';
 export * from './realtime/history.ts';
 export * from './batch/batch-audit.ts';
 export * from './packs-io.ts';
+export * from './engine/active-rules.ts';
+export * from './realtime/realtime-audit.ts';

@@ -50,11 +50,18 @@ const BATCH = 5000;
  * reported plus the total), then apply in one transaction. A file with any error changes nothing.
  */
 export class ImportService {
+  /** called after a catalogue import commits (the rules engine reloads its catalogue) */
+  onCatalogueChange: (() => Promise<void>) | null = null;
+  /** called after a lists import commits */
+  onListsChange: (() => Promise<void>) | null = null;
+  /** called with the patients whose encounters an import replaced or added (history caches drop them) */
+  onEncountersChange: ((patnIds: string[]) => void) | null = null;
+
   constructor(private readonly ctx: ServiceContext) {}
 
-  importCatalogue(file: ImportFile, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
+  async importCatalogue(file: ImportFile, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
     requirePermission(actor, 'catalogue.import');
-    return this.run<CatalogueEntry>({
+    const report = await this.run<CatalogueEntry>({
       kind: 'catalogue', file, actor, onProgress,
       spec: { known: CATALOGUE_COLUMNS, required: CATALOGUE_REQUIRED },
       normalise: (rec, base) => normaliseCatalogueRow(rec, base),
@@ -65,11 +72,13 @@ export class ImportService {
         return { ...r, replaced: [] };
       },
     });
+    await this.onCatalogueChange?.();
+    return report;
   }
 
-  importLists(file: ImportFile, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
+  async importLists(file: ImportFile, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
     requirePermission(actor, 'lists.import');
-    return this.run<ListEntry>({
+    const report = await this.run<ListEntry>({
       kind: 'lists', file, actor, onProgress,
       spec: { known: LIST_COLUMNS, required: LIST_REQUIRED },
       normalise: (rec, base) => normaliseListRow(rec, base),
@@ -80,6 +89,8 @@ export class ImportService {
         return { inserted: n, updated: 0, replaced: [] };
       },
     });
+    await this.onListsChange?.();
+    return report;
   }
 
   /** JSON Lines (streamed), or the CSV/XLSX table form of claims-import.md (`tables`). */
@@ -100,6 +111,7 @@ export class ImportService {
       describeKey: (e: PatientEncounter) => `mdtrt_id=${e.encounter.mdtrt_id}`,
       apply: async (tx: Db, batch: PatientEncounter[], importId: number) => {
         const replaced = await this.ctx.encounters.replaceMany(tx, batch, { importId, source: 'import' });
+        this.onEncountersChange?.(batch.map((pe) => pe.patient.patn_id));
         return { inserted: batch.length - replaced.length, updated: replaced.length, replaced };
       },
     };

@@ -34,6 +34,14 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
   const feedback = new FeedbackService(fg.ctx);
   const all: Record<string, FsiHandler> = {
     '9001': async (_data, _actor, ctx) => ({ output: { signinoutb: { sign_time: nationalDateTime(ctx.received), sign_no: ctx.msgid } }, results: 0 }),
+    '3101': async (data, actor, ctx) => {
+      const out = await fg.realtime.audit(actor, 'pre', data, { msgid: ctx.msgid });
+      return { output: out, results: out.result.length };
+    },
+    '3102': async (data, actor, ctx) => {
+      const out = await fg.realtime.audit(actor, 'mid', data, { msgid: ctx.msgid });
+      return { output: out, results: out.result.length };
+    },
     '3103': async (data, actor) => {
       await feedback.record(actor, parseFsiFeedback(data));
       return { output: { result: [] }, results: 0 };
