@@ -5,3 +5,4 @@ export * from './packs/index.ts';
 export * from './cases/index.ts';
 export * from './screening/index.ts';
 export * from './engine/index.ts';
+export * from './synth/index.ts';

@@ -5,6 +5,7 @@ import { register as verify } from './verify.ts';
 import { register as keys } from './keys.ts';
 import { register as audit } from './audit.ts';
 import { register as rules } from './rules.ts';
+import { register as generate } from './generate.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -16,4 +17,5 @@ export const registrars: Registrar[] = [
   keys,
   audit,
   rules,
+  generate,
 ];
