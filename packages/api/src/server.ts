@@ -31,7 +31,14 @@ export interface RunningServer {
 }
 
 /** Starts the server: opens the database (locking an embedded directory), ensures the admin key, listens. */
-export async function startServer(config: ServerConfig, hooks: { onReady?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void> } = {}): Promise<RunningServer> {
+export interface ServerHooks {
+  /** before listening (resume jobs …) */
+  onReady?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void>;
+  /** once listening (demo data loads here, so the server answers health checks at once) */
+  onListening?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
   const fg = await FundGuard.open({
     url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
     secrets: SecretBox.fromEnv(process.env, config.dataDir),
@@ -55,6 +62,7 @@ export async function startServer(config: ServerConfig, hooks: { onReady?: (fg: 
       localKeyId = local.keyId;
       updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
     }
+    await hooks.onListening?.(fg, app.log);
     const running = app;
     let stopping: Promise<void> | null = null;
     return {
@@ -65,6 +73,7 @@ export async function startServer(config: ServerConfig, hooks: { onReady?: (fg: 
         stopping ??= (async () => {
           try {
             await running.close(); // stops accepting, finishes in-flight requests
+            await fg.runs.stop(); // batch runs stop after their chunk in flight and resume on the next start
             if (localKeyId) await fg.keys.expireLocalKey(localKeyId).catch(() => undefined);
           } finally {
             await fg.close();

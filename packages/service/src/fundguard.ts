@@ -8,6 +8,8 @@ import { RulePackService } from './rule-packs/rule-pack-service.ts';
 import { FundGuardError, validatePack } from '@fundguard/core';
 import { HistoryCache } from './realtime/history.ts';
 import { RealtimeAuditService } from './realtime/realtime-audit.ts';
+import { RunService } from './batch/runs.ts';
+import { CaseService } from './cases/case-service.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -18,6 +20,8 @@ export class FundGuard {
   readonly packs: RulePackService;
   readonly history: HistoryCache;
   readonly realtime: RealtimeAuditService;
+  readonly runs: RunService;
+  readonly cases: CaseService;
 
   constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
@@ -40,6 +44,8 @@ export class FundGuard {
     this.history = new HistoryCache(this.ctx);
     this.imports.onEncountersChange = (ids) => this.history.invalidate(ids);
     this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
+    this.runs = new RunService(this.ctx, this.rules);
+    this.cases = new CaseService(this.ctx);
   }
 
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {

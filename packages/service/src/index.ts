@@ -17,3 +17,6 @@ export * from './batch/batch-audit.ts';
 export * from './packs-io.ts';
 export * from './engine/active-rules.ts';
 export * from './realtime/realtime-audit.ts';
+export * from './engine/batch-evaluator.ts';
+export * from './batch/runs.ts';
+export * from './demo.ts';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configFromEnv, startServer } from '@fundguard/api';
+import { loadDemoIfEmpty } from '@fundguard/service';
 
 export function register(program: Command): void {
   program
@@ -7,7 +8,15 @@ export function register(program: Command): void {
     .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY')
     .action(async () => {
       const config = configFromEnv();
-      const server = await startServer(config);
+      const server = await startServer(config, {
+        onReady: async (fg, log) => {
+          const resumed = await fg.runs.resumeUnfinished();
+          if (resumed.length) log.info({ runs: resumed }, 'resuming audit runs left unfinished');
+        },
+        onListening: async (fg, log) => {
+          if (config.demo) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
+        },
+      });
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

@@ -65,6 +65,8 @@ export function findingId(runId: number, f: Pick<EvaluatedFinding, 'pack' | 'rul
  */
 export class BatchAuditService {
   private readonly cases: CasesRepo;
+  /** set on shutdown: runs stop after the chunk in flight and stay `running`, to be resumed by the next process */
+  stopping = false;
 
   constructor(private readonly ctx: ServiceContext) {
     this.cases = new CasesRepo(ctx.database);
@@ -72,7 +74,8 @@ export class BatchAuditService {
 
   /** Plans a run: a row for the run and one per chunk. Returns the run id; nothing is evaluated yet. */
   async plan(actor: Actor, scope: RunScope, packVersions: unknown, kind = 'batch', patientsPerChunk = PATIENTS_PER_CHUNK): Promise<number> {
-    if (!['admin', 'auditor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not start audit runs`);
+    const allowed = kind === 'replay' ? ['admin', 'auditor', 'rule_admin'] : ['admin', 'auditor'];
+    if (!allowed.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not start ${kind} runs`);
     if (!(scope.from < scope.to)) throw new FundGuardError('E_FIELD_INVALID', 'the period needs from < to', [{ field: 'to', value: scope.to, reason: 'must be after from' }]);
     const at = this.ctx.nowIso();
     return this.ctx.database.transaction(async (tx) => {
@@ -109,6 +112,7 @@ export class BatchAuditService {
     const scope = run.params;
     try {
       for (;;) {
+        if (this.stopping) return this.status(runId);
         const current = await this.status(runId);
         if (current.status === 'cancelling') {
           await this.ctx.database.rows(sql`update audit_runs set status = 'cancelled', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`);
@@ -146,7 +150,10 @@ export class BatchAuditService {
       list.push(pe);
     }
     const rows: FindingRow[] = [];
+    let evaluated = 0;
     for (const [, encounters] of byPatient) {
+      // Let requests through between patients: a chunk must not hold the event loop for long.
+      if (++evaluated % 50 === 0) await new Promise((r) => setImmediate(r));
       const current = new Set(encounters.filter((e) => inScope.has(e.encounter.mdtrt_id)).map((e) => e.encounter.mdtrt_id));
       if (!current.size) continue;
       const byId = new Map(encounters.map((e) => [e.encounter.mdtrt_id, e.encounter]));

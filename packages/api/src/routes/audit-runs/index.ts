@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { FundGuardError } from '@fundguard/core';
+import type { FundGuard, RunScope } from '@fundguard/service';
+import { actorOf } from '../../auth.ts';
+
+const scopeSchema = {
+  type: 'object', required: ['from', 'to'],
+  properties: { from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, region: { type: 'string' }, medins_id: { type: 'string' } },
+} as const;
+
+/** Batch audit runs (事后审核) with progress, cancel and findings; impact replay of a draft pack version. */
+export const auditRunRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
+  app.post<{ Body: RunScope }>('/api/v1/audit-runs', {
+    schema: { tags: ['audit-runs'], summary: 'Start a batch audit over stored encounters admitted in [from, to) with the active packs at stage post; returns at once, follow progress', body: scopeSchema },
+  }, async (req, reply) => reply.status(202).send(await fg.runs.start(actorOf(req), req.body)));
+
+  app.get<{ Params: { id: number } }>('/api/v1/audit-runs/:id', { schema: { tags: ['audit-runs'], summary: 'A run: status and progress (done_chunks / total_chunks)', params: { type: 'object', properties: { id: { type: 'integer' } } } } },
+    async (req) => {
+      actorOf(req);
+      return fg.runs.batch.status(req.params.id);
+    });
+
+  app.post<{ Params: { id: number } }>('/api/v1/audit-runs/:id/cancel', { schema: { tags: ['audit-runs'], summary: 'Cancel a run at the next chunk boundary', params: { type: 'object', properties: { id: { type: 'integer' } } } } },
+    async (req) => fg.runs.batch.cancel(actorOf(req), req.params.id));
+
+  app.get<{ Params: { id: number }; Querystring: { limit?: number; offset?: number; medins_id?: string; rule_id?: string } }>('/api/v1/audit-runs/:id/findings', {
+    schema: {
+      tags: ['audit-runs'], summary: 'Findings of a run in the 3101 result shape (hospitals see their own)',
+      params: { type: 'object', properties: { id: { type: 'integer' } } },
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 }, medins_id: { type: 'string' }, rule_id: { type: 'string' } } },
+    },
+  }, async (req) => {
+    const actor = actorOf(req);
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read findings`);
+    const medins = actor.role === 'hospital' ? actor.institutionId ?? '\u0000' : req.query.medins_id ?? null;
+    const q = req.query;
+    const items = await fg.database.rows<{ result: unknown }>(sql`
+      select result from findings where run_id = ${req.params.id} and (${medins}::text is null or medins_id = ${medins})
+        and (${q.rule_id ?? null}::text is null or rule_id = ${q.rule_id ?? null})
+      order by amount_fen desc, id limit ${q.limit ?? 100} offset ${q.offset ?? 0}`);
+    return { items: items.map((r) => r.result) };
+  });
+
+  app.post<{ Params: { pack: string; version: string }; Body: RunScope }>('/api/v1/rule-packs/:pack/versions/:version/impact', {
+    schema: { tags: ['rule-packs'], summary: 'Impact replay: run a draft version against a past period beside the active set; findings added/removed and amount delta by rule and institution', body: scopeSchema },
+  }, async (req) => fg.runs.impact(actorOf(req), req.params.pack, req.params.version, req.body));
+};

@@ -1,0 +1,110 @@
+import { sql } from 'drizzle-orm';
+import { FundGuardError } from '@fundguard/core';
+import type { Actor } from '../auth/roles.ts';
+import type { ServiceContext } from '../context.ts';
+import type { ActiveRules } from '../engine/active-rules.ts';
+import { rulesEvaluator } from '../engine/batch-evaluator.ts';
+import { BatchAuditService, type RunScope, type RunStatus } from './batch-audit.ts';
+import { RulePacksRepo } from '@fundguard/store';
+
+export interface ImpactReport {
+  run_active: number;
+  run_draft: number;
+  pack: string;
+  draft_version: string;
+  active_version: string | null;
+  findings_added: number;
+  findings_removed: number;
+  amount_delta: number;
+  by_rule: { rule_id: string; added: number; removed: number; amount_delta: number }[];
+  by_institution: { medins_id: string; added: number; removed: number; amount_delta: number }[];
+}
+
+/**
+ * Starts batch runs in this process (in the background: the caller gets the run id and follows progress) and
+ * resumes runs a stopped process left unfinished. Impact replay runs a draft pack version against a past period
+ * next to the active set and reports the difference before the draft is activated.
+ */
+export class RunService {
+  readonly batch: BatchAuditService;
+  private readonly running = new Map<number, Promise<RunStatus>>();
+
+  constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules) {
+    this.batch = new BatchAuditService(ctx);
+  }
+
+  async start(actor: Actor, scope: RunScope, opts: { wait?: boolean } = {}): Promise<RunStatus> {
+    const snap = this.rules.snapshot();
+    if (!snap.packs.length) throw new FundGuardError('E_CONFLICT', 'no active rule pack: upload and activate one first');
+    const id = await this.batch.plan(actor, scope, snap.versions);
+    const p = this.batch.execute(id, rulesEvaluator(snap, id));
+    this.track(id, p);
+    if (opts.wait) return p;
+    return this.batch.status(id);
+  }
+
+  private track(id: number, p: Promise<RunStatus>): void {
+    this.running.set(id, p);
+    p.catch(() => undefined).finally(() => this.running.delete(id));
+  }
+
+  /** The completion of a run started by this process (its status now if it is not running here). */
+  done(id: number): Promise<RunStatus> {
+    return this.running.get(id) ?? this.batch.status(id);
+  }
+
+  /** Resumes runs left running by a stopped process (with the rules active now, recorded in the log). */
+  async resumeUnfinished(): Promise<number[]> {
+    const ids = await this.batch.unfinished();
+    for (const id of ids) if (!this.running.has(id)) this.track(id, this.batch.execute(id, rulesEvaluator(this.rules.snapshot(), id)));
+    return ids;
+  }
+
+  /** Shutdown: runs stop after their chunk in flight (a safe point) and are resumed by the next start. */
+  async stop(): Promise<void> {
+    this.batch.stopping = true;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  async impact(actor: Actor, pack: string, draftVersion: string, scope: RunScope): Promise<ImpactReport> {
+    const repo = new RulePacksRepo(this.ctx.database);
+    const draft = await repo.version(pack, draftVersion);
+    if (!draft) throw new FundGuardError('E_NOT_FOUND', `no version ${draftVersion} of pack ${pack}`);
+    const snap = this.rules.snapshot();
+    const draftPack = this.rules.compile(draft.content);
+    const activePacks = snap.packs;
+    const withDraft = [...activePacks.filter((p) => p.id !== pack), draftPack];
+    const activeVersion = snap.versions.find((v) => v.pack === pack)?.version ?? null;
+    const runActive = await this.batch.plan(actor, scope, snap.versions, 'replay');
+    await this.batch.execute(runActive, rulesEvaluator(snap, runActive, activePacks));
+    const runDraft = await this.batch.plan(actor, scope, [...snap.versions.filter((v) => v.pack !== pack), { pack, version: draftVersion }], 'replay');
+    await this.batch.execute(runDraft, rulesEvaluator(snap, runDraft, withDraft));
+    // Compare by (pack, rule, encounter): finding ids differ between runs by design.
+    const rows = await this.ctx.database.rows<{ rule_id: string; medins_id: string; in_a: boolean; in_b: boolean; amt_a: number; amt_b: number }>(sql`
+      with a as (select pack, rule_id, mdtrt_id, medins_id, amount_fen from findings where run_id = ${runActive}),
+           b as (select pack, rule_id, mdtrt_id, medins_id, amount_fen from findings where run_id = ${runDraft})
+      select coalesce(a.rule_id, b.rule_id) as rule_id, coalesce(a.medins_id, b.medins_id) as medins_id,
+        a.rule_id is not null as in_a, b.rule_id is not null as in_b, coalesce(a.amount_fen, 0)::float8 as amt_a, coalesce(b.amount_fen, 0)::float8 as amt_b
+      from a full outer join b on a.pack = b.pack and a.rule_id = b.rule_id and a.mdtrt_id = b.mdtrt_id
+      where a.rule_id is null or b.rule_id is null or a.amount_fen <> b.amount_fen`);
+    const agg = (key: 'rule_id' | 'medins_id') => {
+      const m = new Map<string, { added: number; removed: number; amount_delta: number }>();
+      for (const r of rows) {
+        const e = m.get(r[key]) ?? { added: 0, removed: 0, amount_delta: 0 };
+        if (!r.in_a) e.added++;
+        if (!r.in_b) e.removed++;
+        e.amount_delta += (r.amt_b - r.amt_a) / 100;
+        m.set(r[key], e);
+      }
+      return [...m.entries()].map(([k, v]) => ({ [key]: k, ...v, amount_delta: Math.round(v.amount_delta * 100) / 100 })).sort((x, y) => Math.abs(y.amount_delta) - Math.abs(x.amount_delta));
+    };
+    const report: ImpactReport = {
+      run_active: runActive, run_draft: runDraft, pack, draft_version: draftVersion, active_version: activeVersion,
+      findings_added: rows.filter((r) => !r.in_a).length, findings_removed: rows.filter((r) => !r.in_b).length,
+      amount_delta: Math.round(rows.reduce((s, r) => s + r.amt_b - r.amt_a, 0)) / 100,
+      by_rule: agg('rule_id') as ImpactReport['by_rule'], by_institution: agg('medins_id') as ImpactReport['by_institution'],
+    };
+    await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'rule_pack.impact', entityType: 'rule_pack', entityId: `${pack}@${draftVersion}`, at: this.ctx.nowIso(), detail: { ...report, by_rule: undefined, by_institution: undefined } }]);
+    return report;
+  }
+}

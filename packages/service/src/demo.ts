@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { generate, generatedCatalogue, type PatientEncounter } from '@fundguard/core';
+import type { FundGuard } from './fundguard.ts';
+import { SYSTEM_ACTOR } from './auth/roles.ts';
+
+export const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'rules');
+export const DEMO_PASSWORD = 'fundguard-demo';
+
+export interface DemoOptions {
+  encounters?: number;
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+  /** start the demo batch audit (and open cases when it finishes) */
+  audit?: boolean;
+}
+
+/**
+ * First start with FUNDGUARD_DEMO=1 on an empty database: the generated catalogue, every shipped rule pack (active),
+ * ~20 000 generated encounters of 2024, demo users (password `fundguard-demo`), then a batch audit of 2024 whose
+ * findings become cases. Loading is one transaction per part; the audit runs in the background with progress.
+ */
+export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Promise<boolean> {
+  const log = opts.log ?? (() => undefined);
+  if ((await fg.ctx.encounters.count()) > 0 || (await fg.ctx.catalogue.count()) > 0) return false;
+  const t0 = Date.now();
+  const actor = { ...SYSTEM_ACTOR, id: 'demo' };
+  await fg.database.transaction(async (tx) => {
+    await fg.ctx.catalogue.upsertMany(tx, generatedCatalogue(), null);
+    await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.catalogue', entityType: 'catalogue', entityId: 'demo', at: fg.ctx.nowIso(), detail: {} }]);
+  });
+  await fg.rules.reload();
+  for (const dir of readdirSync(RULES_DIR).sort()) {
+    const file = join(RULES_DIR, dir, 'pack.json');
+    if (!existsSync(file)) continue;
+    await fg.packs.upload(actor, JSON.parse(readFileSync(file, 'utf8')), { activate: true });
+  }
+  const n = opts.encounters ?? 20_000;
+  await fg.database.transaction(async (tx) => {
+    let batch: PatientEncounter[] = [];
+    for (const g of generate({ encounters: n, seed: 'demo', from: '2024-01-01', to: '2025-01-01' })) {
+      batch.push(g.record);
+      if (batch.length >= 2000) {
+        await fg.ctx.encounters.replaceMany(tx, batch, { importId: null, source: 'demo' });
+        batch = [];
+      }
+    }
+    await fg.ctx.encounters.replaceMany(tx, batch, { importId: null, source: 'demo' });
+    await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.encounters', entityType: 'encounters', entityId: 'demo', at: fg.ctx.nowIso(), detail: { encounters: n } }]);
+  });
+  const first = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters order by mdtrt_id limit 1`);
+  const sample = first[0] ? await fg.ctx.encounters.get(first[0].mdtrt_id) : null;
+  const users = [
+    { username: 'auditor', role: 'auditor' as const, displayName: '审核员 张敏' },
+    { username: 'auditor2', role: 'auditor' as const, displayName: '审核员 李强' },
+    { username: 'supervisor', role: 'supervisor' as const, displayName: '稽核科 王芳' },
+    { username: 'ruleadmin', role: 'rule_admin' as const, displayName: '规则管理员 陈杰' },
+    { username: 'hospital', role: 'hospital' as const, displayName: '医保办 刘洋', institutionId: sample?.encounter.medins_id ?? 'H61010000001' },
+    { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
+  ];
+  for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
+  log('demo data loaded', { encounters: n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - t0, users: users.map((u) => u.username), password: DEMO_PASSWORD });
+  if (opts.audit !== false) {
+    const run = await fg.runs.start(actor, { from: '2024-01-01', to: '2025-01-01' });
+    log('demo batch audit started', { run: run.id, chunks: run.total_chunks });
+    void waitAndOpen(fg, run.id, log);
+  }
+  return true;
+}
+
+async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOptions['log']>): Promise<void> {
+  try {
+    const s = await fg.runs.done(runId);
+    if (s.status !== 'done') return;
+    const cases = await fg.cases.openFromRun({ id: 'demo', role: 'admin' }, runId);
+    log('demo batch audit done', { run: runId, findings: s.findings, cases: cases.length });
+  } catch (e) {
+    log('demo batch audit failed', { run: runId, error: (e as Error).message });
+  }
+}
