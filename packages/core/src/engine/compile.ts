@@ -7,6 +7,8 @@ import { validatePack } from './validate.ts';
 export interface CompiledRule {
   rule: Rule;
   pack: CompiledPack;
+  /** position in the pack: findings are reported in rule order */
+  position: number;
   kind: Kind;
   items: Matcher;
   /** secondary patterns: `with` (exclusive), `includes` (bundled), `requires` (prerequisite) */
@@ -59,7 +61,7 @@ export function compilePack(raw: unknown, opts: { catalogue?: readonly Catalogue
     const params = rule.params ?? {};
     const auxPatterns = rule.kind === 'exclusive' ? params.with : rule.kind === 'bundled' ? params.includes : rule.kind === 'prerequisite' ? params.requires : undefined;
     const cr: CompiledRule = {
-      rule, pack: compiled, kind: rule.kind,
+      rule, pack: compiled, position: compiled.rules.length, kind: rule.kind,
       items: compilePatterns(rule.items ?? ['*'], groups),
       aux: Array.isArray(auxPatterns) ? compilePatterns(auxPatterns as string[], groups) : null,
       from: rule.effective_from && rule.effective_from > pack.effective_from ? rule.effective_from : pack.effective_from,

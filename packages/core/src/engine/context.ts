@@ -24,6 +24,8 @@ export interface EncCtx {
   lines: LineCtx[];
   /** every code on the encounter's lines (for the `item` condition) */
   codes: string[];
+  /** region codes of medins_admdvs and poolarea (first 6 digits) */
+  regions: string[];
 }
 
 export interface LineCtx {
@@ -42,6 +44,8 @@ export interface LineCtx {
   selfPaid: boolean;
   /** `sumamt` − `ownpay_amt`: the "full line" amount */
   full: number;
+  /** bucket keys by window, filled on first use */
+  keys: Record<string, string>;
 }
 
 export interface PatientInput {
@@ -96,14 +100,14 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
       diagnoses, mainDiagnoses, operations: enc.fsi_operation_dtos.map((o) => normaliseDiagnosis(o.oprn_code)),
       labs: new Map([...latest].map(([k, v]) => [k, v.v])), flags: new Set(enc.ext_flags),
       ageAtAdmission: input.patient.brdy ? ageInYears(input.patient.brdy, dayOf(enc.adm_date)) : null,
-      los: 0, lines: [], codes: enc.fsi_order_dtos.map((l) => l.hilist_code),
+      los: 0, lines: [], codes: enc.fsi_order_dtos.map((l) => l.hilist_code), regions: encounterRegions(enc, input.patient),
     };
     enc.fsi_order_dtos.forEach((line, inputIndex) => {
       const ts = line.drord_begn_date ?? enc.adm_date;
       const day = ts.slice(0, 10);
       const lc: LineCtx = {
         line, enc: ctx, ts, day, dayNo: dayNumber(day), order: 0, inputIndex, current: ctx.current && line.curr_drord_flag,
-        selfPaid: isFullySelfPaid(line), full: fundPart(line),
+        selfPaid: isFullySelfPaid(line), full: fundPart(line), keys: {},
       };
       ctx.lines.push(lc);
       lines.push(lc);

@@ -92,8 +92,7 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
     for (const l of lines) {
       if (l.selfPaid) continue;
       if (l.day < pack.from || (pack.to !== null && l.day >= pack.to)) continue;
-      const regions = [l.enc.enc.medins_admdvs, l.enc.patient.poolarea].filter(Boolean).map((r) => r.slice(0, 6));
-      if (!(pack.region === '*' || regions.some((r) => regionCovers(pack.region, r)))) continue;
+      if (!(pack.region === '*' || l.enc.regions.some((r) => regionCovers(pack.region, r)))) continue;
       for (const [index, role] of [[pack.itemIndex, 'items'], [pack.auxIndex, 'aux']] as const) {
         found.length = 0;
         index.lookup(l.line.hilist_code, found);
@@ -112,6 +111,7 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
     }
   }
   const findings: Finding[] = [];
+  const ruleOf = new Map<Finding, CompiledRule>();
   for (const [rule, c] of counted) {
     if (!c.current) continue;
     const flags = KIND_FNS[rule.kind]({ rule, items: c.items, aux: c.aux, env: opts });
@@ -127,27 +127,24 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
       const enc = first.line.enc;
       const r = rule.rule;
       const facts = group.map((f) => `${f.line.line.hilist_code} ${f.line.line.hilist_name} ${f.line.day}：实际${f.actual ?? ''}，限${f.limit ?? ''}，金额${fenToYuan(f.amount).toFixed(2)}元`).join('；');
-      findings.push({
+      const finding: Finding = {
         pack: rule.pack.id, pack_version: rule.pack.version, rule_id: r.id, rule_name: r.name, category: r.category, severity: r.severity,
         appealable: r.appealable ?? true, patn_id: enc.patient.patn_id, mdtrt_id: enc.enc.mdtrt_id,
         amount: group.reduce((s, f) => s + f.amount, 0),
         lines: group.map((f) => ({ rx_id: f.line.line.rx_id, hilist_code: f.line.line.hilist_code, hilist_name: f.line.line.hilist_name, hilist_type: f.line.line.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual })),
         message: fill(r.message ?? DEFAULT_MESSAGES[rule.kind], first, rule),
         evidence: `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${rule.pack.id}@${rule.pack.version}）。事实：${facts}`,
-      });
+      };
+      findings.push(finding);
+      ruleOf.set(finding, rule);
     }
   }
   // Stable output: by encounter order of the input, then pack order, then rule order in the pack.
   const encOrder = new Map(input.encounters.map((e, i) => [e.mdtrt_id, i]));
   const packOrder = new Map(packs.map((p, i) => [p.id, i]));
   findings.sort((a, b) => encOrder.get(a.mdtrt_id)! - encOrder.get(b.mdtrt_id)! || packOrder.get(a.pack)! - packOrder.get(b.pack)!
-    || indexOfRule(packs, a) - indexOfRule(packs, b));
+    || ruleOf.get(a)!.position - ruleOf.get(b)!.position);
   return findings;
-}
-
-function indexOfRule(packs: readonly CompiledPack[], f: Finding): number {
-  const p = packs.find((x) => x.id === f.pack);
-  return p ? p.rules.findIndex((r) => r.rule.id === f.rule_id) : 0;
 }
 
 const SEV_DEG: Record<Severity, string> = { violation: '1', suspicious: '2', reminder: '3' };

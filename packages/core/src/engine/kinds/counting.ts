@@ -1,6 +1,6 @@
 import { windowName } from '../context.ts';
 import { roundFen, type Flag, type KindFn } from './kind.ts';
-import { buckets, inWindow, isRolling, type WindowSpec } from './windows.ts';
+import { buckets, isRolling, WindowIndex, type WindowSpec } from './windows.ts';
 
 /**
  * quantity: total `cnt` in the window above the limit; each current line is flagged for its units above the limit
@@ -21,9 +21,11 @@ export const quantity: KindFn = ({ rule, items }) => {
     flags.push({ line: l, amount: Math.min(l.full, roundFen(units * l.line.pric)), limit: perLos ? `${max}×${l.enc.los}天=${limit}` : limit, actual: before + cnt });
   };
   if (isRolling(window)) {
+    const index = new WindowIndex(items, window);
     for (const l of items) {
       if (!l.current) continue;
-      const before = inWindow(items, l, window).filter((x) => x.order < l.order).reduce((s, x) => s + x.line.cnt, 0);
+      let before = 0;
+      for (const x of index.of(l)) if (x.order < l.order) before += x.line.cnt;
       flag(l, before);
     }
   } else {
@@ -43,11 +45,13 @@ export const frequency: KindFn = ({ rule, items }) => {
   const window = rule.params.window as WindowSpec;
   const max = rule.params.max as number;
   const flags: Flag[] = [];
+  const index = new WindowIndex(items, window);
   for (const l of items) {
     if (!l.current) continue;
-    const days = [...new Set(inWindow(items, l, window).filter((x) => x.dayNo <= l.dayNo).map((x) => x.dayNo))].sort((a, b) => a - b);
+    const inWin = index.of(l);
+    const days = [...new Set(inWin.filter((x) => x.dayNo <= l.dayNo).map((x) => x.dayNo))].sort((a, b) => a - b);
     const rank = days.indexOf(l.dayNo) + 1;
-    const total = isRolling(window) ? days.length : new Set(inWindow(items, l, window).map((x) => x.dayNo)).size;
+    const total = isRolling(window) ? days.length : new Set(inWin.map((x) => x.dayNo)).size;
     if (rank > max) flags.push({ line: l, amount: l.full, limit: `${windowName(window)}${max}天`, actual: `${total}天` });
   }
   return flags;
@@ -55,7 +59,7 @@ export const frequency: KindFn = ({ rule, items }) => {
 
 /** prerequisite: no `requires` line in the window up to and including the line's day. */
 export const prerequisite: KindFn = ({ rule, items, aux }) => {
-  const window = rule.params.window as WindowSpec;
-  return items.filter((l) => l.current && !inWindow(aux, l, window).some((x) => x.dayNo <= l.dayNo))
+  const index = new WindowIndex(aux, rule.params.window as WindowSpec);
+  return items.filter((l) => l.current && !index.of(l).some((x) => x.dayNo <= l.dayNo))
     .map((l) => ({ line: l, amount: l.full, limit: '须先有前置项目', actual: '无' }));
 };

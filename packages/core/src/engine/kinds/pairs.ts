@@ -1,22 +1,22 @@
 import type { Flag, KindFn } from './kind.ts';
-import { buckets, inWindow, type WindowSpec } from './windows.ts';
+import { buckets, WindowIndex, type WindowSpec } from './windows.ts';
 
 /** exclusive: a matching line and a `with` line (never itself) in the same window: the matching line is flagged. */
 export const exclusive: KindFn = ({ rule, items, aux }) => {
-  const window = rule.params.window as WindowSpec;
+  const index = new WindowIndex(aux, rule.params.window as WindowSpec);
   return items.flatMap((l) => {
     if (!l.current) return [];
-    const other = inWindow(aux, l, window).find((x) => x !== l);
+    const other = index.of(l).find((x) => x !== l);
     return other ? [{ line: l, amount: l.full, limit: `不得与${other.line.hilist_name || other.line.hilist_code}同时收费`, actual: other.line.hilist_code }] : [];
   });
 };
 
 /** bundled: a comprehensive item and a component (`includes`) in the same window: each current component is flagged. */
 export const bundled: KindFn = ({ rule, items, aux }) => {
-  const window = rule.params.window as WindowSpec;
+  const index = new WindowIndex(items, rule.params.window as WindowSpec);
   return aux.flatMap((c) => {
     if (!c.current) return [];
-    const main = inWindow(items, c, window).find((x) => x !== c);
+    const main = index.of(c).find((x) => x !== c);
     return main ? [{ line: c, amount: c.full, limit: `已含于${main.line.hilist_name || main.line.hilist_code}`, actual: main.line.hilist_code }] : [];
   });
 };
@@ -43,7 +43,7 @@ export const duplicate: KindFn = ({ rule, items }) => {
   for (const group of buckets(items, window).values()) {
     const seen = new Map<string, number>();
     for (const l of group) {
-      const key = `${l.line.hilist_code}\u0000${l.ts}\u0000${l.line.cnt}\u0000${l.line.pric}`;
+      const key = (l.keys['dup'] ??= `${l.line.hilist_code}\u0000${l.ts}\u0000${l.line.cnt}\u0000${l.line.pric}`);
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
       if (n > 1 && l.current) flags.push({ line: l, amount: l.full, limit: 1, actual: n });

@@ -2,6 +2,7 @@ import { ageInYears } from '../../model/dates.ts';
 import type { KindFn } from './kind.ts';
 import { describeFacts } from '../conditions.ts';
 import type { Condition } from '../types.ts';
+import type { EncCtx } from '../context.ts';
 
 /** gender: the patient's sex differs from `allow`; unknown (0/9) never fires. Each current line, full amount. */
 export const gender: KindFn = ({ rule, items }) => {
@@ -23,9 +24,16 @@ export const age: KindFn = ({ rule, items }) => {
 };
 
 /** indication: `requires` is false for the line's encounter (line-level leaves on the line). */
-export const indication: KindFn = ({ rule, items }) =>
-  items.filter((l) => l.current && !rule.requires!(l.enc, l))
-    .map((l) => ({ line: l, amount: l.full, limit: '限定支付范围', actual: `不符合（${describeFacts(rule.rule.params!.requires as Condition, l.enc)}）` }));
+export const indication: KindFn = ({ rule, items }) => {
+  // The facts are the encounter's: describe them once per encounter, not per line.
+  const facts = new Map<EncCtx, string>();
+  const describe = (e: EncCtx) => {
+    let d = facts.get(e);
+    if (d === undefined) facts.set(e, (d = `不符合（${describeFacts(rule.rule.params!.requires as Condition, e)}）`));
+    return d;
+  };
+  return items.filter((l) => l.current && !rule.requires!(l.enc, l)).map((l) => ({ line: l, amount: l.full, limit: '限定支付范围', actual: describe(l.enc) }));
+};
 
 /** institution_level: the institution's level is below min_level. */
 export const institutionLevel: KindFn = ({ rule, items }) => {
