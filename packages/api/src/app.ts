@@ -17,6 +17,7 @@ import { caseRoutes } from './routes/cases/index.ts';
 import { penaltyRoutes } from './routes/penalties/index.ts';
 import { rulePackRoutes } from './routes/rule-packs/index.ts';
 import { auditRunRoutes } from './routes/audit-runs/index.ts';
+import { realtimeRoutes } from './routes/realtime/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -58,6 +59,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(listRoutes, { fg });
   await app.register(rulePackRoutes, { fg });
   await app.register(auditRunRoutes, { fg });
+  await app.register(realtimeRoutes, { fg });
   await app.register(caseRoutes, { fg });
   await app.register(penaltyRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });

@@ -6,6 +6,7 @@ import { register as keys } from './keys.ts';
 import { register as audit } from './audit.ts';
 import { register as rules } from './rules.ts';
 import { register as generate } from './generate.ts';
+import { register as reports } from './reports.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -18,4 +19,5 @@ export const registrars: Registrar[] = [
   audit,
   rules,
   generate,
+  reports,
 ];
