@@ -85,3 +85,21 @@ testBothBackends('3101/3102/3103 against the active packs, wire-compatible with 
     await app.close();
   }
 });
+
+testBothBackends('concurrent 3102 calls for the same encounter all succeed and leave one stored copy', async (db) => {
+  const fg = new FundGuard(db, { secrets: new SecretBox('k') });
+  await fg.rules.reload();
+  const admin = { id: 'admin', role: 'admin' as const };
+  await fg.packs.upload(admin, nationalSample, { activate: true });
+  const his = (await fg.keys.create(admin, { role: 'integration', institutionId: 'H61010400001' })).key;
+  const app = await buildApp({ fg });
+  try {
+    const body = { ...example, infno: '3102' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/api/v1/fsi/3102', headers: { authorization: `Bearer ${his}` }, payload: body })));
+    assert.deepEqual(results.map((r) => r.statusCode), Array(8).fill(200));
+    assert.equal(await fg.ctx.encounters.count(), 1);
+    assert.equal((await fg.ctx.encounters.get('ZY2024031000123'))!.encounter.fsi_order_dtos.length, 1);
+  } finally {
+    await app.close();
+  }
+});

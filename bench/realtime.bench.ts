@@ -1,0 +1,117 @@
+/**
+ * Real-time audit latency (issue 5): a 3101 request with 1 patient, a current encounter of 40 orders and 3 history
+ * encounters, against national-sample plus 2 000 generated rules, served by this process over loopback; the load
+ * comes from autocannon in a child process. Fixed rate 300 req/s (3101) and 200 req/s (3102, which stores), then
+ * the maximum sustained throughput; on PGlite and PostgreSQL. Baseline in the same run: GET /healthz at the same
+ * rate (the HTTP stack's own latency on this machine).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+const execFileAsync = promisify(execFile);
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, KINDS, seededRng, toImportShape, type Rule } from '@fundguard/core';
+import { openDatabase, type Database } from '@fundguard/store';
+import { scratchPostgres } from '@fundguard/store/testing.ts';
+import { FundGuard, SecretBox } from '@fundguard/service';
+import { buildApp } from '@fundguard/api';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const dir = mkdtempSync(join(tmpdir(), 'fg-bench-rt-'));
+
+// The request: one patient, 3 history encounters, a current inpatient encounter with 40 orders.
+const records = [...generate({ encounters: 400, seed: 'rt' })];
+const patientId = records.find((r, i) => records.filter((x) => x.record.patient.patn_id === r.record.patient.patn_id).length >= 1 && i > 10)!.record.patient.patn_id;
+const mine = records.filter((r) => r.record.patient.patn_id === patientId).map((r) => r.record.encounter);
+const inpatient = records.map((r) => r.record.encounter).find((e) => e.med_mdtrt_type === '2' && e.fsi_order_dtos.length >= 40)!;
+const history = [...mine, ...records.map((r) => r.record.encounter)].filter((e) => e.mdtrt_id !== inpatient.mdtrt_id).slice(0, 3)
+  .map((e) => ({ ...e, patn_id: patientId }));
+const current = { ...inpatient, patn_id: patientId, mdtrt_id: 'ZYBENCH0001', fsi_order_dtos: inpatient.fsi_order_dtos.slice(0, 40) };
+const patient = records.find((r) => r.record.patient.patn_id === patientId)!.record.patient;
+const encounterJson = (e: typeof current) => {
+  const { patn_id: _p, patn_name: _n, gend: _g, brdy: _b, poolarea: _a, ...enc } = toImportShape({ patient, encounter: e }) as Record<string, unknown>;
+  return enc;
+};
+const body = (infno: string) => JSON.stringify({
+  infno, msgid: 'BENCH', fixmedins_code: current.medins_id,
+  input: { data: { syscode: 'HIS', trig_scen: '5', patient_dtos: [{ ...patient, curr_mdtrt_id: current.mdtrt_id, fsi_encounter_dtos: [...history.map(encounterJson), encounterJson(current)] }] } },
+});
+
+// 2 000 generated rules over national-style codes (as in the engine benchmark).
+const rng = seededRng('rt-rules');
+const codes = [...new Set(records.flatMap((r) => r.record.encounter.fsi_order_dtos.map((l) => l.hilist_code)))];
+const rules: Rule[] = Array.from({ length: 2000 }, (_, i) => {
+  const kind = (['gender', 'age', 'institution_level', 'setting', 'quantity', 'frequency', 'stacking', 'duplicate'] as const)[i % 8];
+  const items = [rng.next() < 0.05 ? codes[rng.int(codes.length)] : `X${String(i).padStart(12, '0')}`];
+  const params: Record<string, unknown> = { gender: { allow: '2' }, age: { min_years: 70 }, institution_level: { min_level: 3 }, setting: { allow: ['outpatient'] },
+    quantity: { max: 3, window: 'day' }, frequency: { max: 5, window: 'month' }, stacking: { max_distinct: 1, window: 'day' }, duplicate: { window: 'day' } }[kind];
+  return { id: `G${i}`, name: `生成规则${i}`, kind, category: 'QUANTITY', severity: 'suspicious', items, params } as Rule;
+});
+void KINDS;
+
+/** autocannon in a child process; awaited asynchronously so that this process keeps serving. */
+async function cannon(url: string, payload: string | null, opts: { rate?: number; connections: number }): Promise<Record<string, number>> {
+  const args = [join(here, '..', 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-d', String(SECONDS), '-c', String(opts.connections)];
+  if (opts.rate) args.push('-R', String(opts.rate));
+  if (payload) {
+    const f = join(dir, `body-${payload.length}.json`);
+    writeFileSync(f, payload);
+    args.push('-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-i', f);
+  }
+  args.push(url);
+  const r = await execFileAsync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const j = JSON.parse(r.stdout);
+  return {
+    rps: Math.round(j.requests.average), p50_ms: j.latency.p50, p95_ms: j.latency.p97_5 ?? j.latency.p95, p99_ms: j.latency.p99, max_ms: j.latency.max,
+    non2xx: j.non2xx, errors: j.errors, timeouts: j.timeouts,
+  };
+}
+
+let key = '';
+async function run(db: Database): Promise<Record<string, unknown>> {
+  const fg = new FundGuard(db, { secrets: new SecretBox('bench') });
+  await fg.rules.reload();
+  const admin = { id: 'admin', role: 'admin' as const };
+  await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
+  await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
+  key = (await fg.keys.create(admin, { role: 'integration' })).key;
+  const app = await buildApp({ fg });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const check = await app.inject({ method: 'POST', url: '/api/v1/fsi/3101', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: body('3101') });
+  if (check.statusCode !== 200) throw new Error(check.body);
+  try {
+    return {
+      findings_per_call: check.json().output.result.length,
+      baseline_healthz_300: await cannon(`${base}/healthz`, null, { rate: 300, connections: 10 }),
+      call_3101_at_300: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
+      call_3102_at_200: await cannon(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20 }),
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+const result: Record<string, unknown> = { bench: 'realtime', seconds_per_run: SECONDS, orders: current.fsi_order_dtos.length, history_encounters: history.length, rules: rules.length + 19, aims: { p99_ms_at_300: 25, max_rps: 1500, p99_ms_3102_at_200: 50 } };
+const lite = await openDatabase({ dataDir: join(dir, 'pglite') });
+try {
+  result.pglite = await run(lite);
+} finally {
+  await lite.close();
+}
+try {
+  const pg = await scratchPostgres();
+  try {
+    result.postgres = await run(pg.database);
+  } finally {
+    await pg.drop();
+  }
+} catch (e) {
+  result.postgres = { error: (e as Error).message };
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify(result));
