@@ -38,6 +38,8 @@ export interface CompiledPack {
   itemIndex: PatternIndex<CompiledRule>;
   /** code → rules whose secondary patterns can match it */
   auxIndex: PatternIndex<CompiledRule>;
+  /** whether any rule has secondary patterns (else the aux index is never consulted) */
+  hasAux: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ export function compilePack(raw: unknown, opts: { catalogue?: readonly Catalogue
   const groups = (name: string): readonly string[] => [...(pack.groups?.[name]?.codes ?? []), ...(external.get(name) ?? [])];
   const compiled: CompiledPack = {
     id: pack.pack, version: pack.version, name: pack.name, region: pack.region, from: pack.effective_from, to: pack.effective_to ?? null,
-    rules: [], byId: new Map(), itemIndex: new PatternIndex(), auxIndex: new PatternIndex(),
+    rules: [], byId: new Map(), itemIndex: new PatternIndex(), auxIndex: new PatternIndex(), hasAux: false,
   };
   for (const rule of pack.rules) {
     const params = rule.params ?? {};
@@ -77,7 +79,10 @@ export function compilePack(raw: unknown, opts: { catalogue?: readonly Catalogue
     compiled.rules.push(cr);
     compiled.byId.set(rule.id, cr);
     compiled.itemIndex.add(cr.items, cr);
-    if (cr.aux) compiled.auxIndex.add(cr.aux, cr);
+    if (cr.aux) {
+      compiled.auxIndex.add(cr.aux, cr);
+      compiled.hasAux = true;
+    }
   }
   return compiled;
 }

@@ -1,6 +1,6 @@
 import type { Encounter, OrderLine, Patient } from '../model/encounter.ts';
 import { isFullySelfPaid, fundPart, scenarioOf } from '../model/encounter.ts';
-import { ageInYears, dayNumber, dayOf, monthKey, quarterKey, yearKey } from '../model/dates.ts';
+import { ageInYears, dayNumber, dayOf } from '../model/dates.ts';
 import { institutionLevel, type LevelMapping } from '../model/institution.ts';
 import { normaliseDiagnosis } from './patterns.ts';
 
@@ -44,8 +44,11 @@ export interface LineCtx {
   selfPaid: boolean;
   /** `sumamt` − `ownpay_amt`: the "full line" amount */
   full: number;
-  /** bucket keys by window, filled on first use */
-  keys: Record<string, string>;
+  /** calendar year and month (1–12) of the line's day, for the calendar windows */
+  year: number;
+  month: number;
+  /** duplicate key (code, timestamp, cnt, pric), filled on first use */
+  dupKey: string | null;
 }
 
 export interface PatientInput {
@@ -107,7 +110,7 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
       const day = ts.slice(0, 10);
       const lc: LineCtx = {
         line, enc: ctx, ts, day, dayNo: dayNumber(day), order: 0, inputIndex, current: ctx.current && line.curr_drord_flag,
-        selfPaid: isFullySelfPaid(line), full: fundPart(line), keys: {},
+        selfPaid: isFullySelfPaid(line), full: fundPart(line), year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), dupKey: null,
       };
       ctx.lines.push(lc);
       lines.push(lc);
@@ -120,22 +123,26 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
   return { encounters, lines };
 }
 
-/** Bucket key of a line in a calendar window; `day` and `visit` stay inside one encounter. */
-export function bucketKey(l: LineCtx, window: string): string {
+/**
+ * Bucket key of a line in a calendar window, a number (cheap to hash): lines share a bucket exactly when they
+ * share the window. `line`, `day` and `visit` stay inside one encounter; the others span the patient's encounters.
+ * `insurance_year` is the calendar year (rule-pack.md §6 default).
+ */
+export function bucketKey(l: LineCtx, window: string): number {
   switch (window) {
     case 'line':
-      return `L${l.enc.index}:${l.inputIndex}`;
+      return l.order;
     case 'day':
-      return `D${l.enc.index}:${l.day}`;
+      return l.enc.index * 1_000_000 + l.dayNo + 500_000;
     case 'visit':
-      return `V${l.enc.index}`;
+      return l.enc.index;
     case 'month':
-      return `M${monthKey(l.day)}`;
+      return l.year * 12 + l.month - 1;
     case 'quarter':
-      return `Q${quarterKey(l.day)}`;
+      return l.year * 4 + Math.floor((l.month - 1) / 3);
     case 'year':
     case 'insurance_year':
-      return `Y${yearKey(l.day)}`;
+      return l.year;
     default:
       throw new Error(`not a calendar window: ${window}`);
   }

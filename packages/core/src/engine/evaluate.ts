@@ -60,13 +60,24 @@ const DEFAULT_MESSAGES: Record<string, string> = {
   blacklist: '{item_name}：{actual}，{limit}',
 };
 
+const PLACEHOLDER = /\{(item_name|item_code|limit|actual|window)\}/g;
+
+/** Fills a message template in one pass: {item_name}, {item_code}, {limit}, {actual}, {window}. */
 function fill(template: string, f: Flag, rule: CompiledRule): string {
-  return template
-    .replaceAll('{item_name}', f.line.line.hilist_name || f.line.line.hilist_code)
-    .replaceAll('{item_code}', f.line.line.hilist_code)
-    .replaceAll('{limit}', String(f.limit ?? ''))
-    .replaceAll('{actual}', String(f.actual ?? ''))
-    .replaceAll('{window}', windowName(rule.params.window));
+  return template.replace(PLACEHOLDER, (_m, k: string) => {
+    switch (k) {
+      case 'item_name':
+        return f.line.line.hilist_name || f.line.line.hilist_code;
+      case 'item_code':
+        return f.line.line.hilist_code;
+      case 'limit':
+        return String(f.limit ?? '');
+      case 'actual':
+        return String(f.actual ?? '');
+      default:
+        return windowName(rule.params.window);
+    }
+  });
 }
 
 function passes(rule: CompiledRule, l: LineCtx, ruleIds: ReadonlySet<string> | null): boolean {
@@ -88,26 +99,31 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
   const ruleIds = opts.ruleIds && opts.ruleIds.length ? new Set(opts.ruleIds) : null;
   const counted = new Map<CompiledRule, { items: LineCtx[]; aux: LineCtx[]; current: boolean }>();
   const found: CompiledRule[] = [];
+  const stage = opts.stage;
+  /** adds the line to the rules of `index` that can match its code (items or secondary patterns) */
+  const collect = (index: CompiledPack['itemIndex'], l: LineCtx, aux: boolean) => {
+    found.length = 0;
+    index.lookup(l.line.hilist_code, found);
+    let last: CompiledRule | null = null;
+    for (let i = 0; i < found.length; i++) {
+      const rule = found[i];
+      if (rule === last || !rule.stages.has(stage)) continue;
+      last = rule;
+      if (!passes(rule, l, ruleIds)) continue;
+      let c = counted.get(rule);
+      if (!c) counted.set(rule, (c = { items: [], aux: [], current: false }));
+      const list = aux ? c.aux : c.items;
+      if (list[list.length - 1] !== l) list.push(l);
+      if (l.current) c.current = true;
+    }
+  };
   for (const pack of packs) {
     for (const l of lines) {
       if (l.selfPaid) continue;
       if (l.day < pack.from || (pack.to !== null && l.day >= pack.to)) continue;
       if (!(pack.region === '*' || l.enc.regions.some((r) => regionCovers(pack.region, r)))) continue;
-      for (const [index, role] of [[pack.itemIndex, 'items'], [pack.auxIndex, 'aux']] as const) {
-        found.length = 0;
-        index.lookup(l.line.hilist_code, found);
-        let last: CompiledRule | null = null;
-        for (const rule of found) {
-          if (rule === last || !rule.stages.has(opts.stage)) continue;
-          last = rule;
-          if (!passes(rule, l, ruleIds)) continue;
-          let c = counted.get(rule);
-          if (!c) counted.set(rule, (c = { items: [], aux: [], current: false }));
-          const list = c[role];
-          if (list[list.length - 1] !== l) list.push(l);
-          if (l.current) c.current = true;
-        }
-      }
+      collect(pack.itemIndex, l, false);
+      if (pack.hasAux) collect(pack.auxIndex, l, true);
     }
   }
   const findings: Finding[] = [];

@@ -43,7 +43,7 @@ export const duplicate: KindFn = ({ rule, items }) => {
   for (const group of buckets(items, window).values()) {
     const seen = new Map<string, number>();
     for (const l of group) {
-      const key = (l.keys['dup'] ??= `${l.line.hilist_code}\u0000${l.ts}\u0000${l.line.cnt}\u0000${l.line.pric}`);
+      const key = (l.dupKey ??= `${l.line.hilist_code}\u0000${l.ts}\u0000${l.line.cnt}\u0000${l.line.pric}`);
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
       if (n > 1 && l.current) flags.push({ line: l, amount: l.full, limit: 1, actual: n });

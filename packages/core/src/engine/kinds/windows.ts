@@ -6,18 +6,11 @@ export function isRolling(w: WindowSpec): w is { rolling_days: number } {
   return typeof w === 'object' && w !== null && 'rolling_days' in w;
 }
 
-/** A line's bucket key in a calendar window, computed once per line and window. */
-export function keyOf(l: LineCtx, window: string): string {
-  let k = l.keys[window];
-  if (k === undefined) k = l.keys[window] = bucketKey(l, window);
-  return k;
-}
-
 /** Lines grouped by calendar bucket, each group in chronological order. */
-export function buckets(lines: readonly LineCtx[], window: string): Map<string, LineCtx[]> {
-  const m = new Map<string, LineCtx[]>();
+export function buckets(lines: readonly LineCtx[], window: string): Map<number, LineCtx[]> {
+  const m = new Map<number, LineCtx[]>();
   for (const l of lines) {
-    const k = keyOf(l, window);
+    const k = bucketKey(l, window);
     const g = m.get(k);
     if (g) g.push(l);
     else m.set(k, [l]);
@@ -30,7 +23,7 @@ export function buckets(lines: readonly LineCtx[], window: string): Map<string, 
  * calendar windows, a day-sorted array with binary search for rolling windows. Keeps the kinds O(n log n).
  */
 export class WindowIndex {
-  private readonly byBucket: Map<string, LineCtx[]> | null = null;
+  private readonly byBucket: Map<number, LineCtx[]> | null = null;
   private readonly byDay: LineCtx[] | null = null;
 
   constructor(pool: readonly LineCtx[], private readonly window: WindowSpec) {
@@ -39,7 +32,7 @@ export class WindowIndex {
   }
 
   of(l: LineCtx): readonly LineCtx[] {
-    if (this.byBucket) return this.byBucket.get(keyOf(l, this.window as string)) ?? [];
+    if (this.byBucket) return this.byBucket.get(bucketKey(l, this.window as string)) ?? [];
     const days = this.byDay!;
     const lo = lowerBound(days, l.dayNo - (this.window as { rolling_days: number }).rolling_days + 1);
     const hi = lowerBound(days, l.dayNo + 1);
