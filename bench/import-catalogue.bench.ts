@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database } from '@fundguard/store';
-import { scratchPostgres } from '@fundguard/store/testing.ts';
+import type { Database } from '@fundguard/store';
+import { onBothBackends } from './backends.ts';
 import { FundGuard, SYSTEM_ACTOR } from '@fundguard/service';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
@@ -64,22 +64,6 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 await writeCsv();
 const result: Record<string, unknown> = { bench: 'import-catalogue', aim: { pglite_s: 10, postgres_s: 5 } };
-const pgliteDir = join(dir, 'pglite');
-const lite = await openDatabase({ dataDir: pgliteDir });
-try {
-  result.pglite = await measure(lite);
-} finally {
-  await lite.close();
-}
-try {
-  const pg = await scratchPostgres();
-  try {
-    result.postgres = await measure(pg.database);
-  } finally {
-    await pg.drop();
-  }
-} catch (e) {
-  result.postgres = { error: (e as Error).message };
-}
+Object.assign(result, await onBothBackends(dir, measure));
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -10,8 +10,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, normaliseImportEncounter, toImportShape } from '@fundguard/core';
-import { openDatabase, type Database } from '@fundguard/store';
-import { scratchPostgres } from '@fundguard/store/testing.ts';
+import type { Database } from '@fundguard/store';
+import { onBothBackends } from './backends.ts';
 import { FundGuard, SYSTEM_ACTOR } from '@fundguard/service';
 import { readTextLines } from '@fundguard/service/imports/lines.ts';
 
@@ -54,21 +54,6 @@ const result: Record<string, unknown> = {
   baseline_parse_only: { seconds: round(parseS), lines_per_s: Math.round(lines / parseS) },
   aim: { postgres_lines_per_s: 100_000 },
 };
-try {
-  const pg = await scratchPostgres();
-  try {
-    result.postgres = await measure(pg.database);
-  } finally {
-    await pg.drop();
-  }
-} catch (e) {
-  result.postgres = { error: (e as Error).message };
-}
-const lite = await openDatabase({ dataDir: join(dir, 'pglite') });
-try {
-  result.pglite = await measure(lite);
-} finally {
-  await lite.close();
-}
+Object.assign(result, await onBothBackends(dir, measure));
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, KINDS, seededRng, toImportShape, type Rule } from '@fundguard/core';
-import { openDatabase, type Database } from '@fundguard/store';
-import { scratchPostgres } from '@fundguard/store/testing.ts';
+import type { Database } from '@fundguard/store';
+import { onBothBackends } from './backends.ts';
 import { FundGuard, SecretBox } from '@fundguard/service';
 import { buildApp } from '@fundguard/api';
 
@@ -97,21 +97,6 @@ async function run(db: Database): Promise<Record<string, unknown>> {
 }
 
 const result: Record<string, unknown> = { bench: 'realtime', seconds_per_run: SECONDS, orders: current.fsi_order_dtos.length, history_encounters: history.length, rules: rules.length + 19, aims: { p99_ms_at_300: 25, max_rps: 1500, p99_ms_3102_at_200: 50 } };
-const lite = await openDatabase({ dataDir: join(dir, 'pglite') });
-try {
-  result.pglite = await run(lite);
-} finally {
-  await lite.close();
-}
-try {
-  const pg = await scratchPostgres();
-  try {
-    result.postgres = await run(pg.database);
-  } finally {
-    await pg.drop();
-  }
-} catch (e) {
-  result.postgres = { error: (e as Error).message };
-}
+Object.assign(result, await onBothBackends(dir, run));
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));
