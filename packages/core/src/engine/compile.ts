@@ -4,6 +4,8 @@ import { compilePatterns, PatternIndex, type Matcher } from './patterns.ts';
 import type { Kind, Rule, RulePack, Stage } from './types.ts';
 import { validatePack } from './validate.ts';
 
+export const STAGE_BIT: Record<Stage, number> = { pre: 1, mid: 2, post: 4 };
+
 export interface CompiledRule {
   rule: Rule;
   pack: CompiledPack;
@@ -16,6 +18,8 @@ export interface CompiledRule {
   from: string;
   to: string | null;
   stages: ReadonlySet<Stage>;
+  /** the stages as bits (STAGE_BIT) for the hot path */
+  stageMask: number;
   scenarios: ReadonlySet<string> | null;
   insutypes: ReadonlySet<string> | null;
   when: CondFn | null;
@@ -69,6 +73,7 @@ export function compilePack(raw: unknown, opts: { catalogue?: readonly Catalogue
       from: rule.effective_from && rule.effective_from > pack.effective_from ? rule.effective_from : pack.effective_from,
       to: minTo(rule.effective_to ?? null, pack.effective_to ?? null),
       stages: new Set(rule.stages ?? ['pre', 'mid', 'post']),
+      stageMask: (rule.stages ?? ['pre', 'mid', 'post']).reduce((m, s) => m | STAGE_BIT[s], 0),
       scenarios: rule.scenarios ? new Set(rule.scenarios) : null,
       insutypes: rule.insutypes ? new Set(rule.insutypes) : null,
       when: rule.when ? compileCondition(rule.when, groups) : null,

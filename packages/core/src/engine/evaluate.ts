@@ -1,6 +1,6 @@
 import { fenToYuan } from '../model/money.ts';
 import type { LevelMapping } from '../model/institution.ts';
-import type { CompiledPack, CompiledRule } from './compile.ts';
+import { STAGE_BIT, type CompiledPack, type CompiledRule } from './compile.ts';
 import { buildContext, regionCovers, windowName, type LineCtx, type PatientInput } from './context.ts';
 import { KIND_FNS, type EvalEnv, type Flag } from './kinds/index.ts';
 import type { Category, Severity, Stage } from './types.ts';
@@ -98,22 +98,20 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
   const { lines } = buildContext(input, opts.levelMapping);
   const ruleIds = opts.ruleIds && opts.ruleIds.length ? new Set(opts.ruleIds) : null;
   const counted = new Map<CompiledRule, { items: LineCtx[]; aux: LineCtx[]; current: boolean }>();
-  const found: CompiledRule[] = [];
-  const stage = opts.stage;
-  /** adds the line to the rules of `index` that can match its code (items or secondary patterns) */
-  const collect = (index: CompiledPack['itemIndex'], l: LineCtx, aux: boolean) => {
-    found.length = 0;
-    index.lookup(l.line.hilist_code, found);
-    let last: CompiledRule | null = null;
-    for (let i = 0; i < found.length; i++) {
-      const rule = found[i];
-      if (rule === last || !rule.stages.has(stage)) continue;
-      last = rule;
-      if (!passes(rule, l, ruleIds)) continue;
+  const stageBit = STAGE_BIT[opts.stage];
+  let line: LineCtx;
+  let role: 'items' | 'aux' = 'items';
+  /** adds the current line to the rules of one index list that can match its code (items or secondary patterns) */
+  const collect = (rules: readonly CompiledRule[]) => {
+    const l = line;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
+      if ((rule.stageMask & stageBit) === 0 || !passes(rule, l, ruleIds)) continue;
       let c = counted.get(rule);
       if (!c) counted.set(rule, (c = { items: [], aux: [], current: false }));
-      const list = aux ? c.aux : c.items;
-      if (list[list.length - 1] !== l) list.push(l);
+      const list = c[role];
+      if (list.length && list[list.length - 1] === l) continue;
+      list.push(l);
       if (l.current) c.current = true;
     }
   };
@@ -122,8 +120,13 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
       if (l.selfPaid) continue;
       if (l.day < pack.from || (pack.to !== null && l.day >= pack.to)) continue;
       if (!(pack.region === '*' || l.enc.regions.some((r) => regionCovers(pack.region, r)))) continue;
-      collect(pack.itemIndex, l, false);
-      if (pack.hasAux) collect(pack.auxIndex, l, true);
+      line = l;
+      role = 'items';
+      pack.itemIndex.each(l.line.hilist_code, collect);
+      if (pack.hasAux) {
+        role = 'aux';
+        pack.auxIndex.each(l.line.hilist_code, collect);
+      }
     }
   }
   const findings: Finding[] = [];

@@ -38,10 +38,10 @@ export const normaliseDiagnosis = (s: string): string => s.toUpperCase().replace
  * (a code's prefixes are looked up one length at a time), `*` in a list. Cost per code: O(code length + matches).
  */
 export class PatternIndex<T> {
-  private readonly exact = new Map<string, T[]>();
-  private readonly prefix = new Map<string, T[]>();
-  private readonly star: T[] = [];
-  private maxPrefix = 0;
+  readonly exact = new Map<string, T[]>();
+  readonly prefix = new Map<string, T[]>();
+  readonly star: T[] = [];
+  maxPrefix = 0;
 
   add(m: Matcher, value: T): void {
     if (m.all) {
@@ -52,6 +52,19 @@ export class PatternIndex<T> {
     for (const p of m.prefixes) {
       push(this.prefix, p, value);
       this.maxPrefix = Math.max(this.maxPrefix, p.length);
+    }
+  }
+
+  /** Calls `visit` with each list of entries that can match `code` (no copying; an entry may be in several lists). */
+  each(code: string, visit: (entries: readonly T[]) => void): void {
+    if (this.star.length) visit(this.star);
+    const e = this.exact.get(code);
+    if (e) visit(e);
+    if (this.maxPrefix === 0 && this.prefix.size === 0) return;
+    const n = Math.min(code.length, this.maxPrefix);
+    for (let len = 0; len <= n; len++) {
+      const p = this.prefix.get(code.slice(0, len));
+      if (p) visit(p);
     }
   }
 
