@@ -59,7 +59,8 @@ export class FundGuard {
     return fg;
   }
 
-  close(): Promise<void> {
-    return this.database.close();
+  async close(): Promise<void> {
+    await this.ctx.realtime.flush();
+    await this.database.close();
   }
 }

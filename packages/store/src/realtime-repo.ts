@@ -33,7 +33,42 @@ export interface CallRow {
 
 /** Warnings returned by 3101/3102 and the call log. */
 export class RealtimeRepo {
+  private buffer: CallRow[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(private readonly database: Database) {}
+
+  /**
+   * Queues a call-log row; rows are written together every 200 ms (or 500 at a time). The log is for tracing an
+   * integration, so it stays out of the answer's critical path; `flush()` on shutdown writes what is queued.
+   */
+  logCall(c: CallRow): void {
+    this.buffer.push(c);
+    if (this.buffer.length >= 500) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), 200);
+      this.timer.unref?.();
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const rows = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(async () => {
+      if (!rows.length) return;
+      await this.database.rows(sql`
+        insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, err_msg, results, received_at, ms)
+        select infno, msgid, key_actor, envelope, infcode, err_msg, results, received_at::timestamptz, ms
+        from json_to_recordset(${JSON.stringify(rows)}::json) as x(infno text, msgid text, key_actor text, envelope jsonb, infcode int, err_msg text, results int, received_at text, ms int)`)
+        .catch(() => undefined);
+    });
+    return this.flushing;
+  }
 
   async insertWarnings(rows: readonly WarningRow[], at: string, tx?: Db): Promise<void> {
     if (!rows.length) return;

@@ -1,4 +1,4 @@
-import { fenToYuan } from '../model/money.ts';
+import { fenToYuan, formatYuan } from '../model/money.ts';
 import type { LevelMapping } from '../model/institution.ts';
 import { STAGE_BIT, type CompiledPack, type CompiledRule } from './compile.ts';
 import { buildContext, regionCovers, windowName, type LineCtx, type PatientInput } from './context.ts';
@@ -129,41 +129,68 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
       }
     }
   }
-  const findings: Finding[] = [];
-  const ruleOf = new Map<Finding, CompiledRule>();
+  const out: { f: Finding; enc: number; pack: number; pos: number }[] = [];
+  const packOrder = new Map(packs.map((p, i) => [p, i]));
   for (const [rule, c] of counted) {
     if (!c.current) continue;
     const flags = KIND_FNS[rule.kind]({ rule, items: c.items, aux: c.aux, env: opts });
+    if (!flags.length) continue;
     const byEncounter = new Map<number, Flag[]>();
     for (const f of flags) {
       const g = byEncounter.get(f.line.enc.index);
       if (g) g.push(f);
       else byEncounter.set(f.line.enc.index, [f]);
     }
-    for (const group of byEncounter.values()) {
+    for (const [encIndex, group] of byEncounter) {
       group.sort((a, b) => a.line.inputIndex - b.line.inputIndex);
-      const first = group[0];
-      const enc = first.line.enc;
-      const r = rule.rule;
-      const facts = group.map((f) => `${f.line.line.hilist_code} ${f.line.line.hilist_name} ${f.line.day}：实际${f.actual ?? ''}，限${f.limit ?? ''}，金额${fenToYuan(f.amount).toFixed(2)}元`).join('；');
-      const finding: Finding = {
-        pack: rule.pack.id, pack_version: rule.pack.version, rule_id: r.id, rule_name: r.name, category: r.category, severity: r.severity,
-        appealable: r.appealable ?? true, patn_id: enc.patient.patn_id, mdtrt_id: enc.enc.mdtrt_id,
-        amount: group.reduce((s, f) => s + f.amount, 0),
-        lines: group.map((f) => ({ rx_id: f.line.line.rx_id, hilist_code: f.line.line.hilist_code, hilist_name: f.line.line.hilist_name, hilist_type: f.line.line.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual })),
-        message: fill(r.message ?? DEFAULT_MESSAGES[rule.kind], first, rule),
-        evidence: `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${rule.pack.id}@${rule.pack.version}）。事实：${facts}`,
-      };
-      findings.push(finding);
-      ruleOf.set(finding, rule);
+      out.push({ f: finding(rule, group), enc: encIndex, pack: packOrder.get(rule.pack) ?? 0, pos: rule.position });
     }
   }
   // Stable output: by encounter order of the input, then pack order, then rule order in the pack.
-  const encOrder = new Map(input.encounters.map((e, i) => [e.mdtrt_id, i]));
-  const packOrder = new Map(packs.map((p, i) => [p.id, i]));
-  findings.sort((a, b) => encOrder.get(a.mdtrt_id)! - encOrder.get(b.mdtrt_id)! || packOrder.get(a.pack)! - packOrder.get(b.pack)!
-    || ruleOf.get(a)!.position - ruleOf.get(b)!.position);
+  out.sort((a, b) => a.enc - b.enc || a.pack - b.pack || a.pos - b.pos);
+  const findings = out.map((x) => x.f);
   return findings;
+}
+
+/**
+ * One finding from the flags of one rule in one encounter. The message and the evidence are text made from the
+ * flags; they are rendered when first read (every output path reads them, a count does not) and then kept.
+ */
+function finding(rule: CompiledRule, group: Flag[]): Finding {
+  const first = group[0];
+  const enc = first.line.enc;
+  const r = rule.rule;
+  let amount = 0;
+  const lines: FindingLine[] = new Array(group.length);
+  for (let i = 0; i < group.length; i++) {
+    const f = group[i];
+    const ol = f.line.line;
+    amount += f.amount;
+    lines[i] = { rx_id: ol.rx_id, hilist_code: ol.hilist_code, hilist_name: ol.hilist_name, hilist_type: ol.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual };
+  }
+  let message: string | undefined;
+  let evidence: string | undefined;
+  return {
+    pack: rule.pack.id, pack_version: rule.pack.version, rule_id: r.id, rule_name: r.name, category: r.category, severity: r.severity,
+    appealable: r.appealable ?? true, patn_id: enc.patient.patn_id, mdtrt_id: enc.enc.mdtrt_id, amount, lines,
+    get message() {
+      return (message ??= fill(r.message ?? DEFAULT_MESSAGES[rule.kind], first, rule));
+    },
+    set message(v: string) {
+      message = v;
+    },
+    get evidence() {
+      if (evidence === undefined) {
+        let facts = '';
+        for (const l of lines) facts += `${facts ? '；' : ''}${l.hilist_code} ${l.hilist_name} ${l.day}：实际${l.actual ?? ''}，限${l.limit ?? ''}，金额${formatYuan(l.amount)}元`;
+        evidence = `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${rule.pack.id}@${rule.pack.version}）。事实：${facts}`;
+      }
+      return evidence;
+    },
+    set evidence(v: string) {
+      evidence = v;
+    },
+  };
 }
 
 const SEV_DEG: Record<Severity, string> = { violation: '1', suspicious: '2', reminder: '3' };

@@ -35,22 +35,48 @@ export interface KeyInfo {
 }
 
 /** API keys (`fg_<id>_<secret>`), stored only as SHA-256; users with scrypt password hashes; sign-in sessions. */
+/** How long a resolved key is trusted without asking the database again (revocations in other processes). */
+export const KEY_CACHE_MS = 30_000;
+
 export class KeyService {
+  /** hash → actor and when it was resolved; sessions are cached no longer than they live */
+  private readonly cache = new Map<string, { actor: Actor; until: number }>();
+
   constructor(private readonly ctx: ServiceContext, private readonly secrets: SecretBox | null = null) {}
 
-  /** Resolves a presented key to the acting identity, or null when unknown, revoked or expired. */
+  /**
+   * Resolves a presented key to the acting identity, or null when unknown, revoked or expired. Real-time calls come
+   * hundreds a second with the same key, so a resolved key is cached for KEY_CACHE_MS; a revocation in this process
+   * clears the cache at once, in another process within KEY_CACHE_MS.
+   */
   async authenticate(presented: string): Promise<Actor | null> {
     if (!presented || presented.length > 512) return null;
-    const rows = await this.ctx.database.rows<{ key_id: string; key_hash: string; role: Role; institution_id: string | null; patn_id: string | null; username: string | null; expired: boolean }>(sql`
+    const h = hashKey(presented);
+    const now = this.ctx.clock().getTime();
+    const hit = this.cache.get(h);
+    if (hit && hit.until > now) return hit.actor;
+    const actor = await this.lookup(presented);
+    if (actor) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(h, { actor: actor.actor, until: Math.min(now + KEY_CACHE_MS, actor.expires ?? Infinity) });
+      return actor.actor;
+    }
+    this.cache.delete(h);
+    return null;
+  }
+
+  private async lookup(presented: string): Promise<{ actor: Actor; expires: number | null } | null> {
+    const rows = await this.ctx.database.rows<{ key_id: string; key_hash: string; role: Role; institution_id: string | null; patn_id: string | null; username: string | null; expired: boolean; expires_ms: number | null }>(sql`
       select k.key_id, k.key_hash, k.role, k.institution_id, k.patn_id, u.username,
-        (k.expires_at is not null and k.expires_at <= ${this.ctx.nowIso()}::timestamptz) as expired
+        (k.expires_at is not null and k.expires_at <= ${this.ctx.nowIso()}::timestamptz) as expired,
+        (extract(epoch from k.expires_at) * 1000)::float8 as expires_ms
       from api_keys k left join users u on u.id = k.user_id
       where k.key_hash = ${hashKey(presented)} and k.revoked_at is null and (u.id is null or not u.disabled)`);
     const k = rows[0];
     if (!k || k.expired) return null;
     // Constant-time comparison, although the lookup already matched the hash.
     if (!timingSafeEqual(Buffer.from(k.key_hash, 'hex'), Buffer.from(hashKey(presented), 'hex'))) return null;
-    return { id: k.username ?? `key:${k.key_id}`, role: k.role, institutionId: k.institution_id, patnId: k.patn_id };
+    return { actor: { id: k.username ?? `key:${k.key_id}`, role: k.role, institutionId: k.institution_id, patnId: k.patn_id }, expires: k.expires_ms };
   }
 
   /**
@@ -125,6 +151,7 @@ export class KeyService {
     await this.ctx.database.transaction(async (tx) => {
       const r = await this.ctx.database.rows(sql`update api_keys set revoked_at = ${this.ctx.nowIso()}::timestamptz where key_id = ${keyId} and revoked_at is null returning key_id`, tx);
       if (!r.length) throw new FundGuardError('E_NOT_FOUND', `no active key ${keyId}`);
+      this.cache.clear();
       await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'key.revoke', entityType: 'api_key', entityId: keyId, at: this.ctx.nowIso() }]);
     });
   }
@@ -155,6 +182,7 @@ export class KeyService {
   }
 
   async expireLocalKey(keyId: string): Promise<void> {
+    this.cache.clear();
     await this.ctx.database.rows(sql`update api_keys set revoked_at = ${this.ctx.nowIso()}::timestamptz where key_id = ${keyId} and label = 'local-cli'`);
   }
 

@@ -109,10 +109,10 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
       throw e;
     } finally {
       // The call log keeps the envelope fields (who, when, from where), not the clinical payload.
-      await fg.ctx.realtime.insertCall({
+      fg.ctx.realtime.logCall({
         infno, msgid, key_actor: actor.id, envelope: env, infcode: error === null ? 0 : -1, err_msg: error, results: outcome?.results ?? 0,
         received_at: received.toISOString(), ms: Math.round(performance.now() - t0),
-      }).catch((e) => req.log.error({ err: e }, 'call log write failed'));
+      });
     }
   };
 
