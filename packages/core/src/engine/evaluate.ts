@@ -38,8 +38,8 @@ export interface Finding {
   /** fen: the sum of the lines' amounts */
   amount: number;
   lines: FindingLine[];
-  message: string;
-  evidence: string;
+  readonly message: string;
+  readonly evidence: string;
 }
 
 const DEFAULT_MESSAGES: Record<string, string> = {
@@ -143,7 +143,7 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
     }
     for (const [encIndex, group] of byEncounter) {
       group.sort((a, b) => a.line.inputIndex - b.line.inputIndex);
-      out.push({ f: finding(rule, group), enc: encIndex, pack: packOrder.get(rule.pack) ?? 0, pos: rule.position });
+      out.push({ f: new RuleFinding(rule, group), enc: encIndex, pack: packOrder.get(rule.pack) ?? 0, pos: rule.position });
     }
   }
   // Stable output: by encounter order of the input, then pack order, then rule order in the pack.
@@ -154,43 +154,70 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
 
 /**
  * One finding from the flags of one rule in one encounter. The message and the evidence are text made from the
- * flags; they are rendered when first read (every output path reads them, a count does not) and then kept.
+ * flags; they are rendered when first read (every output path reads them) and then kept. `toJSON` includes them.
  */
-function finding(rule: CompiledRule, group: Flag[]): Finding {
-  const first = group[0];
-  const enc = first.line.enc;
-  const r = rule.rule;
-  let amount = 0;
-  const lines: FindingLine[] = new Array(group.length);
-  for (let i = 0; i < group.length; i++) {
-    const f = group[i];
-    const ol = f.line.line;
-    amount += f.amount;
-    lines[i] = { rx_id: ol.rx_id, hilist_code: ol.hilist_code, hilist_name: ol.hilist_name, hilist_type: ol.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual };
+class RuleFinding implements Finding {
+  readonly pack: string;
+  readonly pack_version: string;
+  readonly rule_id: string;
+  readonly rule_name: string;
+  readonly category: Category;
+  readonly severity: Severity;
+  readonly appealable: boolean;
+  readonly patn_id: string;
+  readonly mdtrt_id: string;
+  readonly amount: number;
+  readonly lines: FindingLine[];
+  #rule: CompiledRule;
+  #first: Flag;
+  #message: string | undefined = undefined;
+  #evidence: string | undefined = undefined;
+
+  constructor(rule: CompiledRule, group: Flag[]) {
+    const first = group[0];
+    const enc = first.line.enc;
+    const r = rule.rule;
+    let amount = 0;
+    const lines: FindingLine[] = new Array(group.length);
+    for (let i = 0; i < group.length; i++) {
+      const f = group[i];
+      const ol = f.line.line;
+      amount += f.amount;
+      lines[i] = { rx_id: ol.rx_id, hilist_code: ol.hilist_code, hilist_name: ol.hilist_name, hilist_type: ol.hilist_type, amount: f.amount, day: f.line.day, limit: f.limit, actual: f.actual };
+    }
+    this.pack = rule.pack.id;
+    this.pack_version = rule.pack.version;
+    this.rule_id = r.id;
+    this.rule_name = r.name;
+    this.category = r.category;
+    this.severity = r.severity;
+    this.appealable = r.appealable ?? true;
+    this.patn_id = enc.patient.patn_id;
+    this.mdtrt_id = enc.enc.mdtrt_id;
+    this.amount = amount;
+    this.lines = lines;
+    this.#rule = rule;
+    this.#first = first;
   }
-  let message: string | undefined;
-  let evidence: string | undefined;
-  return {
-    pack: rule.pack.id, pack_version: rule.pack.version, rule_id: r.id, rule_name: r.name, category: r.category, severity: r.severity,
-    appealable: r.appealable ?? true, patn_id: enc.patient.patn_id, mdtrt_id: enc.enc.mdtrt_id, amount, lines,
-    get message() {
-      return (message ??= fill(r.message ?? DEFAULT_MESSAGES[rule.kind], first, rule));
-    },
-    set message(v: string) {
-      message = v;
-    },
-    get evidence() {
-      if (evidence === undefined) {
-        let facts = '';
-        for (const l of lines) facts += `${facts ? '；' : ''}${l.hilist_code} ${l.hilist_name} ${l.day}：实际${l.actual ?? ''}，限${l.limit ?? ''}，金额${formatYuan(l.amount)}元`;
-        evidence = `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${rule.pack.id}@${rule.pack.version}）。事实：${facts}`;
-      }
-      return evidence;
-    },
-    set evidence(v: string) {
-      evidence = v;
-    },
-  };
+
+  get message(): string {
+    return (this.#message ??= fill(this.#rule.rule.message ?? DEFAULT_MESSAGES[this.#rule.kind], this.#first, this.#rule));
+  }
+
+  get evidence(): string {
+    if (this.#evidence === undefined) {
+      const r = this.#rule.rule;
+      let facts = '';
+      for (const l of this.lines) facts += `${facts ? '；' : ''}${l.hilist_code} ${l.hilist_name} ${l.day}：实际${l.actual ?? ''}，限${l.limit ?? ''}，金额${formatYuan(l.amount)}元`;
+      this.#evidence = `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${this.pack}@${this.pack_version}）。事实：${facts}`;
+    }
+    return this.#evidence;
+  }
+
+  toJSON(): Finding {
+    const { pack, pack_version, rule_id, rule_name, category, severity, appealable, patn_id, mdtrt_id, amount, lines, message, evidence } = this;
+    return { pack, pack_version, rule_id, rule_name, category, severity, appealable, patn_id, mdtrt_id, amount, lines, message, evidence };
+  }
 }
 
 const SEV_DEG: Record<Severity, string> = { violation: '1', suspicious: '2', reminder: '3' };
