@@ -47,8 +47,6 @@ export interface LineCtx {
   /** calendar year and month (1–12) of the line's day, for the calendar windows */
   year: number;
   month: number;
-  /** duplicate key (code, timestamp, cnt, pric), filled on first use */
-  dupKey: string | null;
 }
 
 export interface PatientInput {
@@ -110,7 +108,7 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
       const day = ts.slice(0, 10);
       const lc: LineCtx = {
         line, enc: ctx, ts, day, dayNo: dayNumber(day), order: 0, inputIndex, current: ctx.current && line.curr_drord_flag,
-        selfPaid: isFullySelfPaid(line), full: fundPart(line), year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), dupKey: null,
+        selfPaid: isFullySelfPaid(line), full: fundPart(line), year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)),
       };
       ctx.lines.push(lc);
       lines.push(lc);
@@ -118,7 +116,10 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
     ctx.los = lengthOfStay(enc, ctx.lines.map((l) => l.day));
     encounters.push(ctx);
   });
-  lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.enc.index - b.enc.index || a.inputIndex - b.inputIndex));
+  // Chronological: timestamp, then input order (encounters, then lines). Input is usually in order already.
+  let sorted = true;
+  for (let i = 1; i < lines.length && sorted; i++) if (lines[i].ts < lines[i - 1].ts) sorted = false;
+  if (!sorted) lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.enc.index - b.enc.index || a.inputIndex - b.inputIndex));
   lines.forEach((l, i) => (l.order = i));
   return { encounters, lines };
 }

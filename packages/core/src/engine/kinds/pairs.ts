@@ -1,3 +1,4 @@
+import type { LineCtx } from '../context.ts';
 import type { Flag, KindFn } from './kind.ts';
 import { buckets, WindowIndex, type WindowSpec } from './windows.ts';
 
@@ -41,11 +42,18 @@ export const duplicate: KindFn = ({ rule, items }) => {
   const window = rule.params.window as string;
   const flags: Flag[] = [];
   for (const group of buckets(items, window).values()) {
-    const seen = new Map<string, number>();
+    if (group.length < 2) continue;
+    // Lines by code (a string whose hash the engine already has); copies compare timestamp, cnt and pric.
+    const byCode = new Map<string, LineCtx[]>();
     for (const l of group) {
-      const key = (l.dupKey ??= `${l.line.hilist_code}\u0000${l.ts}\u0000${l.line.cnt}\u0000${l.line.pric}`);
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
+      const same = byCode.get(l.line.hilist_code);
+      if (!same) {
+        byCode.set(l.line.hilist_code, [l]);
+        continue;
+      }
+      let n = 1;
+      for (const x of same) if (x.ts === l.ts && x.line.cnt === l.line.cnt && x.line.pric === l.line.pric) n++;
+      same.push(l);
       if (n > 1 && l.current) flags.push({ line: l, amount: l.full, limit: 1, actual: n });
     }
   }
