@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['packages', 'rules', 'bench', 'scripts'];
+const roots = ['packages', 'rules', 'policies', 'bench', 'scripts'];
 const skip = new Set(['node_modules', '.tsbuild', 'data']);
 const files = [];
 function walk(dir) {

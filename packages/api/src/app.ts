@@ -18,6 +18,7 @@ import { penaltyRoutes } from './routes/penalties/index.ts';
 import { rulePackRoutes } from './routes/rule-packs/index.ts';
 import { auditRunRoutes } from './routes/audit-runs/index.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
+import { settlementRoutes } from './routes/settlement/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -60,6 +61,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(rulePackRoutes, { fg });
   await app.register(auditRunRoutes, { fg });
   await app.register(realtimeRoutes, { fg });
+  await app.register(settlementRoutes, { fg });
   await app.register(caseRoutes, { fg });
   await app.register(penaltyRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });

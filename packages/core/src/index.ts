@@ -6,3 +6,4 @@ export * from './cases/index.ts';
 export * from './screening/index.ts';
 export * from './engine/index.ts';
 export * from './synth/index.ts';
+export * from './settlement/index.ts';

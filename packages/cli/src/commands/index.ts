@@ -7,6 +7,7 @@ import { register as audit } from './audit.ts';
 import { register as rules } from './rules.ts';
 import { register as generate } from './generate.ts';
 import { register as reports } from './reports.ts';
+import { register as settle } from './settle.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -20,4 +21,5 @@ export const registrars: Registrar[] = [
   rules,
   generate,
   reports,
+  settle,
 ];
