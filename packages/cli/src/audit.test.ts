@@ -64,6 +64,61 @@ test('fundguard rules validate: every shipped pack is valid; a broken pack lists
     const r = cli('rules', 'validate', f);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /rule=A: rules\[0\]\.kind: unknown kind/);
+
+    // A group the pack does not define may come from the catalogue: on its own the pack is valid, with a warning;
+    // with a catalogue that lacks the group it is an error.
+    const g = join(dir, 'groups.json');
+    writeFileSync(g, JSON.stringify({ pack: 'g', version: '1', name: 'g', region: '*', effective_from: '2024-01-01', rules: [{ id: 'STK-GINKGO', name: '银杏叶注射制剂同日叠加', kind: 'stacking', category: 'STACKING', severity: 'violation', items: ['@GINKGO_INJ'], params: { max_distinct: 1, window: 'day' } }] }));
+    const alone = cli('rules', 'validate', g);
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.match(alone.stderr, /warning: groups\.json rule=STK-GINKGO: rules\[0\]\.items: group @GINKGO_INJ is not defined in the pack/);
+    const csv = join(dir, 'catalogue.csv');
+    writeFileSync(csv, 'hilist_code,hilist_name,hilist_type,hilist_lv,group_codes\nZA01,银杏叶注射液,101,02,GINKGO_INJ\n');
+    assert.equal(cli('rules', 'validate', g, '--catalogue', csv).status, 0);
+    writeFileSync(csv, 'hilist_code,hilist_name,hilist_type,hilist_lv,group_codes\nZA01,银杏叶注射液,101,02,\n');
+    const missing = cli('rules', 'validate', g, '--catalogue', csv);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /@GINKGO_INJ is not defined in the pack's groups nor in the catalogue/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fundguard audit: catalogue group_codes merge into pack groups; without the catalogue a warning; month windows span the file', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-audit-groups-'));
+  try {
+    const pack = join(dir, 'pack.yaml');
+    writeFileSync(pack, [
+      'pack: t', 'version: "7"', 'name: 测试', 'region: "*"', 'effective_from: 2024-01-01', 'rules:',
+      '  - { id: STK-GINKGO, name: 银杏叶注射制剂同日叠加, kind: stacking, category: STACKING, severity: violation, items: ["@GINKGO_INJ"], params: { window: day } }',
+      '  - { id: FRQ-CT, name: CT每月限1次, kind: frequency, category: FREQUENCY, severity: suspicious, items: ["2103*"], params: { max: 1, window: month }, message: "{item_name}{window}已收费{actual}，限{limit}" }',
+    ].join('\n'));
+    const csv = join(dir, 'catalogue.csv');
+    writeFileSync(csv, 'hilist_code,hilist_name,hilist_type,hilist_lv,group_codes\nZA01,银杏叶注射液,101,02,GINKGO_INJ\nZA02,银杏达莫注射液,101,02,GINKGO_INJ;OTHER\n');
+    const encounter = (id: string, day: string, lines: [string, string, number][]) => JSON.stringify({
+      patn_id: 'P1', patn_name: '张三', gend: '1', brdy: '1970-01-01', poolarea: '610100', mdtrt_id: id, medins_id: 'H1', medins_admdvs: '610104', medins_lv: '05',
+      adm_date: day, med_mdtrt_type: '1', med_type: '11', insutype: '310',
+      fsi_order_dtos: lines.map(([code, at, pric], i) => ({ rx_id: `${id}-${i}`, hilist_type: '201', hilist_code: code, hilist_name: `项目${code}`, cnt: 1, pric, sumamt: pric, ownpay_amt: 0, drord_begn_date: at })),
+    });
+    const input = join(dir, 'enc.jsonl');
+    writeFileSync(input, [
+      encounter('A', '2024-03-01', [['210300001', '2024-03-01 08:00:00', 200]]),
+      encounter('B', '2024-03-31', [['210300001', '2024-03-31 08:00:00', 200], ['ZA01', '2024-03-31 09:00:00', 10.5], ['ZA02', '2024-03-31 10:00:00', 20.25]]),
+    ].join('\n') + '\n');
+
+    const r = cli('audit', input, '--rules', pack, '--catalogue', csv);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((x) => [x.rule_id, x.mdtrt_id, x.vola_amt, x.sev_deg, x.vola_amt_stas, x.pack_version]), [['STK-GINKGO', 'B', 20.25, '1', '1', '7'], ['FRQ-CT', 'B', 200, '2', '0', '7']]);
+    assert.equal(rows[1].vola_cont, '项目210300001当月已收费2天，限当月1天');
+    assert.deepEqual(rows[0].judge_result_detail_dtos.map((d: { rx_id: string; vola_amt: number }) => [d.rx_id, d.vola_amt]), [['B-2', 20.25]]);
+    const again = cli('audit', input, '--rules', pack, '--catalogue', csv);
+    assert.equal(again.stdout, r.stdout, 're-runs give identical findings and ids');
+
+    const alone = cli('audit', input, '--rules', pack);
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.match(alone.stderr, /warning: pack\.yaml rule=STK-GINKGO: rules\[0\]\.items: group @GINKGO_INJ is not defined in the pack/);
+    assert.deepEqual(alone.stdout.trim().split('\n').map((l) => JSON.parse(l).rule_id), ['FRQ-CT']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { closeSync, createWriteStream, openSync, readSync, statSync, type WriteS
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import {
-  compilePack, evaluatePatient, FundGuardError, IssueList, normaliseImportEncounter, toResultRow, type CatalogueEntry, type CompiledPack, type Encounter, type Patient,
+  compilePack, evaluatePatient, formatIssue, FundGuardError, IssueList, normaliseImportEncounter, toResultRow, type CatalogueEntry, type CompiledPack, type Encounter, type FieldIssue, type Patient,
 } from '@fundguard/core';
 import { catalogueLookup, readCatalogueFile, readPackFiles } from '@fundguard/service';
 import { readTextLines } from '@fundguard/service/imports/lines.ts';
@@ -12,11 +12,17 @@ import { CliInputError } from '../exit.ts';
 
 const STAGES = ['pre', 'mid', 'post'];
 
-/** Compiles packs for a stateless command; a pack with errors, or a catalogue rule without a catalogue, is bad input. */
+/**
+ * Compiles packs for a stateless command; a pack with errors, or a catalogue rule without a catalogue, is bad input.
+ * Without a catalogue, a `@GROUP` the pack does not define is a warning on stderr (the catalogue would define it).
+ */
 export function compileAll(files: readonly string[], catalogue: readonly CatalogueEntry[] | undefined): CompiledPack[] {
   return readPackFiles(files).map(({ file, pack }) => {
     try {
-      return compilePack(pack, { catalogue });
+      const warnings: FieldIssue[] = [];
+      const compiled = compilePack(pack, { catalogue, unknownGroups: catalogue ? 'error' : 'warn', warnings });
+      for (const w of warnings) process.stderr.write(`warning: ${basename(file)} ${formatIssue(w)}\n`);
+      return compiled;
     } catch (e) {
       if (e instanceof FundGuardError) throw new FundGuardError(e.code, `${basename(file)}: ${e.message}`, e.issues.map((i) => ({ ...i, file: basename(file) })));
       throw e;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
-import { FundGuardError, formatIssue, validatePack } from '@fundguard/core';
+import { FundGuardError, formatIssue, validatePack, type FieldIssue } from '@fundguard/core';
 import { readCatalogueFile, readPackFiles } from '@fundguard/service';
 import { resolveTarget } from '../local.ts';
 import { callServer } from '../client.ts';
@@ -18,7 +18,10 @@ export function register(program: Command): void {
       let failed = false;
       for (const { file: f, pack } of readPackFiles([file])) {
         try {
-          const p = validatePack(pack, { externalGroups });
+          const warnings: FieldIssue[] = [];
+          // Without a catalogue, groups the pack does not define may come from the catalogue: warnings, not errors.
+          const p = validatePack(pack, { externalGroups, unknownGroups: catalogue ? 'error' : 'warn', warnings });
+          for (const w of warnings) process.stderr.write(`warning: ${basename(f)} ${formatIssue(w)}\n`);
           process.stdout.write(`${basename(f)}: ${p.pack}@${p.version} valid, ${p.rules.length} rules\n`);
         } catch (e) {
           if (!(e instanceof FundGuardError)) throw e;

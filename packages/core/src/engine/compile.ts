@@ -2,7 +2,7 @@ import type { CatalogueEntry } from '../ingest/catalogue.ts';
 import { compileCondition, type CondFn } from './conditions.ts';
 import { compilePatterns, PatternIndex, type Matcher } from './patterns.ts';
 import type { Kind, Rule, RulePack, Stage } from './types.ts';
-import { validatePack } from './validate.ts';
+import { validatePack, type ValidateOptions } from './validate.ts';
 
 export const STAGE_BIT: Record<Stage, number> = { pre: 1, mid: 2, post: 4 };
 
@@ -50,14 +50,14 @@ export interface CompiledPack {
  * Compiles a pack once into lookup structures (architecture.md §2): evaluating a line costs the rules that can
  * match its code, not the size of the pack. Catalogue `group_codes` merge into the pack's groups.
  */
-export function compilePack(raw: unknown, opts: { catalogue?: readonly CatalogueEntry[]; validate?: boolean } = {}): CompiledPack {
+export function compilePack(raw: unknown, opts: { catalogue?: readonly CatalogueEntry[]; validate?: boolean } & Pick<ValidateOptions, 'unknownGroups' | 'warnings'> = {}): CompiledPack {
   const external = new Map<string, string[]>();
   for (const e of opts.catalogue ?? []) for (const g of e.group_codes) {
     const list = external.get(g);
     if (list) list.push(e.hilist_code);
     else external.set(g, [e.hilist_code]);
   }
-  const pack: RulePack = opts.validate === false ? (raw as RulePack) : validatePack(raw, { externalGroups: new Set(external.keys()), catalogueAvailable: opts.catalogue !== undefined });
+  const pack: RulePack = opts.validate === false ? (raw as RulePack) : validatePack(raw, { externalGroups: new Set(external.keys()), catalogueAvailable: opts.catalogue !== undefined, unknownGroups: opts.unknownGroups, warnings: opts.warnings });
   const groups = (name: string): readonly string[] => [...(pack.groups?.[name]?.codes ?? []), ...(external.get(name) ?? [])];
   const compiled: CompiledPack = {
     id: pack.pack, version: pack.version, name: pack.name, region: pack.region, from: pack.effective_from, to: pack.effective_to ?? null,

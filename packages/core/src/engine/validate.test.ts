@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FundGuardError } from '../errors.ts';
 import { validatePack } from './validate.ts';
+import type { FieldIssue } from '../errors.ts';
 
 const base = { pack: 'demo', version: '1', name: '包', region: '*', effective_from: '2024-01-01', rules: [] as unknown[] };
 
@@ -41,4 +42,16 @@ test('groups from the catalogue satisfy @GROUP references', () => {
   const p = { ...base, rules: [{ id: 'S', name: 's', kind: 'stacking', category: 'STACKING', severity: 'violation', items: ['@GINKGO_INJ'], params: { window: 'day' } }] };
   assert.throws(() => validatePack(p), /GINKGO_INJ is not defined/);
   assert.equal(validatePack(p, { externalGroups: new Set(['GINKGO_INJ']) }).rules.length, 1);
+});
+
+test('a pack checked without its catalogue: undefined groups are warnings (with rule and path), the group matches nothing', async () => {
+  const { compilePack } = await import('./compile.ts');
+  const p = { ...base, rules: [{ id: 'S', name: 's', kind: 'stacking', category: 'STACKING', severity: 'violation', items: ['@GINKGO_INJ', 'G9'], params: { window: 'day' } }] };
+  const warnings: FieldIssue[] = [];
+  assert.equal(validatePack(p, { unknownGroups: 'warn', warnings }).rules.length, 1);
+  assert.deepEqual(warnings.map((w) => `${w.record} ${w.field}`), ['rule=S rules[0].items']);
+  assert.match(warnings[0].reason, /@GINKGO_INJ is not defined in the pack/);
+  const compiled = compilePack(p, { unknownGroups: 'warn', warnings: [] });
+  assert.equal(compiled.rules[0].items.test('G9'), true);
+  assert.equal(compiled.rules[0].items.test('GINKGO_INJ'), false);
 });

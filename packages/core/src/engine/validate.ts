@@ -13,6 +13,13 @@ export interface ValidateOptions {
   externalGroups?: ReadonlySet<string>;
   /** whether a catalogue will be available when the pack runs (catalogue rules need one) */
   catalogueAvailable?: boolean;
+  /**
+   * A `@GROUP` defined neither in the pack nor in `externalGroups`: `error` (default), or `warn` when the catalogue
+   * that may define it is not at hand (a pack checked on its own): the issue goes to `warnings` and the group is empty.
+   */
+  unknownGroups?: 'error' | 'warn';
+  /** collects the warnings of `unknownGroups: 'warn'` */
+  warnings?: FieldIssue[];
 }
 
 /** Per kind: which params exist and which windows are allowed. */
@@ -117,7 +124,11 @@ function validateRule(r: unknown, i: number, c: { groups: Set<string>; ids: Map<
     for (const s of v) {
       if (s.startsWith('@')) {
         const g = s.slice(1);
-        if (!c.groups.has(g) && !c.opts.externalGroups?.has(g)) add(field, `group ${s} is not defined in the pack's groups${c.opts.externalGroups ? ' nor in the catalogue' : ' (give a catalogue with group_codes, or define it in the pack)'}`, s);
+        if (!c.groups.has(g) && !c.opts.externalGroups?.has(g)) {
+          if (c.opts.unknownGroups === 'warn') {
+            c.opts.warnings?.push({ record: `rule=${id ?? `#${i}`}`, field: `${at}.${field}`, reason: `group ${s} is not defined in the pack; it must come from the catalogue's group_codes (until then it matches nothing)`, value: s });
+          } else add(field, `group ${s} is not defined in the pack's groups${c.opts.externalGroups ? ' nor in the catalogue' : ' (give a catalogue with group_codes, or define it in the pack)'}`, s);
+        }
       } else if (!s.trim() || (s.includes('*') && !s.endsWith('*'))) add(field, `bad pattern ${JSON.stringify(s)}: a code, a prefix ending in *, or @GROUP`, s);
     }
   };
