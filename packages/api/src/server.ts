@@ -62,6 +62,14 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       localKeyId = local.keyId;
       updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
     }
+    // Case deadlines (explanations, SLA per review level, appeals) move on without anyone asking: a sweep a minute.
+    const sweep = setInterval(() => {
+      fg.cases.sweepDeadlines({ id: 'system', role: 'admin' }).then(
+        (r) => (r.moved.length || r.escalated.length) && app?.log.info(r, 'case deadlines swept'),
+        (e) => app?.log.error({ err: e }, 'case deadline sweep failed'),
+      );
+    }, Number(process.env.FUNDGUARD_SWEEP_MS ?? 60_000));
+    sweep.unref();
     await hooks.onListening?.(fg, app.log);
     const running = app;
     let stopping: Promise<void> | null = null;
@@ -72,6 +80,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       stop() {
         stopping ??= (async () => {
           try {
+            clearInterval(sweep);
             await running.close(); // stops accepting, finishes in-flight requests
             await fg.runs.stop(); // batch runs stop after their chunk in flight and resume on the next start
             if (localKeyId) await fg.keys.expireLocalKey(localKeyId).catch(() => undefined);

@@ -8,6 +8,7 @@ import { register as rules } from './rules.ts';
 import { register as generate } from './generate.ts';
 import { register as reports } from './reports.ts';
 import { register as settle } from './settle.ts';
+import { register as auditRun } from './audit-run.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -22,4 +23,5 @@ export const registrars: Registrar[] = [
   generate,
   reports,
   settle,
+  auditRun,
 ];
