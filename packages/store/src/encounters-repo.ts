@@ -19,9 +19,11 @@ export class EncountersRepo {
     if (items.length === 0) return [];
     const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
     // Two writers of the same encounter (concurrent 3102 calls, an import beside them) take turns: without this
-    // both would delete, then both insert, and one would fail on the primary key.
-    const sorted = JSON.stringify([...new Set(items.map((i) => i.encounter.mdtrt_id))].sort());
-    await this.database.rows(sql`select count(pg_advisory_xact_lock(hashtext('enc:' || x))) from json_array_elements_text(${sorted}::json) as t(x)`, tx);
+    // both would delete, then both insert, and one would fail on the primary key. Encounters map to 16 lock
+    // buckets (a lock per encounter would exhaust the lock table on a 100 000-encounter import); taken in order.
+    await this.database.rows(sql`
+      select count(pg_advisory_xact_lock(4243000 + b)) from (
+        select distinct abs(hashtext(x)) % 16 as b from json_array_elements_text(${ids}::json) as t(x) order by b) s`, tx);
     const existing = await this.database.rows<{ mdtrt_id: string }>(sql`
       select e.mdtrt_id from encounters e join json_array_elements_text(${ids}::json) as x(id) on e.mdtrt_id = x.id`, tx);
     if (existing.length) {

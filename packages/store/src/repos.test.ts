@@ -62,3 +62,17 @@ testBothBackends('lists keep entries by period', async (db) => {
   assert.deepEqual((await repo.query({ day: '2024-08-01' })).map((e) => e.subject_code), ['H1']);
   assert.equal((await repo.query({ list: 'blacklist' }))[0].effective_to, '2024-07-01');
 });
+
+testBothBackends('one transaction can store thousands of encounters (writer locks stay bounded)', async (db) => {
+  const repo = new EncountersRepo(db);
+  const many = Array.from({ length: 20000 }, (_, i) => {
+    const pe = structuredClone(line);
+    pe.encounter.mdtrt_id = `BULK${i}`;
+    pe.encounter.fsi_order_dtos[0].rx_id = `R${i}`;
+    return pe;
+  });
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < many.length; i += 2000) await repo.replaceMany(tx, many.slice(i, i + 2000), { importId: null, source: 'test' });
+  });
+  assert.equal(await repo.count(), 20000);
+}, { timeout: 180_000 });
