@@ -52,16 +52,14 @@ testBothBackends('cancel stops a run between chunks', async (db) => {
   await seed(db, 10, 1);
   const svc = new BatchAuditService(new ServiceContext(db));
   const runId = await svc.plan(admin, scope, [], 'batch', 2);
-  let cancelled = false;
-  const s = await svc.execute(runId, (p, e, c) => {
-    if (!cancelled) {
-      cancelled = true;
-      void svc.cancel(admin, runId);
-    }
-    return over500(p, e, c);
-  });
+  // One chunk done, then a cancel arrives: the run stops at the next chunk boundary.
+  const first = (await db.rows<{ patient_ids: string[] }>(sql`select patient_ids from audit_run_chunks where run_id = ${runId} and chunk_no = 0`))[0];
+  await svc.runChunk(runId, 0, first.patient_ids, scope, over500, 'test');
+  await svc.cancel(admin, runId);
+  const s = await svc.execute(runId, over500);
   assert.equal(s.status, 'cancelled');
-  assert.ok(s.done_chunks < s.total_chunks);
+  assert.equal(s.done_chunks, 1);
+  assert.equal(s.total_chunks, 5);
 });
 
 test('kill -9 in the middle of a run, then resume: identical findings, no duplicates', { timeout: 180_000 }, async () => {

@@ -30,6 +30,10 @@ testBothBackends('batch run over the API with the active packs, cases from its f
     const findings = await app.inject({ url: `/api/v1/audit-runs/${id}/findings?rule_id=XA-SET-EXAM-FEE`, headers: { authorization: `Bearer ${auditor}` } });
     assert.ok(findings.json().items.length > 0);
     assert.equal(findings.json().items[0].vola_bhvr_type, 'SETTING');
+    const csv = await app.inject({ url: `/api/v1/audit-runs/${id}/findings/export?format=csv&rule_id=XA-SET-EXAM-FEE`, headers: { authorization: `Bearer ${auditor}` } });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.body, /^\uFEFF审核单号,规则编号,规则名称/);
+    assert.equal(csv.body.trim().split('\r\n').length, findings.json().items.length + 1);
     const cases = await app.inject({ method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${auditor}` }, payload: { run_id: id } });
     assert.ok(cases.json().cases.length > 0);
 

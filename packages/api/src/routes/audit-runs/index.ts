@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
-import type { FundGuard, RunScope } from '@fundguard/service';
+import { findingsTable, toCsv, toXlsx, type FundGuard, type RunScope } from '@fundguard/service';
+import type { FindingRow } from '@fundguard/store';
 import { actorOf } from '../../auth.ts';
 
 const scopeSchema = {
@@ -23,6 +24,25 @@ export const auditRunRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app,
 
   app.post<{ Params: { id: number } }>('/api/v1/audit-runs/:id/cancel', { schema: { tags: ['audit-runs'], summary: 'Cancel a run at the next chunk boundary', params: { type: 'object', properties: { id: { type: 'integer' } } } } },
     async (req) => fg.runs.batch.cancel(actorOf(req), req.params.id));
+
+  app.get<{ Params: { id: number }; Querystring: { format?: 'csv' | 'xlsx'; medins_id?: string; rule_id?: string } }>('/api/v1/audit-runs/:id/findings/export', {
+    schema: {
+      tags: ['audit-runs'], summary: 'Findings of a run as CSV or XLSX with Chinese headers (hospitals: their own)',
+      params: { type: 'object', properties: { id: { type: 'integer' } } },
+      querystring: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'xlsx'], default: 'xlsx' }, medins_id: { type: 'string' }, rule_id: { type: 'string' } } },
+    },
+  }, async (req, reply) => {
+    const actor = actorOf(req);
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read findings`);
+    const medins = actor.role === 'hospital' ? actor.institutionId ?? '\u0000' : req.query.medins_id ?? null;
+    const rows = await fg.database.rows<FindingRow>(sql`
+      select * from findings where run_id = ${req.params.id} and (${medins}::text is null or medins_id = ${medins})
+        and (${req.query.rule_id ?? null}::text is null or rule_id = ${req.query.rule_id ?? null}) order by medins_id, month, rule_id, mdtrt_id`);
+    const t = findingsTable(rows);
+    const name = encodeURIComponent(`违规明细-${req.params.id}.${req.query.format ?? 'xlsx'}`);
+    if (req.query.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename*=UTF-8''${name}`).send(toCsv(t));
+    return reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename*=UTF-8''${name}`).send(await toXlsx([t]));
+  });
 
   app.get<{ Params: { id: number }; Querystring: { limit?: number; offset?: number; medins_id?: string; rule_id?: string } }>('/api/v1/audit-runs/:id/findings', {
     schema: {
