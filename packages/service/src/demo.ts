@@ -7,6 +7,7 @@ import type { FundGuard } from './fundguard.ts';
 import { SYSTEM_ACTOR } from './auth/roles.ts';
 
 export const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'rules');
+export const POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'policies');
 export const DEMO_PASSWORD = 'fundguard-demo';
 
 export interface DemoOptions {
@@ -36,6 +37,9 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
     if (!existsSync(file)) continue;
     await fg.packs.upload(actor, JSON.parse(readFileSync(file, 'utf8')), { activate: true });
   }
+  const policies = readdirSync(POLICIES_DIR).filter((d) => /^\d{6}$/.test(d)).sort()
+    .flatMap((d) => readdirSync(join(POLICIES_DIR, d)).sort().map((f) => JSON.parse(readFileSync(join(POLICIES_DIR, d, f), 'utf8')) as unknown));
+  await fg.settlements.importPolicySets(actor, policies, 'policies/');
   const n = opts.encounters ?? 20_000;
   await fg.database.transaction(async (tx) => {
     let batch: PatientEncounter[] = [];
@@ -64,7 +68,7 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
   if (opts.audit !== false) {
     const run = await fg.runs.start(actor, { from: '2024-01-01', to: '2025-01-01' });
     log('demo batch audit started', { run: run.id, chunks: run.total_chunks });
-    void waitAndOpen(fg, run.id, log);
+    void waitAndOpen(fg, run.id, log).then(() => settleDemo(fg, sample, log));
   }
   return true;
 }
@@ -78,4 +82,24 @@ async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOp
   } catch (e) {
     log('demo batch audit failed', { run: runId, error: (e as Error).message });
   }
+}
+
+/** Settles the demo hospital's and the demo insured person's encounters, so statements and the insured view have data. */
+async function settleDemo(fg: FundGuard, sample: PatientEncounter | null, log: NonNullable<DemoOptions['log']>): Promise<void> {
+  if (!sample) return;
+  const ids = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters
+    where medins_id = ${sample.encounter.medins_id} or patn_id = ${sample.patient.patn_id} order by adm_date, mdtrt_id limit 2000`);
+  let settled = 0;
+  let skipped = 0;
+  for (const { mdtrt_id } of ids) {
+    try {
+      await fg.settlements.settle({ id: 'demo', role: 'admin' }, { idempotency_key: `demo-${mdtrt_id}`, mdtrt_id });
+      settled++;
+    } catch (e) {
+      // E_NOT_FOUND: no demo policy set for that insutype and scenario (e.g. resident outpatient); anything else is told
+      if ((e as { code?: string }).code !== 'E_NOT_FOUND') log('demo settlement failed', { mdtrt_id, error: (e as Error).message });
+      skipped++;
+    }
+  }
+  log('demo settlements done', { settled, skipped });
 }

@@ -10,6 +10,7 @@ import { HistoryCache } from './realtime/history.ts';
 import { RealtimeAuditService } from './realtime/realtime-audit.ts';
 import { RunService } from './batch/runs.ts';
 import { CaseService } from './cases/case-service.ts';
+import { SettlementService } from './settlement/settlement-service.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -22,6 +23,7 @@ export class FundGuard {
   readonly realtime: RealtimeAuditService;
   readonly runs: RunService;
   readonly cases: CaseService;
+  readonly settlements: SettlementService;
 
   constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
@@ -46,6 +48,7 @@ export class FundGuard {
     this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
     this.runs = new RunService(this.ctx, this.rules);
     this.cases = new CaseService(this.ctx);
+    this.settlements = new SettlementService(this.ctx);
   }
 
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {

@@ -20,3 +20,4 @@ export * from './realtime/realtime-audit.ts';
 export * from './engine/batch-evaluator.ts';
 export * from './batch/runs.ts';
 export * from './demo.ts';
+export * from './settlement/settlement-service.ts';

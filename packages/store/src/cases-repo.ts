@@ -107,7 +107,8 @@ export class CasesRepo {
   async update(tx: Db, c: Pick<CaseRow, 'id' | 'status' | 'level' | 'deduction_fen' | 'due_at' | 'state' | 'updated_at'>): Promise<void> {
     await this.database.rows(sql`
       update cases set status = ${c.status}, level = ${c.level}, deduction_fen = ${c.deduction_fen}, due_at = ${c.due_at}::timestamptz,
-        state = ${JSON.stringify(c.state)}::jsonb, version = version + 1, updated_at = ${c.updated_at}::timestamptz
+        state = ${JSON.stringify(c.state)}::jsonb, version = version + 1, updated_at = ${c.updated_at}::timestamptz,
+        final_at = case when ${c.status} in ('final', 'closed') then coalesce(final_at, ${c.updated_at}::timestamptz) end
       where id = ${c.id}`, tx);
   }
 

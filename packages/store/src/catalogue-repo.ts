@@ -53,6 +53,17 @@ export class CatalogueRepo {
     return rows[0] ? toEntry(rows[0]) : null;
   }
 
+  /** The entries in force on `day` for many codes at once (one query); codes without one are absent. */
+  async findMany(codes: readonly string[], day: string, region = '*'): Promise<Map<string, CatalogueEntry>> {
+    if (!codes.length) return new Map();
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      select distinct on (hilist_code) ${SELECT_COLUMNS} from catalogue_entries
+      where hilist_code in (select json_array_elements_text(${JSON.stringify([...new Set(codes)])}::json))
+        and effective_from <= ${day}::date and ${day}::date < effective_to and (region = '*' or region = ${region})
+      order by hilist_code, (region = '*') asc, effective_from desc`);
+    return new Map(rows.map((r) => { const e = toEntry(r); return [e.hilist_code, e]; }));
+  }
+
   /** Every row (all dates and regions), ordered by code; for compiling engine lookups. */
   async all(): Promise<CatalogueEntry[]> {
     const rows = await this.database.rows<Record<string, unknown>>(sql`select ${SELECT_COLUMNS} from catalogue_entries order by hilist_code, region, effective_from`);

@@ -7,3 +7,4 @@ export * from './encounters-repo.ts';
 export * from './rule-packs-repo.ts';
 export * from './realtime-repo.ts';
 export * from './cases-repo.ts';
+export * from './settlement-repo.ts';

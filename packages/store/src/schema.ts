@@ -404,6 +404,8 @@ export const cases = pgTable('cases', {
   risk: doublePrecision('risk').notNull().default(0),
   findingCount: integer('finding_count').notNull(),
   dueAt: tsz('due_at'),
+  /** when the deduction became final: the institution statement of that month offsets it */
+  finalAt: tsz('final_at'),
   state: jsonb('state').notNull(),
   version: integer('version').notNull().default(0),
   createdAt: tsz('created_at').notNull(),
@@ -446,3 +448,82 @@ export const penalties = pgTable('penalties', {
   actor: text('actor').notNull(),
   at: tsz('at').notNull(),
 }, (t) => [index('penalties_case').on(t.caseId)]);
+
+// ---- settlement (结算) --------------------------------------------------------------------------------
+
+/** Policy parameter sets (settlement.md) per region, year, insutype and scenario; effective-dated and versioned. */
+export const policySets = pgTable('policy_sets', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  region: text('region').notNull(),
+  year: integer('year').notNull(),
+  insutype: text('insutype').notNull(),
+  scenario: text('scenario').notNull(),
+  version: text('version').notNull(),
+  capGroup: text('cap_group').notNull(),
+  effectiveFrom: day('effective_from').notNull(),
+  effectiveTo: day('effective_to').notNull(),
+  /** the set as submitted (yuan, ratios 0–1), checked by core parsePolicy */
+  body: jsonb('body').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: tsz('created_at').notNull(),
+}, (t) => [
+  uniqueIndex('policy_sets_version').on(t.region, t.insutype, t.scenario, t.year, t.version),
+  index('policy_sets_lookup').on(t.region, t.insutype, t.scenario, t.effectiveFrom),
+]);
+
+/** Year-to-date figures per person and year (admissions, 大病保险); its row lock serialises a person's settlements. */
+export const accumulatorsYear = pgTable('accumulators_year', {
+  patnId: text('patn_id').notNull(),
+  year: integer('year').notNull(),
+  admissions: integer('admissions').notNull().default(0),
+  catastrophicBaseFen: fen('catastrophic_base_fen').notNull().default(0),
+  catastrophicPaidFen: fen('catastrophic_paid_fen').notNull().default(0),
+  updatedAt: tsz('updated_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.patnId, t.year] })]);
+
+/** Year-to-date figures per person, year and cap group (统筹 paid, outpatient deductible met). */
+export const accumulatorsCap = pgTable('accumulators_cap', {
+  patnId: text('patn_id').notNull(),
+  year: integer('year').notNull(),
+  capGroup: text('cap_group').notNull(),
+  fundPaidFen: fen('fund_paid_fen').notNull().default(0),
+  deductibleMetFen: fen('deductible_met_fen').notNull().default(0),
+  updatedAt: tsz('updated_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.patnId, t.year, t.capGroup] })]);
+
+/** Stateful settlements and their reversals (冲销); both keyed by the caller's idempotency key. */
+export const settlements = pgTable('settlements', {
+  setlId: text('setl_id').primaryKey(),
+  idempotencyKey: text('idempotency_key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  mdtrtId: text('mdtrt_id').notNull(),
+  patnId: text('patn_id').notNull(),
+  medinsId: text('medins_id').notNull(),
+  year: integer('year').notNull(),
+  capGroup: text('cap_group').notNull(),
+  policySetId: bigint('policy_set_id', { mode: 'number' }).notNull(),
+  settledAt: tsz('settled_at').notNull(),
+  medfeeFen: fen('medfee_fen').notNull(),
+  hifpFen: fen('hifp_fen').notNull(),
+  hifmiFen: fen('hifmi_fen').notNull(),
+  fundPayFen: fen('fund_pay_fen').notNull(),
+  psnPartFen: fen('psn_part_fen').notNull(),
+  accBefore: jsonb('acc_before').notNull(),
+  accAfter: jsonb('acc_after').notNull(),
+  /** the settlement.md output and the plain-Chinese explanation */
+  result: jsonb('result').notNull(),
+  actor: text('actor').notNull(),
+  status: text('status').notNull(),
+  reversalKey: text('reversal_key'),
+  reversedAt: tsz('reversed_at'),
+  reversedBy: text('reversed_by'),
+  reversalReason: text('reversal_reason'),
+}, (t) => [
+  uniqueIndex('settlements_idempotency').on(t.idempotencyKey),
+  uniqueIndex('settlements_reversal').on(t.reversalKey),
+  // one live settlement per encounter; a reversed one may be settled again
+  uniqueIndex('settlements_live_encounter').on(t.mdtrtId).where(sql`status = 'settled'`),
+  index('settlements_person').on(t.patnId, t.year),
+  index('settlements_institution').on(t.medinsId, t.settledAt),
+  index('settlements_reversed').on(t.medinsId, t.reversedAt),
+]);

@@ -9,6 +9,7 @@ import { register as generate } from './generate.ts';
 import { register as reports } from './reports.ts';
 import { register as settle } from './settle.ts';
 import { register as auditRun } from './audit-run.ts';
+import { register as policies } from './policies.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -24,4 +25,5 @@ export const registrars: Registrar[] = [
   reports,
   settle,
   auditRun,
+  policies,
 ];

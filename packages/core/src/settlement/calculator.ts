@@ -15,6 +15,10 @@ export interface Policy {
   scenario: string;
   version: string;
   cap_group: string;
+  /** in force from this date (default 1 January of `year`) … */
+  effective_from: string;
+  /** … until the day before this one (default 1 January of the next year) */
+  effective_to: string;
   deductible: { by_level: Record<string, Fen>; nth_admission_factor: number[] };
   ratio: { by_level: Record<string, number>; retiree_add: number; max: number };
   annual_cap: Fen;
@@ -49,8 +53,12 @@ export interface TraceStep {
 export interface SettlementResult {
   /** every amount in fen */
   fen: Record<'medfee_sumamt' | 'fulamt_ownpay_amt' | 'overlmt_selfpay' | 'preselfpay_amt' | 'inscp_scp_amt' | 'act_pay_dedc' | 'hifp_pay' | 'pool_prop_selfpay' | 'hifmi_pay' | 'fund_pay_sumamt' | 'psn_part_amt', Fen>;
+  /** what the fund would have paid beyond the annual cap (超封顶线), borne by the person or 大病保险 */
+  over_cap: Fen;
+  /** this encounter's addition to the catastrophic base */
+  catastrophic_increase: Fen;
   /** per line: why each part was not paid by the fund */
-  lines: { rx_id: string; hilist_code: string; sumamt: Fen; fulamt_ownpay: Fen; overlmt_selfpay: Fen; preselfpay: Fen; reason: string }[];
+  lines: { rx_id: string; hilist_code: string; hilist_name: string; sumamt: Fen; fulamt_ownpay: Fen; overlmt_selfpay: Fen; preselfpay: Fen; reason: string }[];
   accumulators_after: Accumulators;
   level: number;
   ratio: number;
@@ -119,9 +127,13 @@ export function parsePolicy(raw: unknown, path = 'policy'): Policy {
       };
     }
   }
+  const year = r.num('year', true, { integer: true, min: 1900 });
+  const effectiveFrom = r.day('effective_from') ?? `${year}-01-01`;
+  const effectiveTo = r.day('effective_to') ?? `${year + 1}-01-01`;
+  if (effectiveTo <= effectiveFrom) issues.push({ field: `${path}.effective_to`, value: effectiveTo, reason: 'must be after effective_from' });
   const policy: Policy = {
-    region: r.str('region', true), year: r.num('year', true, { integer: true }), insutype: r.str('insutype', true), scenario: r.str('scenario', true),
-    version: r.str('version', true), cap_group: r.str('cap_group') || r.str('scenario'),
+    region: r.str('region', true), year, insutype: r.str('insutype', true), scenario: r.str('scenario', true),
+    version: r.str('version', true), cap_group: r.str('cap_group') || r.str('scenario'), effective_from: effectiveFrom, effective_to: effectiveTo,
     deductible: { by_level: yuanMap(ded.by_level, `${path}.deductible.by_level`), nth_admission_factor: factors.map((f: unknown, i: number) => ratio(f, `${path}.deductible.nth_admission_factor[${i}]`)) },
     ratio: {
       by_level: Object.fromEntries(Object.entries(FieldReader.isRecord(rat.by_level) ? rat.by_level : {}).map(([k, v]) => [k, ratio(v, `${path}.ratio.by_level.${k}`)])),
@@ -188,7 +200,7 @@ export function settle(input: SettlementInput): SettlementResult {
   for (const l of e.fsi_order_dtos) {
     const entry = input.catalogue ? input.catalogue.get(l.hilist_code) ?? null : null;
     const lv = input.catalogue ? entry?.hilist_lv ?? null : l.hilist_lv;
-    const row = { rx_id: l.rx_id, hilist_code: l.hilist_code, sumamt: l.sumamt, fulamt_ownpay: 0, overlmt_selfpay: 0, preselfpay: 0, reason: '' };
+    const row = { rx_id: l.rx_id, hilist_code: l.hilist_code, hilist_name: l.hilist_name || entry?.hilist_name || '', sumamt: l.sumamt, fulamt_ownpay: 0, overlmt_selfpay: 0, preselfpay: 0, reason: '' };
     if ((input.catalogue && !entry) || lv === '03' || (l.sumamt > 0 && l.ownpay_amt >= l.sumamt)) {
       row.fulamt_ownpay = l.sumamt;
       row.reason = input.catalogue && !entry ? '目录外项目，全部自费' : lv === '03' ? '丙类项目，全部自费' : '已按自费结算';
@@ -230,7 +242,8 @@ export function settle(input: SettlementInput): SettlementResult {
 
   const ratio = Math.min(p.ratio.max, (p.ratio.by_level[String(level)] ?? p.ratio.by_level['1']) + (input.retiree ? p.ratio.retiree_add : 0));
   const capLeft = Math.max(0, p.annual_cap - acc.fund_paid);
-  const hifp = Math.max(0, Math.min(applyRatio(inscp - dedc, ratio), capLeft));
+  const uncapped = applyRatio(inscp - dedc, ratio);
+  const hifp = Math.max(0, Math.min(uncapped, capLeft));
   t(6, 'hifp_pay', hifp, `(${fenToYuan(inscp)} − ${fenToYuan(dedc)}) × ${ratio / 100}%，封顶线剩余 ${fenToYuan(capLeft)} 元`);
   const poolSelf = inscp - dedc - hifp;
   t(6, 'pool_prop_selfpay', poolSelf, '统筹段个人自付');
@@ -263,6 +276,7 @@ export function settle(input: SettlementInput): SettlementResult {
   };
   return {
     fen: { medfee_sumamt: medfee, fulamt_ownpay_amt: fulamt, overlmt_selfpay: overlmt, preselfpay_amt: preself, inscp_scp_amt: inscp, act_pay_dedc: dedc, hifp_pay: hifp, pool_prop_selfpay: poolSelf, hifmi_pay: hifmi, fund_pay_sumamt: fund, psn_part_amt: psn },
+    over_cap: Math.max(0, uncapped - hifp), catastrophic_increase: increase,
     lines, accumulators_after: after, level, ratio, parameters: { region: p.region, year: p.year, insutype: p.insutype, scenario: p.scenario, version: p.version }, trace,
   };
 }

@@ -1,1 +1,3 @@
 export * from './calculator.ts';
+export * from './explain.ts';
+export * from './policy-sheet.ts';

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const cli = (dir: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'packages/cli/src/main.ts'), ...args], {
+  encoding: 'utf8', env: { ...process.env, FUNDGUARD_DATA_DIR: dir, DATABASE_URL: '' },
+});
+
+test('fundguard policies import|list and statement on the embedded database', { timeout: 90_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-policies-'));
+  try {
+    const imp = cli(join(dir, 'data'), 'policies', 'import', join(root, 'policies/610100/2024-310-inpatient.json'));
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.equal(JSON.parse(imp.stdout).created, 1);
+    const list = cli(join(dir, 'data'), 'policies', 'list', '--region', '610100');
+    assert.deepEqual(JSON.parse(list.stdout).items.map((p: { insutype: string; scenario: string }) => `${p.insutype}/${p.scenario}`), ['310/inpatient']);
+    const bad = cli(join(dir, 'data'), 'policies', 'import', join(root, 'package.json'));
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /package\.json.*policy\.region/);
+    const st = cli(join(dir, 'data'), 'statement', 'H1', '2024-05', '--xlsx', join(dir, 's.xlsx'));
+    assert.equal(st.status, 0, st.stderr);
+    assert.ok(existsSync(join(dir, 's.xlsx')));
+    assert.equal(cli(join(dir, 'data'), 'statement', 'H1', '2024-13').status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,337 @@
+import { createHash, randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import {
+  canonicalJson, explainSettlement, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
+  reverse, settle, settlementOutput, type Accumulators, type Encounter,
+} from '@fundguard/core';
+import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
+import { requirePermission, type Actor } from '../auth/roles.ts';
+import type { ServiceContext } from '../context.ts';
+
+export interface SettleRequest {
+  /** the caller's key: the same key and body again returns the first answer; the same key with another body is a conflict */
+  idempotency_key: string;
+  /** a stored encounter … */
+  mdtrt_id?: string;
+  /** … or one in the claims-import.md shape (with patn_id) */
+  encounter?: unknown;
+  person?: { retiree?: boolean };
+  /** default: the insured person's pooling area (poolarea), else the institution's */
+  region?: string;
+  /** default: inpatient for med_mdtrt_type 2, else outpatient */
+  scenario?: string;
+}
+
+export interface SettlementView {
+  setl_id: string;
+  mdtrt_id: string;
+  patn_id: string;
+  medins_id: string;
+  status: 'settled' | 'reversed';
+  settled_at: string;
+  reversed_at: string | null;
+  policy_set_id: number;
+  /** the settlement.md output: yuan, accumulators_after, trace, lines, and the plain-Chinese explanation */
+  result: Record<string, unknown>;
+  /** true when this answer repeats an earlier request with the same idempotency key */
+  replayed?: boolean;
+}
+
+const KEY_RE = /^[\x21-\x7e]{1,128}$/;
+const hash = (v: unknown) => createHash('sha256').update(canonicalJson(v)).digest('hex');
+const view = (r: SettlementRow, replayed = false): SettlementView => ({
+  setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, status: r.status, settled_at: r.settled_at,
+  reversed_at: r.reversed_at, policy_set_id: r.policy_set_id, result: r.result, ...(replayed ? { replayed } : {}),
+});
+
+/**
+ * Stateful settlement (settlement.md): policy sets as data, year-to-date accumulators per person, settle and reverse
+ * (冲销) with idempotency keys, and the institution's monthly statement net of the case workflow's deductions.
+ * A person's settlements are serialised by a row lock on their year's accumulators, so parallel requests in several
+ * processes never lose an update.
+ */
+export class SettlementService {
+  readonly repo: SettlementRepo;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.repo = new SettlementRepo(ctx.database);
+  }
+
+  // ---- policy parameter sets ----------------------------------------------------------------------------------
+
+  /** Stores sets (all or none): each checked by the contract; re-sending a stored version unchanged is a no-op. */
+  async importPolicySets(actor: Actor, bodies: readonly unknown[], source: string): Promise<{ created: number; unchanged: number; sets: PolicySetRow[] }> {
+    requirePermission(actor, 'policy.write');
+    const parsed = bodies.map((b, i) => {
+      try {
+        return { body: b as Record<string, unknown>, policy: parsePolicy(b, bodies.length > 1 ? `policy[${i}]` : 'policy') };
+      } catch (e) {
+        if (e instanceof FundGuardError) throw new FundGuardError(e.code, `${source}: ${e.message}`, e.issues.map((x) => ({ ...x, file: source })));
+        throw e;
+      }
+    });
+    const at = this.ctx.nowIso();
+    return this.ctx.database.transaction(async (tx) => {
+      const sets: PolicySetRow[] = [];
+      let created = 0;
+      for (const { body, policy: p } of parsed) {
+        const r = await this.repo.insertPolicySet(tx, {
+          region: p.region, year: p.year, insutype: p.insutype, scenario: p.scenario, version: p.version, cap_group: p.cap_group,
+          effective_from: p.effective_from, effective_to: p.effective_to, body, created_by: actor.id, created_at: at,
+        });
+        if (!r.created && canonicalJson(r.row.body) !== canonicalJson(body)) {
+          throw new FundGuardError('E_CONFLICT', `policy ${p.region}/${p.insutype}/${p.scenario} ${p.year} version ${p.version} is already stored with other parameters: give the change a new version`);
+        }
+        if (r.created) created++;
+        sets.push(r.row);
+      }
+      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'policy.import', entityType: 'policy_set', entityId: sets.map((s) => s.id).join(','), at, detail: { source, created, versions: sets.map((s) => `${s.region}/${s.insutype}/${s.scenario}@${s.version}`) } }]);
+      return { created, unchanged: sets.length - created, sets };
+    });
+  }
+
+  /** A JSON file (one set or a list of sets) or an XLSX workbook with one 字段/值 sheet per set. */
+  async importPolicyFile(actor: Actor, content: Buffer, name: string, contentType = ''): Promise<{ created: number; unchanged: number; sets: PolicySetRow[] }> {
+    if (name.endsWith('.xlsx') || contentType.includes('spreadsheetml')) return this.importPolicySets(actor, await policySheets(content, name), name);
+    let json: unknown;
+    try {
+      json = JSON.parse(content.toString('utf8'));
+    } catch (e) {
+      throw new FundGuardError('E_INPUT_INVALID', `${name}: not JSON (${(e as Error).message})`, [{ file: name, field: '', reason: 'not JSON' }]);
+    }
+    return this.importPolicySets(actor, Array.isArray(json) ? json : [json], name);
+  }
+
+  async policySets(actor: Actor, q: { region?: string; year?: number } = {}): Promise<PolicySetRow[]> {
+    requirePermission(actor, 'policy.read');
+    return this.repo.listPolicySets(q);
+  }
+
+  // ---- settle and reverse -------------------------------------------------------------------------------------
+
+  async settle(actor: Actor, req: SettleRequest): Promise<SettlementView> {
+    requirePermission(actor, 'settlement.write');
+    const key = checkKey(req?.idempotency_key, 'idempotency_key');
+    const requestHash = hash({ ...req, idempotency_key: undefined });
+    const earlier = await this.repo.byIdempotencyKey(key);
+    if (earlier) return this.replay(earlier, requestHash, key);
+
+    const { encounter, poolarea } = await this.loadEncounter(req);
+    if (actor.role === 'hospital' && encounter.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another institution');
+    if (req.person?.retiree !== undefined && typeof req.person.retiree !== 'boolean') throw new FundGuardError('E_INPUT_INVALID', 'person.retiree: true or false', [{ field: 'person.retiree', value: req.person.retiree, reason: 'true or false' }]);
+    const day = (encounter.dscg_date ?? encounter.adm_date).slice(0, 10);
+    const region = req.region ?? (poolarea || encounter.medins_admdvs);
+    const scenario = req.scenario ?? (encounter.med_mdtrt_type === '2' ? 'inpatient' : 'outpatient');
+    const set = await this.repo.policyInForce({ region, insutype: encounter.insutype, scenario, day });
+    if (!set) {
+      throw new FundGuardError('E_NOT_FOUND', `没有适用的结算参数: region ${region}, insutype ${encounter.insutype}, scenario ${scenario}, in force on ${day} (mdtrt_id ${encounter.mdtrt_id})`,
+        [{ record: `mdtrt_id=${encounter.mdtrt_id}`, field: 'policy', reason: `no policy set for ${region}/${encounter.insutype}/${scenario} on ${day}` }]);
+    }
+    const policy = parsePolicy(set.body);
+    const catalogue = await this.ctx.catalogue.count() > 0
+      ? await this.ctx.catalogue.findMany(encounter.fsi_order_dtos.map((l) => l.hilist_code), day, region)
+      : undefined;
+    const year = Number(day.slice(0, 4));
+    const at = this.ctx.nowIso();
+    try {
+      return await this.ctx.database.transaction(async (tx) => {
+        const before = await this.repo.lockAccumulators(tx, encounter.patn_id, year, policy.cap_group, at);
+        // A request with the same key may have won the lock first.
+        const raced = await this.repo.byIdempotencyKey(key, tx);
+        if (raced) return this.replay(raced, requestHash, key);
+        const live = await this.repo.liveForEncounter(encounter.mdtrt_id, tx);
+        if (live) throw new FundGuardError('E_CONFLICT', `就诊 ${encounter.mdtrt_id} 已结算 (setl_id ${live.setl_id})；重新结算前须先冲销`);
+        const r = settle({ policy, encounter, retiree: req.person?.retiree === true, catalogue, accumulators: before });
+        const result = {
+          ...settlementOutput(r),
+          explanation: explainSettlement(r, { inpatient: encounter.med_mdtrt_type === '2', admissionsBefore: before.admissions }),
+          accumulators_before: yuanAccumulators(before),
+        };
+        const row = {
+          setl_id: `S${day.replaceAll('-', '')}${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`, idempotency_key: key, request_hash: requestHash,
+          mdtrt_id: encounter.mdtrt_id, patn_id: encounter.patn_id, medins_id: encounter.medins_id, year, cap_group: policy.cap_group, policy_set_id: set.id,
+          settled_at: at, medfee_fen: r.fen.medfee_sumamt, hifp_fen: r.fen.hifp_pay, hifmi_fen: r.fen.hifmi_pay, fund_pay_fen: r.fen.fund_pay_sumamt,
+          psn_part_fen: r.fen.psn_part_amt, acc_before: before, acc_after: r.accumulators_after, result, actor: actor.id,
+        };
+        await this.repo.insert(tx, row);
+        await this.repo.writeAccumulators(tx, encounter.patn_id, year, policy.cap_group, r.accumulators_after, at);
+        await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'settlement.settle', entityType: 'settlement', entityId: row.setl_id, at,
+          detail: { mdtrt_id: row.mdtrt_id, patn_id: row.patn_id, policy: `${set.region}/${set.insutype}/${set.scenario}@${set.version}`, fund_pay_fen: row.fund_pay_fen, idempotency_key: key } }]);
+        return view({ ...row, status: 'settled', reversal_key: null, reversed_at: null, reversed_by: null, reversal_reason: null });
+      });
+    } catch (e) {
+      // Two first requests with one key in two processes: the unique index stops the second; answer as a replay.
+      const again = await this.repo.byIdempotencyKey(key);
+      if (again) return this.replay(again, requestHash, key);
+      throw e;
+    }
+  }
+
+  /** 冲销: subtracts exactly what the settlement added (settlement.md step 9), whether or not it was the latest. */
+  async reverse(actor: Actor, setlId: string, req: { idempotency_key: string; reason?: string }): Promise<SettlementView> {
+    requirePermission(actor, 'settlement.write');
+    const key = checkKey(req?.idempotency_key, 'idempotency_key');
+    const reason = typeof req.reason === 'string' ? req.reason : '';
+    const done = await this.repo.byReversalKey(key);
+    if (done) {
+      if (done.setl_id !== setlId) throw new FundGuardError('E_CONFLICT', `idempotency_key ${key} already reversed settlement ${done.setl_id}`);
+      return view(done, true);
+    }
+    const s = await this.repo.get(setlId);
+    if (!s) throw new FundGuardError('E_NOT_FOUND', `no settlement ${setlId}`);
+    if (actor.role === 'hospital' && s.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another institution');
+    const at = this.ctx.nowIso();
+    return this.ctx.database.transaction(async (tx) => {
+      const current = await this.repo.lockAccumulators(tx, s.patn_id, s.year, s.cap_group, at);
+      const locked = (await this.repo.get(setlId, tx, true))!;
+      if (locked.status === 'reversed') {
+        if (locked.reversal_key === key) return view(locked, true);
+        throw new FundGuardError('E_CONFLICT', `结算 ${setlId} 已于 ${locked.reversed_at} 冲销`);
+      }
+      const after = reverse(current, { before: locked.acc_before, after: locked.acc_after });
+      const negative = (Object.keys(after) as (keyof Accumulators)[]).filter((k) => after[k] < 0);
+      if (negative.length) throw new FundGuardError('E_CONFLICT', `reversing ${setlId} would make ${negative.join(', ')} negative: the accumulators were changed outside settlements`);
+      await this.repo.writeAccumulators(tx, s.patn_id, s.year, s.cap_group, after, at);
+      await this.repo.markReversed(tx, setlId, { key, at, by: actor.id, reason });
+      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'settlement.reverse', entityType: 'settlement', entityId: setlId, at, detail: { reason, idempotency_key: key, fund_pay_fen: s.fund_pay_fen } }]);
+      return view({ ...locked, status: 'reversed', reversal_key: key, reversed_at: at, reversed_by: actor.id, reversal_reason: reason });
+    });
+  }
+
+  async get(actor: Actor, setlId: string): Promise<SettlementView> {
+    requirePermission(actor, 'settlement.read');
+    const s = await this.repo.get(setlId);
+    if (!s) throw new FundGuardError('E_NOT_FOUND', `no settlement ${setlId}`);
+    this.requireScope(actor, s);
+    return view(s);
+  }
+
+  /** Settlements, newest first; hospitals see their institution's, insured persons their own. */
+  async list(actor: Actor, q: { patnId?: string; medinsId?: string; year?: number; limit?: number; offset?: number }): Promise<SettlementView[]> {
+    requirePermission(actor, 'settlement.read');
+    const scoped = { ...q };
+    if (actor.role === 'hospital') scoped.medinsId = actor.institutionId ?? '\u0000';
+    if (actor.role === 'insured') scoped.patnId = actor.patnId ?? '\u0000';
+    return (await this.repo.list(scoped)).map((r) => view(r));
+  }
+
+  /** A person's year-to-date figures (yuan), per year and per cap group. */
+  async accumulators(actor: Actor, patnId: string, year: number) {
+    requirePermission(actor, 'settlement.read');
+    if (actor.role === 'insured' && actor.patnId !== patnId) throw new FundGuardError('E_FORBIDDEN', 'insured persons see only their own figures');
+    if (actor.role === 'hospital') throw new FundGuardError('E_FORBIDDEN', 'year-to-date figures are the insured person\'s');
+    const a = await this.repo.accumulators(patnId, year);
+    return {
+      patn_id: patnId, year, admissions: a.admissions, catastrophic_base: fenY(a.catastrophic_base), catastrophic_paid: fenY(a.catastrophic_paid),
+      cap_groups: a.cap_groups.map((c) => ({ cap_group: c.cap_group, fund_paid: fenY(c.fund_paid), deductible_met: fenY(c.deductible_met) })),
+    };
+  }
+
+  // ---- institution monthly statement (月度结算单) ----------------------------------------------------------------
+
+  async statement(actor: Actor, medinsId: string, month: string): Promise<InstitutionStatement> {
+    requirePermission(actor, 'statement.read');
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new FundGuardError('E_INPUT_INVALID', `month: YYYY-MM, got ${month}`, [{ field: 'month', value: month, reason: 'YYYY-MM' }]);
+    if (actor.role === 'hospital' && medinsId !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'a hospital sees only its own statement');
+    const f = await this.repo.monthFigures(medinsId, month);
+    const deductionsFen = f.deductions.reduce((s, d) => s + d.deduction_fen, 0);
+    const finesFen = f.fines.reduce((s, d) => s + d.fine_fen, 0);
+    const grossFen = f.settled.fund_pay_fen - f.reversed.fund_pay_fen;
+    return {
+      medins_id: medinsId, month, generated_at: this.ctx.nowIso(),
+      settled: f.settled, reversed: f.reversed, deductions: f.deductions, fines: f.fines,
+      gross_fund_fen: grossFen, deductions_fen: deductionsFen, fines_fen: finesFen, payable_fen: grossFen - deductionsFen - finesFen,
+    };
+  }
+
+  async statementXlsx(actor: Actor, medinsId: string, month: string): Promise<Buffer> {
+    const s = await this.statement(actor, medinsId, month);
+    const wb = new ExcelJS.Workbook();
+    wb.creator = 'FundGuard';
+    const ws = wb.addWorksheet('月度结算单');
+    ws.columns = [{ width: 30 }, { width: 12 }, { width: 18 }, { width: 18 }, { width: 18 }, { width: 18 }];
+    ws.addRow([`定点医疗机构月度结算单（${month}）`]).font = { bold: true, size: 14 };
+    ws.addRow([`机构编码：${medinsId}`, '', `生成时间：${s.generated_at}`]);
+    ws.addRow([]);
+    ws.addRow(['项目', '笔数', '医疗费总额(元)', '统筹基金(元)', '大病保险(元)', '基金支付合计(元)']).font = { bold: true };
+    ws.addRow(['本月结算', s.settled.count, formatYuan(s.settled.medfee_fen), formatYuan(s.settled.hifp_fen), formatYuan(s.settled.hifmi_fen), formatYuan(s.settled.fund_pay_fen)]);
+    ws.addRow(['本月冲销', s.reversed.count, formatYuan(-s.reversed.medfee_fen), formatYuan(-s.reversed.hifp_fen), formatYuan(-s.reversed.hifmi_fen), formatYuan(-s.reversed.fund_pay_fen)]);
+    ws.addRow(['基金应付小计', '', '', '', '', formatYuan(s.gross_fund_fen)]);
+    ws.addRow(['减：审核扣款（终审确认）', s.deductions.length, '', '', '', formatYuan(-s.deductions_fen)]);
+    for (const d of s.deductions) ws.addRow([`    审核单 ${d.case_id}（${d.month}）`, '', '', '', '', formatYuan(-d.deduction_fen)]);
+    ws.addRow(['减：罚款', s.fines.length, '', '', '', formatYuan(-s.fines_fen)]);
+    for (const d of s.fines) ws.addRow([`    审核单 ${d.case_id}：${d.basis}`, '', '', '', '', formatYuan(-d.fine_fen)]);
+    ws.addRow(['本月应拨付金额', '', '', '', '', formatYuan(s.payable_fen)]).font = { bold: true };
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  }
+
+  private requireScope(actor: Actor, s: { medins_id: string; patn_id: string }) {
+    if (actor.role === 'hospital' && s.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another institution');
+    if (actor.role === 'insured' && s.patn_id !== actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another person');
+  }
+
+  private replay(r: SettlementRow, requestHash: string, key: string): SettlementView {
+    if (r.request_hash !== requestHash) throw new FundGuardError('E_CONFLICT', `idempotency_key ${key} was used for another request (setl_id ${r.setl_id})`);
+    return view(r, true);
+  }
+
+  private async loadEncounter(req: SettleRequest): Promise<{ encounter: Encounter; poolarea: string }> {
+    if (req.mdtrt_id !== undefined && req.encounter !== undefined) throw new FundGuardError('E_INPUT_INVALID', 'give mdtrt_id (a stored encounter) or encounter, not both');
+    if (typeof req.mdtrt_id === 'string' && req.mdtrt_id) {
+      const pe = await this.ctx.encounters.get(req.mdtrt_id);
+      if (!pe) throw new FundGuardError('E_NOT_FOUND', `no stored encounter ${req.mdtrt_id}`);
+      return { encounter: pe.encounter, poolarea: pe.patient.poolarea };
+    }
+    if (req.encounter === undefined) throw new FundGuardError('E_INPUT_INVALID', 'mdtrt_id or encounter is required', [{ field: 'mdtrt_id', reason: 'required (or encounter)' }]);
+    const n = normaliseImportEncounter(req.encounter);
+    if (!n.value) throw new FundGuardError('E_INPUT_INVALID', `encounter: ${n.errors.slice(0, 3).map((i) => `${i.field}: ${i.reason}`).join('; ')}`, n.errors.map((i) => ({ ...i, field: `encounter.${i.field}` })));
+    return { encounter: n.value.encounter, poolarea: n.value.patient.poolarea };
+  }
+}
+
+export interface InstitutionStatement {
+  medins_id: string;
+  month: string;
+  generated_at: string;
+  settled: { count: number; medfee_fen: number; hifp_fen: number; hifmi_fen: number; fund_pay_fen: number; psn_part_fen: number };
+  reversed: { count: number; medfee_fen: number; hifp_fen: number; hifmi_fen: number; fund_pay_fen: number; psn_part_fen: number };
+  deductions: { case_id: string; month: string; deduction_fen: number; final_at: string }[];
+  fines: { case_id: string; kind: string; fine_fen: number; basis: string; at: string }[];
+  gross_fund_fen: number;
+  deductions_fen: number;
+  fines_fen: number;
+  payable_fen: number;
+}
+
+const fenY = (f: number) => Math.round(f) / 100;
+const yuanAccumulators = (a: Accumulators) => ({ admissions: a.admissions, deductible_met: fenY(a.deductible_met), fund_paid: fenY(a.fund_paid), catastrophic_base: fenY(a.catastrophic_base), catastrophic_paid: fenY(a.catastrophic_paid) });
+
+function checkKey(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !KEY_RE.test(v)) throw new FundGuardError('E_INPUT_INVALID', `${field}: 1–128 printable ASCII characters, required`, [{ field, value: v, reason: '1–128 printable ASCII characters' }]);
+  return v;
+}
+
+/** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值); a header row is skipped. */
+async function policySheets(content: Buffer, name: string): Promise<Record<string, unknown>[]> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(content as unknown as ArrayBuffer);
+  } catch (e) {
+    throw new FundGuardError('E_INPUT_INVALID', `${name}: not an XLSX workbook (${(e as Error).message})`);
+  }
+  const out: Record<string, unknown>[] = [];
+  wb.eachSheet((ws) => {
+    const rows: { line: number; field: string; value: unknown }[] = [];
+    ws.eachRow((row, line) => {
+      const a = row.getCell(1).value;
+      const b = row.getCell(2).value;
+      const field = a === null || a === undefined ? '' : String(a).trim();
+      if (!field || (line === 1 && /^(字段|field|参数)/i.test(field))) return;
+      rows.push({ line, field, value: b instanceof Date ? b.toISOString().slice(0, 10) : (b as { result?: unknown })?.result ?? b });
+    });
+    if (rows.length) out.push(policyFromSheetRows(rows, `${name}:${ws.name}`));
+  });
+  if (!out.length) throw new FundGuardError('E_INPUT_INVALID', `${name}: no sheet with parameters (column A 字段, column B 值)`);
+  return out;
+}
+
