@@ -106,14 +106,15 @@ export class SettlementRepo {
    * and reversals of one person and year are serialised here, whichever process makes them.
    */
   async lockAccumulators(tx: Db, patnId: string, year: number, capGroup: string, at: string): Promise<StoredAccumulators> {
-    await this.database.rows(sql`insert into accumulators_year (patn_id, year, updated_at) values (${patnId}, ${year}, ${at}::timestamptz)
-      on conflict do nothing`, tx);
+    // An upsert that updates nothing still locks the row (existing or new) until the transaction ends.
     const y = await this.database.rows<{ admissions: number; catastrophic_base_fen: number; catastrophic_paid_fen: number }>(sql`
-      select admissions, catastrophic_base_fen, catastrophic_paid_fen from accumulators_year where patn_id = ${patnId} and year = ${year} for update`, tx);
-    await this.database.rows(sql`insert into accumulators_cap (patn_id, year, cap_group, updated_at) values (${patnId}, ${year}, ${capGroup}, ${at}::timestamptz)
-      on conflict do nothing`, tx);
+      insert into accumulators_year (patn_id, year, updated_at) values (${patnId}, ${year}, ${at}::timestamptz)
+      on conflict (patn_id, year) do update set patn_id = excluded.patn_id
+      returning admissions, catastrophic_base_fen, catastrophic_paid_fen`, tx);
     const c = await this.database.rows<{ fund_paid_fen: number; deductible_met_fen: number }>(sql`
-      select fund_paid_fen, deductible_met_fen from accumulators_cap where patn_id = ${patnId} and year = ${year} and cap_group = ${capGroup} for update`, tx);
+      insert into accumulators_cap (patn_id, year, cap_group, updated_at) values (${patnId}, ${year}, ${capGroup}, ${at}::timestamptz)
+      on conflict (patn_id, year, cap_group) do update set patn_id = excluded.patn_id
+      returning fund_paid_fen, deductible_met_fen`, tx);
     return {
       admissions: y[0].admissions, catastrophic_base: y[0].catastrophic_base_fen, catastrophic_paid: y[0].catastrophic_paid_fen,
       fund_paid: c[0].fund_paid_fen, deductible_met: c[0].deductible_met_fen,
@@ -121,9 +122,9 @@ export class SettlementRepo {
   }
 
   async writeAccumulators(tx: Db, patnId: string, year: number, capGroup: string, a: StoredAccumulators, at: string): Promise<void> {
-    await this.database.rows(sql`update accumulators_year set admissions = ${a.admissions}, catastrophic_base_fen = ${a.catastrophic_base},
-      catastrophic_paid_fen = ${a.catastrophic_paid}, updated_at = ${at}::timestamptz where patn_id = ${patnId} and year = ${year}`, tx);
-    await this.database.rows(sql`update accumulators_cap set fund_paid_fen = ${a.fund_paid}, deductible_met_fen = ${a.deductible_met},
+    await this.database.rows(sql`with y as (update accumulators_year set admissions = ${a.admissions}, catastrophic_base_fen = ${a.catastrophic_base},
+        catastrophic_paid_fen = ${a.catastrophic_paid}, updated_at = ${at}::timestamptz where patn_id = ${patnId} and year = ${year})
+      update accumulators_cap set fund_paid_fen = ${a.fund_paid}, deductible_met_fen = ${a.deductible_met},
       updated_at = ${at}::timestamptz where patn_id = ${patnId} and year = ${year} and cap_group = ${capGroup}`, tx);
   }
 
@@ -149,6 +150,13 @@ export class SettlementRepo {
 
   async get(setlId: string, tx?: Db, forUpdate = false): Promise<SettlementRow | null> {
     return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where setl_id = ${setlId} ${forUpdate ? sql`for update` : sql``}`, tx))[0] ?? null;
+  }
+
+  /** In one round trip: the settlement made with this idempotency key, and the encounter's live settlement. */
+  async settlementChecks(key: string, mdtrtId: string, tx?: Db): Promise<{ byKey: SettlementRow | null; live: SettlementRow | null }> {
+    const rows = await this.database.rows<SettlementRow & { by_key: boolean }>(sql`select ${SETTLEMENT_COLUMNS}, idempotency_key = ${key} as by_key from settlements
+      where idempotency_key = ${key} or (mdtrt_id = ${mdtrtId} and status = 'settled')`, tx);
+    return { byKey: rows.find((r) => r.by_key) ?? null, live: rows.find((r) => r.status === 'settled' && r.mdtrt_id === mdtrtId) ?? null };
   }
 
   async liveForEncounter(mdtrtId: string, tx?: Db): Promise<SettlementRow | null> {

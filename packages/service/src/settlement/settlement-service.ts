@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import {
   canonicalJson, explainSettlement, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
-  reverse, settle, settlementOutput, type Accumulators, type Encounter,
+  reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter,
 } from '@fundguard/core';
 import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
 import { requirePermission, type Actor } from '../auth/roles.ts';
@@ -128,18 +128,17 @@ export class SettlementService {
         [{ record: `mdtrt_id=${encounter.mdtrt_id}`, field: 'policy', reason: `no policy set for ${region}/${encounter.insutype}/${scenario} on ${day}` }]);
     }
     const policy = parsePolicy(set.body);
-    const catalogue = await this.ctx.catalogue.count() > 0
-      ? await this.ctx.catalogue.findMany(encounter.fsi_order_dtos.map((l) => l.hilist_code), day, region)
-      : undefined;
+    // Without any catalogue stored, classes come from the lines; with one, a code it lacks is 全自费 (settlement.md).
+    let catalogue: Map<string, CatalogueEntry> | undefined = await this.ctx.catalogue.findMany(encounter.fsi_order_dtos.map((l) => l.hilist_code), day, region);
+    if (catalogue.size === 0 && (await this.ctx.catalogue.count()) === 0) catalogue = undefined;
     const year = Number(day.slice(0, 4));
     const at = this.ctx.nowIso();
     try {
       return await this.ctx.database.transaction(async (tx) => {
         const before = await this.repo.lockAccumulators(tx, encounter.patn_id, year, policy.cap_group, at);
         // A request with the same key may have won the lock first.
-        const raced = await this.repo.byIdempotencyKey(key, tx);
+        const { byKey: raced, live } = await this.repo.settlementChecks(key, encounter.mdtrt_id, tx);
         if (raced) return this.replay(raced, requestHash, key);
-        const live = await this.repo.liveForEncounter(encounter.mdtrt_id, tx);
         if (live) throw new FundGuardError('E_CONFLICT', `就诊 ${encounter.mdtrt_id} 已结算 (setl_id ${live.setl_id})；重新结算前须先冲销`);
         const r = settle({ policy, encounter, retiree: req.person?.retiree === true, catalogue, accumulators: before });
         const result = {
@@ -155,8 +154,8 @@ export class SettlementService {
         };
         await this.repo.insert(tx, row);
         await this.repo.writeAccumulators(tx, encounter.patn_id, year, policy.cap_group, r.accumulators_after, at);
-        await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'settlement.settle', entityType: 'settlement', entityId: row.setl_id, at,
-          detail: { mdtrt_id: row.mdtrt_id, patn_id: row.patn_id, policy: `${set.region}/${set.insutype}/${set.scenario}@${set.version}`, fund_pay_fen: row.fund_pay_fen, idempotency_key: key } }]);
+        // The settlement row is its own record (actor, time, key, figures before and after); it does not go through the
+        // hash-chained audit log, whose single chain would serialise every settlement of the region. Reversals do.
         return view({ ...row, status: 'settled', reversal_key: null, reversed_at: null, reversed_by: null, reversal_reason: null });
       });
     } catch (e) {

@@ -1,0 +1,57 @@
+/**
+ * Stateful settlement (issue 7): BENCH_SETTLE (default 3 000) stored generated encounters settled through the
+ * service — policy look-up, catalogue look-up, the person's accumulators locked, the settlement and the audit log
+ * written — with BENCH_SETTLE_CONCURRENCY (default 8) requests in flight, on PostgreSQL and PGlite.
+ * Baseline in the same run: the pure calculator on the same encounters.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate, generatedCatalogue, parsePolicy, settle, type PatientEncounter } from '@fundguard/core';
+import type { Database } from '@fundguard/store';
+import { FundGuard, SYSTEM_ACTOR } from '@fundguard/service';
+import { onBothBackends } from './backends.ts';
+
+const N = Number(process.env.BENCH_SETTLE ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_SETTLE_CONCURRENCY ?? 8);
+const dir = mkdtempSync(join(tmpdir(), 'fg-bench-settle-'));
+const policiesDir = new URL('../policies/610100/', import.meta.url);
+const policies = readdirSync(policiesDir).map((f) => JSON.parse(readFileSync(new URL(f, policiesDir), 'utf8')) as Record<string, unknown>);
+// Only encounters a shipped policy covers (resident outpatient has none in the examples).
+const records: PatientEncounter[] = [...generate({ encounters: Math.round(N * 1.3), seed: 'settle-stateful', from: '2024-01-01', to: '2024-12-01' })].map((g) => g.record)
+  .filter((r) => r.encounter.med_mdtrt_type === '2' || r.encounter.insutype === '310').slice(0, N);
+const catalogue = generatedCatalogue();
+
+const cat = new Map(catalogue.map((e) => [e.hilist_code, e]));
+const byKey = new Map(policies.map((p) => { const x = parsePolicy(p); return [`${x.insutype}/${x.scenario}`, x]; }));
+const tb = performance.now();
+for (const r of records) settle({ policy: byKey.get(`${r.encounter.insutype}/${r.encounter.med_mdtrt_type === '2' ? 'inpatient' : 'outpatient'}`)!, encounter: r.encounter, retiree: false, catalogue: cat, accumulators: { admissions: 0, deductible_met: 0, fund_paid: 0, catastrophic_base: 0, catastrophic_paid: 0 } });
+const baselineS = (performance.now() - tb) / 1000;
+
+async function measure(db: Database): Promise<Record<string, number>> {
+  const fg = new FundGuard(db);
+  await db.transaction(async (tx) => {
+    await fg.ctx.catalogue.upsertMany(tx, catalogue, null);
+    await fg.ctx.encounters.replaceMany(tx, records, { importId: null, source: 'bench' });
+  });
+  await fg.settlements.importPolicySets(SYSTEM_ACTOR, policies, 'bench');
+  const actor = { id: 'bench', role: 'integration' as const };
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < records.length) {
+      const r = records[next++];
+      await fg.settlements.settle(actor, { idempotency_key: `b-${r.encounter.mdtrt_id}`, mdtrt_id: r.encounter.mdtrt_id });
+    }
+  }));
+  const s = (performance.now() - t) / 1000;
+  await fg.ctx.realtime.flush();
+  return { settlements: records.length, seconds: Math.round(s * 100) / 100, settlements_per_s: Math.round(records.length / s) };
+}
+
+try {
+  const r = await onBothBackends(dir, measure);
+  console.log(JSON.stringify({ bench: 'settlement-stateful', concurrency: CONCURRENCY, ...r, baseline_pure_settlements_per_s: Math.round(records.length / baselineS) }));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
