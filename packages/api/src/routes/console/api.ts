@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FundGuardError } from '@fundguard/core';
+import type { FundGuard } from '@fundguard/service';
+import { DashboardService } from '@fundguard/service/dashboard.ts';
+import { actorOf } from '../../auth.ts';
+
+const POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'policies');
+const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
+
+/** Read-only views the console needs beyond the feature routes: dashboard aggregates, encounter context, runs, reveal log. */
+export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
+  const dash = new DashboardService(fg.ctx);
+
+  app.get<{ Querystring: { from?: string; to?: string; medins_id?: string } }>('/api/v1/dashboard', {
+    schema: {
+      tags: ['dashboard'], summary: 'Aggregates for the dashboard (amounts in fen): findings in cases by month, rule, category, institution, department; fund use by month; cases by status',
+      querystring: { type: 'object', properties: { from: month, to: month, medins_id: { type: 'string' } } },
+    },
+  }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id }));
+
+  app.get<{ Params: { mdtrt_id: string } }>('/api/v1/encounters/:mdtrt_id/context', {
+    schema: { tags: ['encounters'], summary: 'Findings of an encounter (newest run first) and the patient\'s other encounters, within the caller\'s scope' },
+  }, async (req) => dash.encounterContext(actorOf(req), req.params.mdtrt_id));
+
+  app.get<{ Querystring: { limit?: number } }>('/api/v1/audit-runs', {
+    schema: { tags: ['audit-runs'], summary: 'Recent runs with progress, newest first', querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } } },
+  }, async (req) => ({ items: await dash.runs(actorOf(req), req.query.limit ?? 50) }));
+
+  app.post<{ Body: { entity_type: string; entity_id: string; field: string } }>('/api/v1/audit-log/reveal', {
+    schema: {
+      tags: ['admin'], summary: 'Record that the caller revealed masked personal data (the console calls this before unmasking)',
+      body: { type: 'object', required: ['entity_type', 'entity_id', 'field'], additionalProperties: false, properties: { entity_type: { type: 'string', maxLength: 50 }, entity_id: { type: 'string', maxLength: 200 }, field: { type: 'string', maxLength: 100 } } },
+    },
+  }, async (req, reply) => {
+    await dash.logReveal(actorOf(req), { entityType: req.body.entity_type, entityId: req.body.entity_id, field: req.body.field });
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/policy-sets/shipped', {
+    schema: { tags: ['settlement'], summary: 'The policy parameter sets shipped in policies/ (region/file → content), for the settlement calculator' },
+  }, async (req) => {
+    const actor = actorOf(req);
+    if (!['admin', 'auditor', 'hospital', 'integration', 'rule_admin', 'supervisor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read policy sets`);
+    const items: { id: string; region: string; file: string; policy: unknown }[] = [];
+    if (!existsSync(POLICIES_DIR)) return { items };
+    for (const region of readdirSync(POLICIES_DIR).sort()) {
+      const dir = join(POLICIES_DIR, region);
+      if (!/^\d{6}$/.test(region)) continue;
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+        items.push({ id: `${region}/${file}`, region, file, policy: JSON.parse(readFileSync(join(dir, file), 'utf8')) });
+      }
+    }
+    return { items };
+  });
+};

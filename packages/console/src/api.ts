@@ -1,0 +1,107 @@
+// The console talks to the API over HTTP only; the session key lives in localStorage (12 h, revocable server-side).
+const TOKEN_KEY = 'fg.token';
+
+export type Role = 'admin' | 'rule_admin' | 'auditor' | 'supervisor' | 'hospital' | 'insured' | 'integration';
+export interface Me {
+  id: string;
+  role: Role;
+  institutionId?: string | null;
+  patnId?: string | null;
+}
+
+export interface Issue {
+  record?: string;
+  field: string;
+  reason: string;
+  value?: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly issues: Issue[] = []) {
+    super(message);
+  }
+}
+
+export const getToken = () => localStorage.getItem(TOKEN_KEY);
+export const setToken = (t: string | null) => (t ? localStorage.setItem(TOKEN_KEY, t) : localStorage.removeItem(TOKEN_KEY));
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function request(method: string, path: string, opts: { query?: Query; json?: unknown; body?: BodyInit; contentType?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined = opts.body;
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    headers['content-type'] = 'application/json';
+  } else if (opts.contentType) headers['content-type'] = opts.contentType;
+  const res = await fetch(withQuery(path, opts.query), { method, headers, body });
+  if (!res.ok) {
+    let code = 'E_HTTP';
+    let message = `${res.status} ${res.statusText}`;
+    let issues: Issue[] = [];
+    try {
+      const j = (await res.json()) as { error?: { code: string; message: string; issues?: Issue[] } };
+      if (j.error) {
+        ({ code, message } = j.error);
+        issues = j.error.issues ?? [];
+      }
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && token && path !== '/api/v1/auth/login') window.dispatchEvent(new Event('fg:unauthorized'));
+    throw new ApiError(res.status, code, message, issues);
+  }
+  return res;
+}
+
+export const api = {
+  async get<T>(path: string, query?: Query): Promise<T> {
+    return (await request('GET', path, { query })).json() as Promise<T>;
+  },
+  async post<T>(path: string, json?: unknown, query?: Query): Promise<T> {
+    const res = await request('POST', path, { json: json ?? {}, query });
+    return (res.status === 204 ? undefined : res.json()) as Promise<T>;
+  },
+  /** A file as the request body (uploads of imports, packs, attachments). */
+  async upload<T>(path: string, file: Blob, contentType: string, query?: Query): Promise<T> {
+    return (await request('POST', path, { body: file, contentType, query })).json() as Promise<T>;
+  },
+  /** Downloads with the session key (a plain link would not carry it). */
+  async download(path: string, fallbackName: string, query?: Query): Promise<void> {
+    const res = await request('GET', path, { query });
+    const cd = res.headers.get('content-disposition') ?? '';
+    const m = /filename\*=UTF-8''([^;]+)/.exec(cd);
+    const name = m ? decodeURIComponent(m[1]) : fallbackName;
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+};
+
+/** The content type the import routes expect for a file name. */
+export function uploadType(name: string): string {
+  if (/\.xlsx$/i.test(name)) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  if (/\.csv$/i.test(name)) return 'text/csv';
+  if (/\.(jsonl|ndjson)$/i.test(name)) return 'application/x-ndjson';
+  if (/\.ya?ml$/i.test(name)) return 'application/yaml';
+  if (/\.json$/i.test(name)) return 'application/json';
+  if (/\.pdf$/i.test(name)) return 'application/pdf';
+  if (/\.png$/i.test(name)) return 'image/png';
+  if (/\.jpe?g$/i.test(name)) return 'image/jpeg';
+  return 'application/octet-stream';
+}

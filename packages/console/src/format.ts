@@ -1,0 +1,25 @@
+// Money is integer fen in the API; yuan appear only on screen.
+const yuanFmt = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export const fenToYuan = (fen: number | null | undefined): string => (fen === null || fen === undefined ? '—' : `¥${yuanFmt.format(fen / 100)}`);
+/** Amounts the API already gives in yuan (case views, encounter import shape, settlement output). */
+export const yuan = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `¥${yuanFmt.format(v)}`);
+export const int = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : new Intl.NumberFormat('zh-CN').format(n));
+export const pct = (r: number | null | undefined): string => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
+export const dateTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '').slice(0, 19) : '—');
+
+export type PersonalKind = 'name' | 'id' | 'phone';
+
+/** Masks personal data for display: 张** / 6101**********1234 / 138****5678. */
+export function mask(value: string | null | undefined, kind: PersonalKind): string {
+  if (!value) return '';
+  const v = String(value);
+  switch (kind) {
+    case 'name':
+      return v.length <= 1 ? '*' : v[0] + '*'.repeat(Math.min(v.length - 1, 3));
+    case 'id':
+      return v.length <= 8 ? v.slice(0, 2) + '*'.repeat(Math.max(v.length - 2, 1)) : v.slice(0, 4) + '*'.repeat(v.length - 8) + v.slice(-4);
+    case 'phone':
+      return v.length < 7 ? '*'.repeat(v.length) : v.slice(0, 3) + '*'.repeat(v.length - 7) + v.slice(-4);
+  }
+}

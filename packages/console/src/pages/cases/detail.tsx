@@ -1,0 +1,279 @@
+import { useState } from 'react';
+import { App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
+import { DownloadOutlined, PaperClipOutlined, UploadOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import type { Attachment, CaseFinding } from '@fundguard/core';
+import { api, uploadType } from '../../api.ts';
+import { useApi } from '../../useApi.ts';
+import { navigate } from '../../router.ts';
+import { useSession } from '../../session.tsx';
+import { Failure } from '../../components/Failure.tsx';
+import { dateTime, fenToYuan, yuan } from '../../format.ts';
+import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type FindingRow } from './model.ts';
+
+type Dialog =
+  | { kind: 'reject' | 'partial' | 'explain'; finding: string }
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' };
+
+const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
+
+/** Attachments uploaded to the case for an explanation or appeal; cited by SHA-256 in the event. */
+function AttachmentUpload({ caseId, value, onChange }: { caseId: string; value: Attachment[]; onChange: (a: Attachment[]) => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  return (
+    <Upload multiple showUploadList={false} data-testid="attachment-upload"
+      customRequest={async ({ file, onSuccess, onError }) => {
+        const f = file as File;
+        try {
+          const a = await api.upload<Attachment>(`/api/v1/cases/${encodeURIComponent(caseId)}/attachments`, f, uploadType(f.name), { name: f.name });
+          onChange([...value, a]);
+          onSuccess?.(a);
+        } catch (e) {
+          message.error((e as Error).message);
+          onError?.(e as Error);
+        }
+      }}>
+      <Button icon={<UploadOutlined />}>{t('caseDetail.upload')}</Button>
+    </Upload>
+  );
+}
+
+function AttachmentLinks({ caseId, items }: { caseId: string; items: Attachment[] }) {
+  if (!items.length) return null;
+  return (
+    <Space wrap size={4}>
+      {items.map((a) => (
+        <a key={a.sha256} data-testid="attachment-link" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(caseId)}/attachments/${a.sha256}`, a.name)}>
+          <PaperClipOutlined /> {a.name}
+        </a>
+      ))}
+    </Space>
+  );
+}
+
+/** A case (审核单): findings with evidence and basis, decisions, explanations, appeal, three review levels and their deadlines. */
+export function CaseDetailPage({ params }: { params: Record<string, string> }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const { me } = useSession();
+  const id = params.id;
+  const c = useApi(() => api.get<CaseDetail>(`/api/v1/cases/${encodeURIComponent(id)}`), [id]);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const [files, setFiles] = useState<Attachment[]>([]);
+
+  if (c.error) return <Failure error={c.error} />;
+  if (!c.data) return <Card loading />;
+  const d = c.data;
+  const s = d.state;
+  const byId = new Map<string, CaseFinding>(s.findings.map((f) => [f.id, f]));
+  const is = (...roles: string[]) => roles.includes(me.role);
+  const canDecide = d.status === 'in_review' && is('admin', 'auditor');
+
+  const act = async (command: Record<string, unknown>) => {
+    setBusy(true);
+    try {
+      await sendEvent(id, command, d.version);
+      message.success(t('caseDetail.done'));
+      setDialog(null);
+      setFiles([]);
+      form.resetFields();
+      c.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const open = (dl: Dialog) => {
+    form.resetFields();
+    setFiles([]);
+    setDialog(dl);
+  };
+
+  const appealable = s.findings.filter((f) => f.appealable && f.severity !== 'reminder' && (f.decision ? f.decision.outcome !== 'rejected' : false));
+  const actions: React.ReactNode[] = [];
+  if (d.status === 'draft' && is('admin', 'auditor')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
+  if (d.status === 'awaiting_explanation' && is('hospital')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
+  if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
+  if (d.status === 'in_review' && is('admin', 'auditor', 'supervisor')) {
+    actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level' })}>{t('caseDetail.approve')}</Button>);
+    if (d.level > 1) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
+  }
+  if (d.status === 'decided' && is('hospital') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
+  if (d.status === 'appealed' && is('admin', 'supervisor')) actions.push(<Button key="assign" type="primary" data-testid="act-assign" onClick={() => open({ kind: 'assign' })}>{t('caseDetail.assign')}</Button>);
+  if (d.status === 'appeal_review' && s.reReviewer === me.id) {
+    actions.push(<Button key="rr" type="primary" data-testid="act-rereview" onClick={() => open({ kind: 'rereview' })}>{t('caseDetail.reReview')}</Button>);
+    actions.push(<Button key="panel" onClick={() => open({ kind: 'panel' })}>{t('caseDetail.referPanel')}</Button>);
+  }
+  if (d.status === 'panel_review' && s.panel?.members.includes(me.id)) actions.push(<Button key="vote" type="primary" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
+  if (d.status === 'final' && is('admin', 'auditor')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
+  if (['decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'].includes(d.status)) {
+    actions.push(<Button key="xlsx" icon={<DownloadOutlined />} data-testid="notice-xlsx" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.xlsx`, `扣款通知书-${id}.xlsx`)}>{t('caseDetail.noticeXlsx')}</Button>);
+    actions.push(<Button key="pdf" icon={<DownloadOutlined />} onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.pdf`, `扣款通知书-${id}.pdf`)}>{t('caseDetail.noticePdf')}</Button>);
+  }
+
+  const levelNames = t('caseDetail.levelNames', { returnObjects: true }) as string[];
+  const now = new Date().toISOString();
+  const levelItems = [1, 2, 3].map((n) => {
+    const ap = s.approvals.find((a) => a.level === n);
+    const current = d.status === 'in_review' && s.level === n;
+    const overdue = current && s.deadlines.review !== null && s.deadlines.review < now;
+    return {
+      title: `${t('caseDetail.level', { n })} ${levelNames[n - 1] ?? ''}`,
+      status: ap ? ('finish' as const) : current ? (overdue ? ('error' as const) : ('process' as const)) : ('wait' as const),
+      content: ap ? t('caseDetail.approvedBy', { by: ap.by, at: dateTime(ap.at) })
+        : current ? `${overdue ? t('caseDetail.overdue') : t('caseDetail.current')} · ${t('caseDetail.reviewDue')} ${dateTime(s.deadlines.review)}` : t('caseDetail.pending'),
+    };
+  });
+
+  const decisionTag = (f: CaseFinding | undefined) => {
+    if (!f?.decision) return <Tag>{t('caseDetail.pending')}</Tag>;
+    const o = f.decision.outcome;
+    return <Space size={2} direction="vertical"><Tag color={o === 'confirmed' ? 'red' : o === 'rejected' ? 'green' : 'orange'} data-testid="decision">{t(`outcome.${o}`)}</Tag>{o !== 'rejected' ? fenToYuan(f.decision.amount) : null}{f.decision.reason ? <Typography.Text type="secondary">{f.decision.reason}</Typography.Text> : null}</Space>;
+  };
+
+  const submitDialog = async () => {
+    const v = await form.validateFields();
+    if (!dialog) return;
+    switch (dialog.kind) {
+      case 'reject': return act({ type: 'decide', finding: dialog.finding, outcome: 'rejected', reason: v.reason });
+      case 'partial': return act({ type: 'decide', finding: dialog.finding, outcome: 'partial', amount: Math.round(Number(v.amount) * 100), reason: v.reason });
+      case 'explain': return act({ type: 'explain', finding: dialog.finding, text: v.text, attachments: files });
+      case 'appeal': return act({ type: 'appeal', findings: v.findings, reason: v.reason, evidence: files });
+      case 'assign': return act({ type: 'assign_re_review', reviewer: v.reviewer });
+      case 'return': return act({ type: 'return_level', reason: v.reason });
+      case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
+      case 'vote': return act({ type: 'panel_vote', vote: v.vote, reason: v.reason ?? '' });
+      case 'rereview': {
+        const results = (s.appeal?.findings ?? []).map((fid) => {
+          const o = v[`o_${fid}`] as 'upheld' | 'overturned' | 'partial';
+          return { finding: fid, outcome: o, ...(o === 'partial' ? { amount: Math.round(Number(v[`a_${fid}`]) * 100) } : {}) };
+        });
+        return act({ type: 're_review', results, reason: v.reason });
+      }
+    }
+  };
+  const findingLabel = (fid: string) => {
+    const r = d.findings.find((x) => x.id === fid);
+    return r ? `${r.rule_id} ${r.rule_name} · ${r.mdtrt_id} · ${fenToYuan(r.amount_fen)}` : fid;
+  };
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="case-detail">
+      <Card size="small" title={<Space><span>{t('caseDetail.title')} {d.id}</span><Tag color={STATUS_COLORS[d.status]} data-testid="case-status">{t(`status.${d.status}`)}</Tag></Space>}
+        extra={<Button size="small" onClick={() => navigate('/cases')}>{t('app.back')}</Button>}>
+        <Descriptions size="small" column={{ xs: 1, md: 3 }} items={[
+          { label: t('cases.medins'), children: d.medins_id },
+          { label: t('cases.month'), children: d.month },
+          { label: t('cases.findings'), children: d.finding_count },
+          { label: t('cases.proposed'), children: yuan(d.proposed) },
+          { label: t('cases.deduction'), children: <span data-testid="case-deduction">{yuan(d.deduction)}</span> },
+          { label: t('cases.risk'), children: d.risk.toFixed(1) },
+          { label: t('caseDetail.explanationDue'), children: dateTime(s.deadlines.explanation) },
+          { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
+          { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
+        ]} />
+        <Space wrap style={{ marginTop: 12 }}>{actions}</Space>
+      </Card>
+      <Card size="small" title={t('caseDetail.levels')}>
+        <Steps size="small" items={levelItems} data-testid="levels" />
+      </Card>
+      {s.appeal ? (
+        <Card size="small" title={t('caseDetail.appealOf')}>
+          <Descriptions size="small" column={1} items={[
+            { label: t('caseDetail.by'), children: `${s.appeal.by} · ${dateTime(s.appeal.at)}` },
+            { label: t('caseDetail.appealReason'), children: s.appeal.reason },
+            { label: t('caseDetail.attachments'), children: <AttachmentLinks caseId={id} items={s.appeal.evidence} /> },
+            ...(s.reReviewer ? [{ label: t('caseDetail.reviewer'), children: s.reReviewer }] : []),
+          ]} />
+        </Card>
+      ) : null}
+      <Card size="small" title={t('caseDetail.findings')}>
+        <Table<FindingRow> size="small" rowKey="id" dataSource={d.findings} data-testid="findings" pagination={{ pageSize: 20 }}
+          expandable={{ expandedRowRender: (r) => (
+            <Space direction="vertical">
+              <Typography.Text strong>{r.result?.vola_cont}</Typography.Text>
+              <div className="fg-evidence">{r.result?.vola_evid}</div>
+              {(r.result?.judge_result_detail_dtos ?? []).map((l) => <div key={l.rx_id} className="fg-evidence">{l.rx_id} · {l.hilist_code} {l.hilist_name} · {yuan(l.vola_amt)}</div>)}
+            </Space>
+          ) }}
+          columns={[
+            { title: t('caseDetail.rule'), render: (_, r) => <Space direction="vertical" size={0}><span>{r.rule_name}</span><Typography.Text type="secondary">{r.rule_id} · {r.pack}@{r.pack_version}</Typography.Text></Space> },
+            { title: t('caseDetail.severity'), dataIndex: 'severity', render: (v: string) => <Tag color={SEV_COLOR[v]}>{t(`severity.${v}`)}</Tag> },
+            { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+            { title: t('caseDetail.encounter'), dataIndex: 'mdtrt_id', render: (v: string) => <a data-testid="encounter-link" href={`/encounters/${encodeURIComponent(v)}`} onClick={(e) => { e.preventDefault(); navigate(`/encounters/${encodeURIComponent(v)}`); }}>{v}</a> },
+            { title: t('caseDetail.explanation'), render: (_, r) => { const ex = byId.get(r.id)?.explanation; return ex ? <Space direction="vertical" size={0}><span>{ex.text}</span><AttachmentLinks caseId={id} items={ex.attachments} /></Space> : null; } },
+            { title: t('caseDetail.decision'), render: (_, r) => decisionTag(byId.get(r.id)) },
+            { title: t('caseDetail.appealResult'), render: (_, r) => { const f = byId.get(r.id); return f?.appealResult ? <Space direction="vertical" size={0}><Tag color="geekblue" data-testid="appeal-result">{t(`outcome.${f.appealResult.outcome}`)}</Tag>{fenToYuan(f.appealResult.amount)}</Space> : f?.appealed ? <Tag color="magenta">{t('caseDetail.appealed')}</Tag> : null; } },
+            { title: '', key: 'actions', render: (_, r) => {
+              const f = byId.get(r.id);
+              if (canDecide && f && f.severity !== 'reminder') {
+                return (
+                  <Space size={4} wrap>
+                    <Button size="small" type="primary" danger data-testid="decide-confirm" onClick={() => act({ type: 'decide', finding: r.id, outcome: 'confirmed', reason: '' })}>{t('caseDetail.confirm')}</Button>
+                    <Button size="small" onClick={() => open({ kind: 'partial', finding: r.id })}>{t('caseDetail.partial')}</Button>
+                    <Button size="small" onClick={() => open({ kind: 'reject', finding: r.id })}>{t('caseDetail.reject')}</Button>
+                  </Space>
+                );
+              }
+              if (d.status === 'awaiting_explanation' && me.role === 'hospital') return <Button size="small" onClick={() => open({ kind: 'explain', finding: r.id })}>{t('caseDetail.explain')}</Button>;
+              return null;
+            } },
+          ]} />
+      </Card>
+      <Card size="small" title={t('caseDetail.events')}>
+        <Table size="small" rowKey="seq" dataSource={d.events} pagination={false}
+          columns={[
+            { title: '#', dataIndex: 'seq', width: 50 },
+            { title: t('caseDetail.type'), dataIndex: 'type' },
+            { title: t('caseDetail.by'), dataIndex: 'actor' },
+            { title: t('caseDetail.at'), dataIndex: 'at', render: (v: string) => dateTime(v) },
+            { title: t('caseDetail.reason'), render: (_, e) => String(e.event.reason ?? e.event.text ?? e.event.reviewer ?? '') },
+          ]} />
+      </Card>
+
+      <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote') }[dialog.kind] : ''}>
+        <Form form={form} layout="vertical" preserve={false}
+          initialValues={dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
+          {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
+          {dialog?.kind === 'partial' ? <Form.Item name="amount" label={t('caseDetail.partialAmount')} rules={[{ required: true }]}><InputNumber min={0.01} step={0.01} style={{ width: 200 }} /></Form.Item> : null}
+          {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} /></Form.Item> : null}
+          {dialog?.kind === 'appeal' ? (
+            <Form.Item name="findings" label={t('caseDetail.appealFindings')} rules={[{ required: true }]}>
+              <Checkbox.Group style={{ display: 'flex', flexDirection: 'column' }} options={appealable.map((f) => ({ value: f.id, label: findingLabel(f.id) }))} />
+            </Form.Item>
+          ) : null}
+          {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Input data-testid="reviewer-input" /></Form.Item> : null}
+          {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }]}><Select mode="tags" /></Form.Item> : null}
+          {dialog?.kind === 'vote' ? <Form.Item name="vote" rules={[{ required: true }]}><Radio.Group options={[{ value: 'uphold', label: t('caseDetail.uphold') }, { value: 'overturn', label: t('caseDetail.overturn') }]} /></Form.Item> : null}
+          {dialog?.kind === 'rereview' ? (s.appeal?.findings ?? []).map((fid) => (
+            <Space key={fid} direction="vertical" style={{ width: '100%', marginBottom: 8 }}>
+              <Typography.Text>{findingLabel(fid)}</Typography.Text>
+              <Space>
+                <Form.Item name={`o_${fid}`} noStyle><Radio.Group data-testid="rereview-outcome" options={(['upheld', 'overturned', 'partial'] as const).map((o) => ({ value: o, label: t(`outcome.${o}`) }))} /></Form.Item>
+                <Form.Item name={`a_${fid}`} noStyle><InputNumber min={0.01} step={0.01} placeholder={t('caseDetail.partialAmount')} /></Form.Item>
+              </Space>
+            </Space>
+          )) : null}
+          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote'].includes(dialog.kind) ? (
+            <Form.Item name="reason" label={dialog.kind === 'appeal' ? t('caseDetail.appealReason') : t('caseDetail.reason')} rules={[{ required: dialog.kind !== 'vote' }]}>
+              <Input.TextArea rows={3} data-testid="reason-input" />
+            </Form.Item>
+          ) : null}
+          {dialog && ['explain', 'appeal'].includes(dialog.kind) ? (
+            <Form.Item label={t('caseDetail.attachments')}>
+              <Space direction="vertical">
+                <AttachmentUpload caseId={id} value={files} onChange={setFiles} />
+                <span data-testid="uploaded-files">{files.map((f) => f.name).join(', ')}</span>
+              </Space>
+            </Form.Item>
+          ) : null}
+        </Form>
+      </Modal>
+    </Space>
+  );
+}

@@ -1,0 +1,116 @@
+import { useMemo, useState } from 'react';
+import { Card, Col, Input, Row, Space, Statistic, Table, Button, Spin, Empty } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api.ts';
+import { useApi } from '../../useApi.ts';
+import { Chart, type ChartOption } from '../../components/Chart.tsx';
+import { Failure } from '../../components/Failure.tsx';
+import { fenToYuan, int, pct } from '../../format.ts';
+import { useSession } from '../../session.tsx';
+
+interface Amounts { findings: number; amount: number }
+interface Summary {
+  totals: Amounts & { encounters: number; medfee: number; hifp_pay: number; cases: number; proposed: number; deducted: number };
+  by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number })[];
+  by_rule: (Amounts & { rule_id: string; rule_name: string; category: string })[];
+  by_category: (Amounts & { category: string })[];
+  by_institution: (Amounts & { medins_id: string; medins_name: string })[];
+  by_department: (Amounts & { medins_id: string; dept_codg: string })[];
+  cases_by_status: { status: string; cases: number; proposed: number; deducted: number }[];
+}
+interface OverrideRow { rule_id: string; rule_name: string; warnings: number; answered: number; proceed: number; override_rate: number | null }
+
+const wan = (fen: number) => Math.round(fen / 100) / 10000; // 万元 on chart axes
+const hbar = (names: string[], values: number[], unit: string): ChartOption => ({
+  grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+  tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => `${v} ${unit}` },
+  xAxis: { type: 'value' },
+  yAxis: { type: 'category', data: [...names].reverse(), axisLabel: { width: 180, overflow: 'truncate' } },
+  series: [{ type: 'bar', data: [...values].reverse(), itemStyle: { color: '#1a5fb4' } }],
+});
+
+/** Fund use and violations from GET /api/v1/dashboard (aggregated in SQL) and override rates from the real-time feedback. */
+export function DashboardPage() {
+  const { t, i18n } = useTranslation();
+  const { me } = useSession();
+  const [range, setRange] = useState<{ from?: string; to?: string }>({});
+  const [draft, setDraft] = useState<{ from?: string; to?: string }>({});
+  const summary = useApi(() => api.get<Summary>('/api/v1/dashboard', { from: range.from, to: range.to }), [range.from, range.to]);
+  const overrides = useApi(() => api.get<{ items: OverrideRow[] }>('/api/v1/realtime/override-rates', { by: 'rule' }), []);
+  const unit = i18n.language === 'en' ? '10k ¥' : '万元';
+  const s = summary.data;
+
+  const charts = useMemo(() => {
+    if (!s) return null;
+    const months = s.by_month.map((m) => m.month);
+    return {
+      month: {
+        grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
+        legend: { top: 0 },
+        tooltip: { trigger: 'axis' },
+        xAxis: { type: 'category', data: months },
+        yAxis: [{ type: 'value', name: unit }, { type: 'value', name: unit }],
+        series: [
+          { name: t('dashboard.violations'), type: 'bar', data: s.by_month.map((m) => wan(m.amount)), itemStyle: { color: '#c01c28' } },
+          { name: t('dashboard.fund'), type: 'line', yAxisIndex: 1, smooth: true, data: s.by_month.map((m) => wan(m.hifp_pay)), itemStyle: { color: '#1a5fb4' } },
+        ],
+      } as ChartOption,
+      rule: hbar(s.by_rule.slice(0, 10).map((r) => `${r.rule_name || r.rule_id}`), s.by_rule.slice(0, 10).map((r) => wan(r.amount)), unit),
+      institution: hbar(s.by_institution.slice(0, 10).map((r) => r.medins_name || r.medins_id), s.by_institution.slice(0, 10).map((r) => wan(r.amount)), unit),
+      department: hbar(s.by_department.slice(0, 10).map((r) => `${r.medins_id} · ${r.dept_codg || '—'}`), s.by_department.slice(0, 10).map((r) => wan(r.amount)), unit),
+      category: {
+        tooltip: { trigger: 'item' }, legend: { bottom: 0, type: 'scroll' },
+        series: [{ type: 'pie', radius: ['35%', '65%'], data: s.by_category.map((c) => ({ name: c.category, value: wan(c.amount) })) }],
+      } as ChartOption,
+      status: {
+        tooltip: { trigger: 'item' }, legend: { bottom: 0, type: 'scroll' },
+        series: [{ type: 'pie', radius: '60%', data: s.cases_by_status.map((c) => ({ name: t(`status.${c.status}`), value: c.cases })) }],
+      } as ChartOption,
+    };
+  }, [s, t, unit]);
+
+  if (summary.error) return <Failure error={summary.error} />;
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="dashboard">
+      <Card size="small">
+        <Space wrap>
+          <span>{t('dashboard.from')}</span><Input type="month" style={{ width: 160 }} value={draft.from ?? ''} onChange={(e) => setDraft({ ...draft, from: e.target.value || undefined })} />
+          <span>{t('dashboard.to')}</span><Input type="month" style={{ width: 160 }} value={draft.to ?? ''} onChange={(e) => setDraft({ ...draft, to: e.target.value || undefined })} />
+          <Button type="primary" onClick={() => setRange(draft)}>{t('dashboard.apply')}</Button>
+          {me.role === 'hospital' ? <span>{me.institutionId}</span> : null}
+        </Space>
+      </Card>
+      {!s || !charts ? <Spin /> : (
+        <>
+          <Row gutter={[16, 16]} className="fg-kpi">
+            {([['encounters', int(s.totals.encounters)], ['medfee', fenToYuan(s.totals.medfee)], ['hifp', fenToYuan(s.totals.hifp_pay)], ['findings', int(s.totals.findings)],
+              ['amount', fenToYuan(s.totals.amount)], ['cases', int(s.totals.cases)], ['proposed', fenToYuan(s.totals.proposed)], ['deducted', fenToYuan(s.totals.deducted)]] as const).map(([k, v]) => (
+              <Col xs={12} md={6} key={k}><Card size="small"><Statistic title={t(`dashboard.${k}`)} value={v} /></Card></Col>
+            ))}
+          </Row>
+          <Row gutter={[16, 16]}>
+            <Col xs={24} xl={16}><Card size="small" title={t('dashboard.byMonth')}><Chart option={charts.month} testId="chart-month" /></Card></Col>
+            <Col xs={24} xl={8}><Card size="small" title={t('dashboard.byCategory')}><Chart option={charts.category} testId="chart-category" /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byRule')}><Chart option={charts.rule} testId="chart-rule" /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byInstitution')}><Chart option={charts.institution} testId="chart-institution" /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byDepartment')}><Chart option={charts.department} testId="chart-department" /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.caseStatus')}><Chart option={charts.status} testId="chart-status" /></Card></Col>
+          </Row>
+        </>
+      )}
+      <Card size="small" title={t('dashboard.overrides')}>
+        {overrides.error ? <Failure error={overrides.error} /> : (
+          <Table<OverrideRow> size="small" rowKey="rule_id" loading={overrides.loading} dataSource={overrides.data?.items ?? []} pagination={{ pageSize: 10 }}
+            locale={{ emptyText: <Empty description={t('app.noData')} /> }}
+            columns={[
+              { title: t('dashboard.rule'), render: (_, r) => `${r.rule_id} ${r.rule_name}` },
+              { title: t('dashboard.warnings'), dataIndex: 'warnings', align: 'right' },
+              { title: t('dashboard.answered'), dataIndex: 'answered', align: 'right' },
+              { title: t('dashboard.proceed'), dataIndex: 'proceed', align: 'right' },
+              { title: t('dashboard.overrideRate'), dataIndex: 'override_rate', align: 'right', render: (v: number | null) => pct(v) },
+            ]} />
+        )}
+      </Card>
+    </Space>
+  );
+}

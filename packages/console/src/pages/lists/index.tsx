@@ -1,0 +1,61 @@
+import { useState } from 'react';
+import { Alert, Button, Card, Input, Select, Space, Table, Upload } from 'antd';
+import { UploadOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, uploadType } from '../../api.ts';
+import { useApi } from '../../useApi.ts';
+import { useSession } from '../../session.tsx';
+import { Failure } from '../../components/Failure.tsx';
+
+interface Entry { id: number; list: string; subject_type: string; subject_id: string; reason: string; effective_from: string; effective_to: string | null; source: string }
+
+const PAGE = 50;
+
+/** 名单: entries filtered and paged on the server (the API returns pages without a total: "next" appears while full pages come back). */
+export function ListsPage() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const [f, setF] = useState<{ list?: string; subject_type?: string; date?: string; page: number }>({ page: 0 });
+  const data = useApi(() => api.get<{ items: Entry[] }>('/api/v1/lists', { list: f.list, subject_type: f.subject_type, date: f.date, limit: PAGE, offset: f.page * PAGE }), [f.list, f.subject_type, f.date, f.page]);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const importer = ['admin', 'rule_admin', 'supervisor'].includes(me.role);
+  const upload = async (file: File) => {
+    try {
+      const r = await api.upload<{ records?: number }>('/api/v1/lists', file, uploadType(file.name), { name: file.name });
+      setMsg({ ok: true, text: `${r.records ?? ''} ✓` });
+      data.reload();
+    } catch (e) {
+      setMsg({ ok: false, text: `${(e as Error).message}${e instanceof ApiError ? ' ' + e.issues.slice(0, 5).map((i) => `${i.field}: ${i.reason}`).join('; ') : ''}` });
+    }
+  };
+  if (data.error) return <Failure error={data.error} />;
+  const items = data.data?.items ?? [];
+  return (
+    <Card size="small" title={t('lists.title')} data-testid="lists"
+      extra={importer ? <Upload accept=".csv,.xlsx" showUploadList={false} beforeUpload={(file) => (void upload(file), false)}><Button icon={<UploadOutlined />}>{t('lists.upload')}</Button></Upload> : null}>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Select allowClear placeholder={t('lists.list')} style={{ width: 160 }} value={f.list} onChange={(list) => setF({ ...f, list, page: 0 })}
+          options={['blacklist', 'suspended', 'watch'].map((v) => ({ value: v, label: v }))} />
+        <Select allowClear placeholder={t('lists.subjectType')} style={{ width: 160 }} value={f.subject_type} onChange={(subject_type) => setF({ ...f, subject_type, page: 0 })}
+          options={['institution', 'doctor', 'person', 'pharmacy'].map((v) => ({ value: v, label: v }))} />
+        <Input type="date" aria-label={t('lists.date')} value={f.date ?? ''} onChange={(e) => setF({ ...f, date: e.target.value || undefined, page: 0 })} />
+      </Space>
+      {msg ? <Alert style={{ marginBottom: 12 }} type={msg.ok ? 'success' : 'error'} title={msg.text} /> : null}
+      <Table<Entry> size="small" rowKey={(r) => `${r.id ?? ''}-${r.list}-${r.subject_id}-${r.effective_from}`} dataSource={items} loading={data.loading} pagination={false}
+        columns={[
+          { title: t('lists.list'), dataIndex: 'list' },
+          { title: t('lists.subjectType'), dataIndex: 'subject_type' },
+          { title: t('lists.subject'), dataIndex: 'subject_id' },
+          { title: t('lists.reason'), dataIndex: 'reason' },
+          { title: t('lists.from'), dataIndex: 'effective_from' },
+          { title: t('lists.to'), dataIndex: 'effective_to' },
+          { title: t('lists.source'), dataIndex: 'source' },
+        ]} />
+      <Space style={{ marginTop: 12 }}>
+        <Button disabled={f.page === 0} onClick={() => setF({ ...f, page: f.page - 1 })}>{t('lists.prev')}</Button>
+        <span>{t('lists.page', { n: f.page + 1 })}</span>
+        <Button disabled={items.length < PAGE} onClick={() => setF({ ...f, page: f.page + 1 })}>{t('lists.next')}</Button>
+      </Space>
+    </Card>
+  );
+}

@@ -1,0 +1,39 @@
+import type { ComponentType, ReactNode } from 'react';
+import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined } from '@ant-design/icons';
+import type { Role } from '../api.ts';
+import { DashboardPage } from './dashboard/index.tsx';
+import { WorklistPage } from './cases/index.tsx';
+import { CaseDetailPage } from './cases/detail.tsx';
+import { EncounterPage } from './encounters/index.tsx';
+import { RulesPage } from './rules/index.tsx';
+import { RunsPage } from './runs/index.tsx';
+import { ListsPage } from './lists/index.tsx';
+import { SettlementPage } from './settlement/index.tsx';
+
+export interface PageDef {
+  /** `/cases/:id`: params are passed to the component */
+  path: string;
+  component: ComponentType<{ params: Record<string, string> }>;
+  /** who may open the page; the server checks again on every call */
+  roles: readonly Role[];
+  /** shown in the side navigation under this i18n key */
+  nav?: { key: string; icon: ReactNode };
+}
+
+const READERS: Role[] = ['admin', 'auditor', 'supervisor', 'hospital'];
+
+/** Every page of the console. Add one here (see ../../README.md). */
+export const PAGES: PageDef[] = [
+  { path: '/dashboard', component: DashboardPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'], nav: { key: 'nav.dashboard', icon: <BarChartOutlined /> } },
+  { path: '/cases', component: WorklistPage, roles: READERS, nav: { key: 'nav.cases', icon: <AuditOutlined /> } },
+  { path: '/cases/:id', component: CaseDetailPage, roles: READERS },
+  { path: '/encounters', component: EncounterPage, roles: [...READERS, 'insured'], nav: { key: 'nav.encounters', icon: <FileSearchOutlined /> } },
+  { path: '/encounters/:id', component: EncounterPage, roles: [...READERS, 'insured'] },
+  { path: '/rules', component: RulesPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.rules', icon: <BookOutlined /> } },
+  { path: '/runs', component: RunsPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin'], nav: { key: 'nav.runs', icon: <CloudUploadOutlined /> } },
+  { path: '/lists', component: ListsPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.lists', icon: <UnorderedListOutlined /> } },
+  { path: '/settlement', component: SettlementPage, roles: ['admin', 'auditor', 'hospital', 'rule_admin'], nav: { key: 'nav.settlement', icon: <CalculatorOutlined /> } },
+];
+
+/** Where a role lands after signing in. */
+export const home = (role: Role): string => PAGES.find((p) => p.nav && p.roles.includes(role))?.path ?? '/encounters';

@@ -1,0 +1,232 @@
+import { useState } from 'react';
+import { Alert, App, Button, Card, Col, Input, Modal, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
+import { UploadOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import type { PackDiff } from '@fundguard/core';
+import { ApiError, api, uploadType, type Issue } from '../../api.ts';
+import { useApi } from '../../useApi.ts';
+import { useSession } from '../../session.tsx';
+import { Failure } from '../../components/Failure.tsx';
+import { dateTime, yuan } from '../../format.ts';
+
+interface PackRow { pack: string; name: string; region: string; active_version: string | null; versions: number; updated_at: string }
+interface VersionRow { pack: string; version: string; status: string; rule_count: number; author: string; change_summary: string; created_at: string; activated_at: string | null }
+interface RuleDef { id: string; name?: string; kind?: string; severity?: string; category?: string; basis?: string }
+interface Impact { findings_added: number; findings_removed: number; amount_delta: number; active_version: string | null; by_rule: { rule_id: string; added: number; removed: number; amount_delta: number }[]; by_institution: { medins_id: string; added: number; removed: number; amount_delta: number }[] }
+interface UploadOutcome { ok: boolean; message: string; rules: RuleDef[]; issues: Issue[] }
+
+const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Which rule an issue belongs to: `record: rule=<id>` from the validator, else the `rules[i]` index of its field. */
+function ruleOfIssue(i: Issue, rules: RuleDef[]): string | null {
+  const m = /^rule=(.+)$/.exec(i.record ?? '');
+  if (m) return m[1].startsWith('#') ? rules[Number(m[1].slice(1))]?.id ?? m[1] : m[1];
+  const f = /^rules\[(\d+)\]/.exec(i.field);
+  return f ? rules[Number(f[1])]?.id ?? `#${f[1]}` : null;
+}
+
+function UploadResult({ outcome }: { outcome: UploadOutcome }) {
+  const { t } = useTranslation();
+  const byRule = new Map<string, Issue[]>();
+  const packLevel: Issue[] = [];
+  for (const i of outcome.issues) {
+    const r = ruleOfIssue(i, outcome.rules);
+    if (r === null) packLevel.push(i);
+    else byRule.set(r, [...(byRule.get(r) ?? []), i]);
+  }
+  // Rules the file names, plus any the issues name that could not be read from the file (YAML).
+  const rows: RuleDef[] = [...outcome.rules.map((r, i) => ({ ...r, id: r.id ?? `#${i}` })), ...[...byRule.keys()].filter((k) => !outcome.rules.some((r) => r.id === k)).map((id) => ({ id }))];
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="upload-result">
+      <Alert type={outcome.ok ? 'success' : 'error'} showIcon title={outcome.message} />
+      {packLevel.length ? <Alert type="error" title={t('rules.packLevel')} description={packLevel.map((i) => `${i.field}: ${i.reason}`).join('；')} /> : null}
+      {rows.length ? (
+        <Table<RuleDef> size="small" rowKey="id" dataSource={rows} pagination={false} data-testid="upload-rules"
+          rowClassName={(r) => (byRule.has(r.id) ? 'fg-row-flagged' : '')}
+          columns={[
+            { title: t('rules.ruleId'), dataIndex: 'id' },
+            { title: t('rules.name'), dataIndex: 'name' },
+            { title: t('rules.kind'), dataIndex: 'kind' },
+            { title: t('rules.errorsCol'), render: (_, r) => byRule.has(r.id)
+              ? <div className="fg-rule-error" data-testid={`rule-errors-${r.id}`}>{byRule.get(r.id)!.map((i, n) => <div key={n}>{i.field}: {i.reason}{i.value !== undefined ? ` (${show(i.value)})` : ''}</div>)}</div>
+              : outcome.ok || outcome.issues.length ? <Tag color="green">{t('rules.ok')}</Tag> : null },
+          ]} />
+      ) : null}
+    </Space>
+  );
+}
+
+function DiffView({ diff }: { diff: PackDiff }) {
+  const { t } = useTranslation();
+  const rows = [
+    ...diff.envelope.map((c) => ({ key: `e:${c.field}`, where: '(pack)', ...c })),
+    ...diff.groups.added.map((g) => ({ key: `ga:${g}`, where: `@${g}`, field: '+', before: undefined, after: t('rules.added') })),
+    ...diff.groups.removed.map((g) => ({ key: `gr:${g}`, where: `@${g}`, field: '−', before: t('rules.removed'), after: undefined })),
+    ...diff.groups.changed.flatMap((g) => g.changes.map((c) => ({ key: `gc:${g.group}:${c.field}`, where: `@${g.group}`, ...c }))),
+    ...diff.rules.added.map((r) => ({ key: `ra:${r}`, where: r, field: '+', before: undefined, after: t('rules.added') })),
+    ...diff.rules.removed.map((r) => ({ key: `rr:${r}`, where: r, field: '−', before: t('rules.removed'), after: undefined })),
+    ...diff.rules.changed.flatMap((r) => r.changes.map((c) => ({ key: `rc:${r.id}:${c.field}`, where: r.id, ...c }))),
+  ];
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="diff">
+      <Typography.Text strong>{diff.pack} {diff.from} → {diff.to}: {diff.summary}</Typography.Text>
+      <Table size="small" rowKey="key" dataSource={rows} pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        columns={[
+          { title: t('rules.ruleId'), dataIndex: 'where' },
+          { title: t('rules.field'), dataIndex: 'field' },
+          { title: t('rules.before'), dataIndex: 'before', render: (v: unknown) => <Typography.Text delete type="danger">{show(v)}</Typography.Text> },
+          { title: t('rules.after'), dataIndex: 'after', render: (v: unknown) => <Typography.Text type="success">{show(v)}</Typography.Text> },
+        ]} />
+    </Space>
+  );
+}
+
+/** Rule packs: list, versions, field-by-field diff, upload with per-rule errors, impact replay, activation. */
+export function RulesPage() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const { me } = useSession();
+  const writer = ['admin', 'rule_admin'].includes(me.role);
+  const packs = useApi(() => api.get<{ items: PackRow[] }>('/api/v1/rule-packs'), []);
+  const [pack, setPack] = useState<string | null>(null);
+  const current = pack ?? packs.data?.items[0]?.pack ?? null;
+  const versions = useApi(() => (current ? api.get<{ items: VersionRow[] }>(`/api/v1/rule-packs/${encodeURIComponent(current)}/versions`) : Promise.resolve({ items: [] })), [current]);
+  const [shownVersion, setShownVersion] = useState<string | null>(null);
+  const viewVersion = shownVersion ?? versions.data?.items.find((v) => v.status === 'active')?.version ?? versions.data?.items[0]?.version ?? null;
+  const content = useApi(() => (current && viewVersion ? api.get<{ rules: RuleDef[] }>(`/api/v1/rule-packs/${encodeURIComponent(current)}/versions/${encodeURIComponent(viewVersion)}`) : Promise.resolve({ rules: [] })), [current, viewVersion]);
+  const [diffSel, setDiffSel] = useState<{ from?: string; to?: string }>({});
+  const [diff, setDiff] = useState<PackDiff | null>(null);
+  const [outcome, setOutcome] = useState<UploadOutcome | null>(null);
+  const [impactFor, setImpactFor] = useState<string | null>(null);
+  const [impactScope, setImpactScope] = useState({ from: '2024-01-01', to: '2024-02-01' });
+  const [impact, setImpact] = useState<Impact | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const upload = async (file: File) => {
+    const text = await file.text();
+    let rules: RuleDef[] = [];
+    try {
+      const parsed = JSON.parse(text) as { rules?: RuleDef[] };
+      if (Array.isArray(parsed.rules)) rules = parsed.rules;
+    } catch {
+      /* YAML, or broken JSON: the server says what is wrong */
+    }
+    try {
+      const r = await api.upload<{ pack: string; version: string; unchanged?: boolean }>('/api/v1/rule-packs', new Blob([text]), uploadType(file.name));
+      setOutcome({ ok: true, message: r.unchanged ? t('rules.unchanged') : t('rules.uploaded', { pack: r.pack, version: r.version }), rules, issues: [] });
+      setPack(r.pack);
+      packs.reload();
+      versions.reload();
+    } catch (e) {
+      const issues = e instanceof ApiError ? e.issues : [];
+      setOutcome({ ok: false, message: `${issues.length ? t('rules.errors', { n: issues.length }) + ' · ' : ''}${(e as Error).message}`, rules, issues });
+    }
+  };
+  const activate = async (v: string) => {
+    try {
+      await api.post(`/api/v1/rule-packs/${encodeURIComponent(current!)}/versions/${encodeURIComponent(v)}/activate`);
+      message.success(t('rules.activated', { v }));
+      packs.reload();
+      versions.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  const compare = async () => {
+    if (!current || !diffSel.from || !diffSel.to) return;
+    try {
+      setDiff(await api.get<PackDiff>(`/api/v1/rule-packs/${encodeURIComponent(current)}/diff`, { from: diffSel.from, to: diffSel.to }));
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  const runImpact = async () => {
+    setBusy(true);
+    try {
+      setImpact(await api.post<Impact>(`/api/v1/rule-packs/${encodeURIComponent(current!)}/versions/${encodeURIComponent(impactFor!)}/impact`, impactScope));
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (packs.error) return <Failure error={packs.error} />;
+  const versionOptions = (versions.data?.items ?? []).map((v) => ({ value: v.version, label: `${v.version} (${v.status})` }));
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="rules">
+      <Card size="small" title={t('rules.packs')}
+        extra={writer ? <Upload accept=".json,.yaml,.yml" showUploadList={false} beforeUpload={(f) => (void upload(f), false)} data-testid="pack-upload"><Button icon={<UploadOutlined />}>{t('rules.upload')}</Button></Upload> : null}>
+        <Table<PackRow> size="small" rowKey="pack" dataSource={packs.data?.items ?? []} loading={packs.loading} pagination={false}
+          rowSelection={{ type: 'radio', selectedRowKeys: current ? [current] : [], onChange: (k) => { setPack(String(k[0])); setShownVersion(null); setDiff(null); } }}
+          onRow={(r) => ({ onClick: () => { setPack(r.pack); setShownVersion(null); setDiff(null); } })}
+          columns={[
+            { title: t('rules.pack'), dataIndex: 'pack' },
+            { title: t('rules.name'), dataIndex: 'name' },
+            { title: t('rules.region'), dataIndex: 'region' },
+            { title: t('rules.active'), dataIndex: 'active_version', render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : '—') },
+            { title: t('rules.versions'), dataIndex: 'versions', align: 'right' },
+          ]} />
+      </Card>
+      {outcome ? <Card size="small" title={t('rules.upload')} extra={<Button size="small" onClick={() => setOutcome(null)}>×</Button>}><UploadResult outcome={outcome} /></Card> : null}
+      {current ? (
+        <Card size="small" title={`${t('rules.versions')} · ${current}`}>
+          <Table<VersionRow> size="small" rowKey="version" dataSource={versions.data?.items ?? []} loading={versions.loading} pagination={false} data-testid="versions"
+            columns={[
+              { title: t('rules.version'), dataIndex: 'version', render: (v: string) => <a onClick={() => setShownVersion(v)}>{v}</a> },
+              { title: t('rules.statusCol'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'active' ? 'green' : s === 'draft' ? 'orange' : 'default'}>{s}</Tag> },
+              { title: t('rules.content'), dataIndex: 'rule_count', align: 'right' },
+              { title: t('rules.author'), dataIndex: 'author' },
+              { title: t('rules.created'), dataIndex: 'created_at', render: (v: string) => dateTime(v) },
+              { title: t('rules.changes'), dataIndex: 'change_summary' },
+              { title: '', render: (_, v) => (
+                <Space>
+                  {writer && v.status !== 'active' ? <Button size="small" onClick={() => { setImpactFor(v.version); setImpact(null); }}>{t('rules.impact')}</Button> : null}
+                  {writer && v.status !== 'active' ? <Button size="small" type="primary" onClick={() => activate(v.version)}>{t('rules.activate')}</Button> : null}
+                </Space>
+              ) },
+            ]} />
+          <Space style={{ marginTop: 12 }} wrap>
+            <span>{t('rules.diff')}</span>
+            <Select placeholder={t('rules.from')} style={{ width: 180 }} options={versionOptions} value={diffSel.from} onChange={(from) => setDiffSel({ ...diffSel, from })} />
+            <Select placeholder={t('rules.to')} style={{ width: 180 }} options={versionOptions} value={diffSel.to} onChange={(to) => setDiffSel({ ...diffSel, to })} />
+            <Button onClick={compare} disabled={!diffSel.from || !diffSel.to}>{t('rules.compare')}</Button>
+          </Space>
+          {diff ? <div style={{ marginTop: 12 }}><DiffView diff={diff} /></div> : null}
+        </Card>
+      ) : null}
+      {current && viewVersion ? (
+        <Card size="small" title={`${t('rules.content')} · ${current}@${viewVersion}`}>
+          <Table<RuleDef> size="small" rowKey="id" dataSource={content.data?.rules ?? []} loading={content.loading} pagination={{ pageSize: 20 }}
+            columns={[
+              { title: t('rules.ruleId'), dataIndex: 'id' },
+              { title: t('rules.name'), dataIndex: 'name' },
+              { title: t('rules.kind'), dataIndex: 'kind' },
+              { title: t('rules.category'), dataIndex: 'category' },
+              { title: t('rules.severity'), dataIndex: 'severity', render: (v: string) => t(`severity.${v}`) },
+              { title: t('rules.basis'), dataIndex: 'basis', render: (v: string) => <span className="fg-evidence">{v}</span> },
+            ]} />
+        </Card>
+      ) : null}
+      <Modal open={!!impactFor} title={`${t('rules.impact')} · ${current}@${impactFor}`} onCancel={() => setImpactFor(null)} footer={null} width={760} destroyOnHidden>
+        <Space wrap>
+          <span>{t('rules.impactFrom')}</span><Input type="date" value={impactScope.from} onChange={(e) => setImpactScope({ ...impactScope, from: e.target.value })} />
+          <span>{t('rules.impactTo')}</span><Input type="date" value={impactScope.to} onChange={(e) => setImpactScope({ ...impactScope, to: e.target.value })} />
+          <Button type="primary" loading={busy} onClick={runImpact}>{t('rules.run')}</Button>
+        </Space>
+        {impact ? (
+          <Space direction="vertical" style={{ width: '100%', marginTop: 16 }}>
+            <Row gutter={16}>
+              <Col span={8}><Statistic title={t('rules.added')} value={impact.findings_added} /></Col>
+              <Col span={8}><Statistic title={t('rules.removed')} value={impact.findings_removed} /></Col>
+              <Col span={8}><Statistic title={t('rules.delta')} value={yuan(impact.amount_delta)} /></Col>
+            </Row>
+            <Table size="small" rowKey="rule_id" dataSource={impact.by_rule} pagination={{ pageSize: 10 }}
+              columns={[{ title: t('rules.ruleId'), dataIndex: 'rule_id' }, { title: t('rules.added'), dataIndex: 'added' }, { title: t('rules.removed'), dataIndex: 'removed' }, { title: t('rules.delta'), dataIndex: 'amount_delta', render: (v: number) => yuan(v) }]} />
+            {writer ? <Button type="primary" onClick={() => { void activate(impactFor!); setImpactFor(null); }}>{t('rules.activate')} {impactFor}</Button> : null}
+          </Space>
+        ) : null}
+      </Modal>
+    </Space>
+  );
+}

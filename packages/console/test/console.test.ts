@@ -1,0 +1,215 @@
+// The web console in a real browser (playwright-core driving Debian's /usr/bin/chromium; never a browser download)
+// against the real server, started in-process on an embedded PGlite database in a temp dir with demo data.
+// Screenshots of the main pages go to test-artifacts/console/ (gitignored).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '@fundguard/api';
+import { DEMO_PASSWORD, loadDemoIfEmpty } from '@fundguard/service';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+const required = process.env.REQUIRE_POSTGRES === '1';
+const skip = existsSync(CHROMIUM) ? false : required ? false : `no browser at ${CHROMIUM} (install Debian's chromium: apt-get install chromium fonts-wqy-microhei; .ci/run does)`;
+
+interface CaseView { id: string; medins_id: string; status: string; finding_count: number; version: number }
+
+test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload errors, language, scope', { skip, timeout: 240_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `REQUIRE_POSTGRES=1 (CI) needs a browser at ${CHROMIUM}`);
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs'), '--strict'], { stdio: 'inherit' });
+  assert.equal(build.status, 0, 'console build');
+  assert.ok(existsSync(join(ROOT, 'packages', 'console', 'dist', 'index.html')), 'the console bundle was built');
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  process.env.LOG_LEVEL ??= 'warn';
+  const dir = mkdtempSync(join(tmpdir(), 'fg-console-'));
+  let failPage: Page | null = null;
+  let server: RunningServer | null = null;
+  let browser: Browser | null = null;
+  try {
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: false, adminKey: 'fg-console-test-admin-key' });
+    const fg = server.fg;
+    const base = server.url;
+    await loadDemoIfEmpty(fg, { encounters: 3000 });
+    // The demo's batch audit opens cases when it finishes.
+    const admin = { id: 'demo', role: 'admin' as const };
+    for (let i = 0; i < 600 && (await fg.cases.list(admin, { limit: 1 })).total === 0; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok((await fg.cases.list(admin, { limit: 1 })).total > 0, 'demo cases were opened');
+
+    const call = async <T>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> => {
+      const r = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, json: (await r.json().catch(() => null)) as T };
+    };
+    const login = async (username: string) => {
+      const r = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
+      return (await r.json()) as { token: string; user: { institutionId: string } };
+    };
+    const adminKey = 'fg-console-test-admin-key';
+    const hospital = await login('hospital');
+    const H = hospital.user.institutionId;
+    const mine = (await call<{ items: CaseView[] }>(adminKey, 'GET', `/api/v1/cases?medins_id=${H}&status=draft&limit=500`)).json.items;
+    assert.ok(mine.length, `the hospital's institution ${H} has demo cases`);
+    const target = [...mine].sort((a, b) => a.finding_count - b.finding_count)[0];
+    const other = (await call<{ items: CaseView[] }>(adminKey, 'GET', '/api/v1/cases?limit=50')).json.items.find((c) => c.medins_id !== H)!;
+    assert.ok(other, 'a case of another institution');
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN', acceptDownloads: true });
+    const page = await context.newPage();
+    failPage = page;
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    const signIn = async (p: Page, user: string, path = '/') => {
+      await p.goto(base + path);
+      await p.locator('#username').fill(user);
+      await p.locator('#password').fill(DEMO_PASSWORD);
+      await p.getByTestId('login-submit').click();
+      await p.getByTestId('whoami').filter({ hasText: user }).waitFor();
+    };
+    const signOut = async (p: Page) => {
+      await p.getByTestId('logout').click();
+      await p.getByTestId('login-form').waitFor();
+    };
+    const caseStatus = (p: Page) => p.getByTestId('case-status');
+
+    // Sign-in page, in Chinese by default.
+    await page.goto(base + '/');
+    await page.getByText('医保基金智能审核与监管平台').first().waitFor();
+    await shot('01-login');
+
+    // Auditor: the dashboard's charts render.
+    await signIn(page, 'auditor');
+    await page.waitForURL('**/dashboard');
+    for (const id of ['chart-month', 'chart-rule', 'chart-institution', 'chart-category', 'chart-status']) {
+      await page.locator(`[data-testid="${id}"][data-rendered="true"] canvas`).first().waitFor();
+    }
+    await page.getByText('违规金额前十规则').waitFor();
+    await shot('02-dashboard');
+
+    // Worklist → filter by institution → open the case.
+    await page.getByTestId('nav').getByText('审核工作台').click();
+    await page.getByTestId('filter-medins').fill(H);
+    await page.getByTestId('filter-apply').click();
+    await page.getByTestId('case-link').filter({ hasText: target.id }).waitFor();
+    await shot('03-worklist');
+    await page.getByTestId('case-link').filter({ hasText: target.id }).click();
+    await page.getByTestId('case-detail').waitFor();
+    await page.getByTestId('act-notify').click();
+    await caseStatus(page).filter({ hasText: /待医院说明|审核中/ }).waitFor();
+    if ((await caseStatus(page).textContent()) === '待医院说明') {
+      // The hospital has nothing to explain here; it submits so that review starts.
+      assert.equal((await call(hospital.token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'submit_explanations' })).status, 200);
+      await page.reload();
+    }
+    await caseStatus(page).filter({ hasText: '审核中' }).waitFor();
+    // Confirm one finding, then the rest, then approve level 1.
+    await page.getByTestId('decide-confirm').first().click();
+    await page.getByTestId('decision').filter({ hasText: '确认' }).first().waitFor();
+    await page.getByTestId('act-confirm-all').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="decide-confirm"]') || document.querySelectorAll('[data-testid="decision"]').length >= document.querySelectorAll('[data-testid="findings"] tbody tr.ant-table-row').length);
+    await page.getByTestId('act-approve').click();
+    await page.getByTestId('levels').getByText(/auditor/).waitFor();
+    await shot('04-case-review');
+
+    // The flagged encounter: lines table with the flagged lines highlighted.
+    await page.getByTestId('encounter-link').first().click();
+    await page.getByTestId('encounter').waitFor();
+    await page.locator('tr.fg-row-flagged').first().waitFor();
+    await shot('05-encounter');
+
+    // Levels 2 and 3 by other reviewers (三级审核: one person per level).
+    const supervisor = await login('supervisor');
+    assert.equal((await call(supervisor.token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'approve_level' })).status, 200);
+    assert.equal((await call(adminKey, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'approve_level' })).status, 200);
+    await signOut(page);
+
+    // Hospital: appeal with an attachment.
+    await signIn(page, 'hospital', `/cases/${encodeURIComponent(target.id)}`);
+    await caseStatus(page).filter({ hasText: '已决定' }).waitFor();
+    await page.getByTestId('act-appeal').click();
+    const dialog = page.locator('.ant-modal');
+    await dialog.getByTestId('reason-input').fill('该患者病情需要，附病程记录，请复核。');
+    const evidence = join(dir, '病程记录.pdf');
+    writeFileSync(evidence, '%PDF-1.4\n% FundGuard console test evidence\n');
+    await dialog.locator('input[type=file]').setInputFiles(evidence);
+    await dialog.getByTestId('uploaded-files').filter({ hasText: '病程记录.pdf' }).waitFor();
+    await shot('06-appeal-dialog');
+    await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await caseStatus(page).filter({ hasText: '已申诉' }).waitFor();
+    await page.getByTestId('attachment-link').filter({ hasText: '病程记录.pdf' }).waitFor();
+    // The hospital cannot open another institution's case (the server refuses; the page says so).
+    await page.goto(`${base}/cases/${encodeURIComponent(other.id)}`);
+    await page.getByText('无权访问').waitFor();
+    assert.equal((await call(hospital.token, 'GET', `/api/v1/cases/${other.id}`)).status, 403);
+    await shot('07-hospital-forbidden');
+    await signOut(page);
+
+    // The supervisor assigns the re-review; auditor2 (not involved in the decision) decides it.
+    assert.equal((await call(supervisor.token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'assign_re_review', reviewer: 'auditor2' })).status, 200);
+    await signIn(page, 'auditor2', `/cases/${encodeURIComponent(target.id)}`);
+    await caseStatus(page).filter({ hasText: '复核中' }).waitFor();
+    await page.getByTestId('act-rereview').click();
+    await dialog.getByTestId('reason-input').fill('病程记录不足以证明必要性，维持原决定。');
+    await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await caseStatus(page).filter({ hasText: '已生效' }).waitFor();
+    await page.getByTestId('appeal-result').first().waitFor();
+    await shot('08-case-final');
+    const final = (await call<{ status: string; state: { deduction: number } }>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json;
+    assert.equal(final.status, 'final');
+    assert.ok(final.state.deduction > 0, 'the upheld deduction stands');
+    await signOut(page);
+
+    // Rules: a pack with an error shows it beside the rule.
+    await signIn(page, 'ruleadmin');
+    await page.getByTestId('nav').getByText('规则库').click();
+    await page.getByTestId('versions').waitFor();
+    const pack = JSON.parse(readFileSync(join(ROOT, 'rules', 'xian-basic', 'pack.json'), 'utf8'));
+    pack.version = '2024.9-console-test';
+    pack.rules[0].params.max = -1;
+    pack.rules[2].kind = 'no_such_kind';
+    const bad = join(dir, 'xian-basic-bad.json');
+    writeFileSync(bad, JSON.stringify(pack, null, 2));
+    await page.locator('input[type=file]').setInputFiles(bad);
+    const err0 = page.getByTestId(`rule-errors-${pack.rules[0].id}`);
+    await err0.waitFor();
+    assert.match((await err0.textContent()) ?? '', /params\.max|max/);
+    await page.getByTestId(`rule-errors-${pack.rules[2].id}`).waitFor();
+    assert.equal(await page.getByTestId(`rule-errors-${pack.rules[1].id}`).count(), 0, 'a valid rule shows no error');
+    await shot('09-rules-upload-errors');
+
+    // Language: English, remembered across a reload, then back to Chinese.
+    await page.getByTestId('lang-switch').click();
+    await page.getByTestId('nav').getByText('Rules').waitFor();
+    await page.reload();
+    await page.getByTestId('nav').getByText('Rules').waitFor();
+    await page.getByText('Rule packs').first().waitFor();
+    await shot('10-rules-english');
+    await page.getByTestId('lang-switch').click();
+    await page.getByTestId('nav').getByText('规则库').waitFor();
+    await signOut(page);
+
+    // Settlement calculator with its trace, and the runs page.
+    await signIn(page, 'auditor', '/settlement');
+    await page.getByTestId('settle').click();
+    await page.locator('[data-testid="trace"] tbody tr.ant-table-row').first().waitFor();
+    await shot('11-settlement');
+    await page.getByTestId('nav').getByText('批量审核与导入').click();
+    await page.getByTestId('runs').getByText('done').first().waitFor();
+    await shot('12-runs');
+
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  } catch (e) {
+    await failPage?.screenshot({ path: join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => undefined);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
