@@ -141,6 +141,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await dialog.getByTestId('uploaded-files').filter({ hasText: '病程记录.pdf' }).waitFor();
     await shot('06-appeal-dialog');
     await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await caseStatus(page).filter({ hasText: '已申诉' }).waitFor();
     await page.getByTestId('attachment-link').filter({ hasText: '病程记录.pdf' }).waitFor();
     // The hospital cannot open another institution's case (the server refuses; the page says so).
@@ -157,6 +158,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('act-rereview').click();
     await dialog.getByTestId('reason-input').fill('病程记录不足以证明必要性，维持原决定。');
     await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await caseStatus(page).filter({ hasText: '已生效' }).waitFor();
     await page.getByTestId('appeal-result').first().waitFor();
     await shot('08-case-final');
@@ -202,6 +204,15 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('nav').getByText('批量审核与导入').click();
     await page.getByTestId('runs').getByText('done').first().waitFor();
     await shot('12-runs');
+
+    await signOut(page);
+
+    // The insured person's portal: their own settlements, explained.
+    await signIn(page, 'insured');
+    await page.waitForURL('**/me');
+    await page.getByTestId('me').getByText('本年累计', { exact: false }).waitFor();
+    await shot('13-insured');
+    assert.equal(await page.getByTestId('nav').getByText('审核工作台').count(), 0, 'the insured person sees no worklist');
 
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
   } catch (e) {

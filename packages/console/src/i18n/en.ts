@@ -5,7 +5,7 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends re
 export const en: Shape<typeof zhCN> = {
   app: { title: 'FundGuard · medical insurance fund audit', short: 'FundGuard', logout: 'Sign out', language: '中文', loading: 'Loading…', forbidden: 'Not allowed', notFound: 'No such page', back: 'Back', refresh: 'Refresh', noData: 'No data', error: 'Something went wrong' },
   roles: { admin: 'Administrator', rule_admin: 'Rule administrator', auditor: 'Auditor', supervisor: 'Supervisor', hospital: 'Hospital', insured: 'Insured person', integration: 'Integration' },
-  nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement' },
+  nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance' },
   login: { title: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', demo: 'Demo users: auditor / auditor2 / supervisor / ruleadmin / hospital / insured, password fundguard-demo', failed: 'Sign-in failed' },
   dashboard: {
     title: 'Dashboard', from: 'From month', to: 'To month', apply: 'Apply',
@@ -21,6 +21,11 @@ export const en: Shape<typeof zhCN> = {
   },
   status: { draft: 'Draft', awaiting_explanation: 'Awaiting explanation', in_review: 'In review', decided: 'Decided', appealed: 'Appealed', appeal_review: 'Re-review', panel_review: 'Panel review', final: 'Final', closed: 'Closed' },
   severity: { violation: 'Violation', suspicious: 'Suspicious', reminder: 'Reminder' },
+  category: { GENDER: 'Gender', AGE: 'Age', INDICATION: 'Indication', INSTITUTION_LEVEL: 'Institution level', SETTING: 'Setting', QUANTITY: 'Quantity', FREQUENCY: 'Frequency', LENGTH_OF_STAY: 'Length of stay', PRESCRIPTION: 'Prescription', EXCLUSIVE: 'Exclusive', UNBUNDLING: 'Unbundling', STACKING: 'Stacking', PREREQUISITE: 'Prerequisite', DUPLICATE: 'Duplicate', CATALOGUE: 'Catalogue', ELIGIBILITY: 'Eligibility', READMISSION: 'Readmission', ADMISSION_FREQUENCY: 'Admission frequency', CO_ADMISSION: 'Co-admission', SIMILAR_COST: 'Similar cost', GHOST_BED: 'Ghost bed', PEER_OUTLIER: 'Peer outlier' },
+  events: { notify: 'Notified', explain: 'Explanation', submit_explanations: 'Explanations submitted', explanation_deadline_passed: 'Explanation deadline passed', decide: 'Decision', approve_level: 'Level approved', return_level: 'Returned', escalate: 'Escalated', appeal: 'Appeal', appeal_deadline_passed: 'Appeal deadline passed', assign_re_review: 'Re-review assigned', re_review: 'Re-review', refer_to_panel: 'Referred to panel', panel_vote: 'Panel vote', close: 'Closed' },
+  packStatus: { active: 'active', draft: 'draft', retired: 'retired', superseded: 'superseded' },
+  total: '{{n}} in all',
+  fields: { medfee_sumamt: 'Total fees', fulamt_ownpay_amt: 'Fully self-paid', overlmt_selfpay: 'Over price limit', preselfpay_amt: 'Pre-self-paid', inscp_scp_amt: 'Within policy scope', act_pay_dedc: 'Deductible applied', hifp_pay: 'Pooled fund pays', pool_prop_selfpay: 'Co-payment in pool', over_cap: 'Over the cap', hifmi_pay: 'Catastrophic insurance pays', fund_pay_sumamt: 'Fund pays in all', psn_part_amt: 'Person pays in all', level: 'Hospital level', ratio: 'Ratio' },
   outcome: { confirmed: 'Confirmed', rejected: 'Rejected', partial: 'Partial', upheld: 'Upheld', overturned: 'Overturned' },
   caseDetail: {
     title: 'Case', summary: 'Summary', findings: 'Findings', events: 'History', levels: 'Review levels', deadlines: 'Deadlines',
@@ -50,7 +55,9 @@ export const en: Shape<typeof zhCN> = {
   },
   lists: { title: 'Lists', list: 'List', subjectType: 'Subject type', subject: 'Subject', date: 'In force on', reason: 'Reason', from: 'From', to: 'To', source: 'Source', upload: 'Import a list (CSV / Excel)', prev: 'Previous', next: 'Next', page: 'Page {{n}}' },
   settlement: {
-    title: 'Settlement calculator', policy: 'Policy set', encounter: 'Encounter (JSON)', person: 'Person (JSON)', accumulators: 'Accumulators (JSON)', calculate: 'Calculate', result: 'Settlement', trace: 'Trace', step: 'Step', detail: 'Detail', value: 'Amount',
-    invalidJson: 'Invalid JSON', total: 'Total fees', fund: 'Fund pays', personPart: 'Person pays',
+    title: 'Settlement', calculatorTab: 'Calculator', listTab: 'Settlements', statementTab: 'Monthly statement', policy: 'Policy set', encounter: 'Encounter (JSON)', person: 'Person (JSON)', accumulators: 'Accumulators (JSON)', calculate: 'Calculate', result: 'Settlement', trace: 'Trace', step: 'Step', detail: 'Detail', value: 'Amount',
+    invalidJson: 'Invalid JSON', total: 'Total fees', fund: 'Fund pays', personPart: 'Person pays', setlId: 'Settlement', settledAt: 'Settled', status: 'Status', medins: 'Institution', month: 'Month', query: 'Show', download: 'Download Excel',
+    gross: 'Fund payable (gross)', deductions: 'Deductions', fines: 'Fines', payable: 'Payable this month', count: 'Count', settled: 'Settled', reversed: 'Reversed', explanation: 'Explanation', caseId: 'Case',
   },
+  me: { title: 'My insurance', settlements: 'My settlements', ytd: 'Year to date', admissions: 'Admissions', deductible: 'Deductible met', fundPaid: 'Fund paid', catastrophicPaid: 'Catastrophic insurance paid', encounter: 'Encounter', none: 'No settlements yet' },
 };

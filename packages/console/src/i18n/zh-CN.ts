@@ -2,7 +2,7 @@
 export const zhCN = {
   app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
-  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算试算' },
+  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
     title: '监管看板', from: '起始月份', to: '截止月份', apply: '查询',
@@ -18,6 +18,11 @@ export const zhCN = {
   },
   status: { draft: '待通知', awaiting_explanation: '待医院说明', in_review: '审核中', decided: '已决定', appealed: '已申诉', appeal_review: '复核中', panel_review: '专家合议', final: '已生效', closed: '已结案' },
   severity: { violation: '违规', suspicious: '可疑', reminder: '提醒' },
+  category: { GENDER: '限性别', AGE: '限年龄', INDICATION: '限定支付范围', INSTITUTION_LEVEL: '限医疗机构级别', SETTING: '限就医方式', QUANTITY: '超量', FREQUENCY: '超频次', LENGTH_OF_STAY: '超住院天数计费', PRESCRIPTION: '处方超量', EXCLUSIVE: '互斥收费', UNBUNDLING: '分解收费', STACKING: '同类叠加用药', PREREQUISITE: '缺少前置项目', DUPLICATE: '重复计费', CATALOGUE: '目录外/超限价', ELIGIBILITY: '黑名单/暂停结算', READMISSION: '分解住院', ADMISSION_FREQUENCY: '频繁住院', CO_ADMISSION: '同进同出', SIMILAR_COST: '费用雷同', GHOST_BED: '挂床', PEER_OUTLIER: '同行异常' },
+  events: { notify: '通知医院', explain: '医院说明', submit_explanations: '提交说明', explanation_deadline_passed: '说明期限届满', decide: '审核决定', approve_level: '本级通过', return_level: '退回', escalate: '超时升级', appeal: '申诉', appeal_deadline_passed: '申诉期限届满', assign_re_review: '指派复核', re_review: '复核决定', refer_to_panel: '提交合议', panel_vote: '合议投票', close: '结案' },
+  packStatus: { active: '生效中', draft: '草稿', retired: '已停用', superseded: '已替代' },
+  total: '共 {{n}} 条',
+  fields: { medfee_sumamt: '医疗费总额', fulamt_ownpay_amt: '全自费金额', overlmt_selfpay: '超限价自费', preselfpay_amt: '先行自付金额', inscp_scp_amt: '符合政策范围金额', act_pay_dedc: '实际支付起付线', hifp_pay: '统筹基金支出', pool_prop_selfpay: '统筹段个人自付', over_cap: '超封顶线', hifmi_pay: '大病保险支出', fund_pay_sumamt: '基金支付总额', psn_part_amt: '个人负担总额', level: '机构等级', ratio: '报销比例' },
   outcome: { confirmed: '确认', rejected: '不予扣款', partial: '部分确认', upheld: '维持', overturned: '撤销' },
   caseDetail: {
     title: '审核单', summary: '概要', findings: '疑点明细', events: '处理记录', levels: '三级审核', deadlines: '时限',
@@ -47,7 +52,9 @@ export const zhCN = {
   },
   lists: { title: '名单管理', list: '名单', subjectType: '对象类型', subject: '对象', date: '生效日', reason: '原因', from: '起', to: '止', source: '来源', upload: '导入名单（CSV / Excel）', prev: '上一页', next: '下一页', page: '第 {{n}} 页' },
   settlement: {
-    title: '结算试算', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
-    invalidJson: 'JSON 格式错误', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担',
+    title: '结算', calculatorTab: '结算试算', listTab: '结算记录', statementTab: '机构月度结算单', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
+    invalidJson: 'JSON 格式错误', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',
+    gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
   },
+  me: { title: '我的医保', settlements: '我的结算', ytd: '本年累计', admissions: '住院次数', deductible: '已付起付线', fundPaid: '统筹已付', catastrophicPaid: '大病保险已付', encounter: '就诊', none: '暂无结算记录' },
 };

@@ -1,5 +1,5 @@
 import type { ComponentType, ReactNode } from 'react';
-import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined } from '@ant-design/icons';
+import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined } from '@ant-design/icons';
 import type { Role } from '../api.ts';
 import { DashboardPage } from './dashboard/index.tsx';
 import { WorklistPage } from './cases/index.tsx';
@@ -9,6 +9,7 @@ import { RulesPage } from './rules/index.tsx';
 import { RunsPage } from './runs/index.tsx';
 import { ListsPage } from './lists/index.tsx';
 import { SettlementPage } from './settlement/index.tsx';
+import { MyPage } from './me/index.tsx';
 
 export interface PageDef {
   /** `/cases/:id`: params are passed to the component */
@@ -24,6 +25,7 @@ const READERS: Role[] = ['admin', 'auditor', 'supervisor', 'hospital'];
 
 /** Every page of the console. Add one here (see ../../README.md). */
 export const PAGES: PageDef[] = [
+  { path: '/me', component: MyPage, roles: ['insured'], nav: { key: 'nav.me', icon: <IdcardOutlined /> } },
   { path: '/dashboard', component: DashboardPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'], nav: { key: 'nav.dashboard', icon: <BarChartOutlined /> } },
   { path: '/cases', component: WorklistPage, roles: READERS, nav: { key: 'nav.cases', icon: <AuditOutlined /> } },
   { path: '/cases/:id', component: CaseDetailPage, roles: READERS },
@@ -32,7 +34,7 @@ export const PAGES: PageDef[] = [
   { path: '/rules', component: RulesPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.rules', icon: <BookOutlined /> } },
   { path: '/runs', component: RunsPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin'], nav: { key: 'nav.runs', icon: <CloudUploadOutlined /> } },
   { path: '/lists', component: ListsPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.lists', icon: <UnorderedListOutlined /> } },
-  { path: '/settlement', component: SettlementPage, roles: ['admin', 'auditor', 'hospital', 'rule_admin'], nav: { key: 'nav.settlement', icon: <CalculatorOutlined /> } },
+  { path: '/settlement', component: SettlementPage, roles: ['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'], nav: { key: 'nav.settlement', icon: <CalculatorOutlined /> } },
 ];
 
 /** Where a role lands after signing in. */

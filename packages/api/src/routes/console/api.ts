@@ -1,13 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FundGuardError } from '@fundguard/core';
 import type { FundGuard } from '@fundguard/service';
 import { DashboardService } from '@fundguard/service/dashboard.ts';
 import { actorOf } from '../../auth.ts';
 
-const POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'policies');
 const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
 
 /** Read-only views the console needs beyond the feature routes: dashboard aggregates, encounter context, runs, reveal log. */
@@ -37,22 +32,5 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
   }, async (req, reply) => {
     await dash.logReveal(actorOf(req), { entityType: req.body.entity_type, entityId: req.body.entity_id, field: req.body.field });
     return reply.status(204).send();
-  });
-
-  app.get('/api/v1/policy-sets/shipped', {
-    schema: { tags: ['settlement'], summary: 'The policy parameter sets shipped in policies/ (region/file → content), for the settlement calculator' },
-  }, async (req) => {
-    const actor = actorOf(req);
-    if (!['admin', 'auditor', 'hospital', 'integration', 'rule_admin', 'supervisor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read policy sets`);
-    const items: { id: string; region: string; file: string; policy: unknown }[] = [];
-    if (!existsSync(POLICIES_DIR)) return { items };
-    for (const region of readdirSync(POLICIES_DIR).sort()) {
-      const dir = join(POLICIES_DIR, region);
-      if (!/^\d{6}$/.test(region)) continue;
-      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-        items.push({ id: `${region}/${file}`, region, file, policy: JSON.parse(readFileSync(join(dir, file), 'utf8')) });
-      }
-    }
-    return { items };
   });
 };

@@ -228,7 +228,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
         <Table size="small" rowKey="seq" dataSource={d.events} pagination={false}
           columns={[
             { title: '#', dataIndex: 'seq', width: 50 },
-            { title: t('caseDetail.type'), dataIndex: 'type' },
+            { title: t('caseDetail.type'), dataIndex: 'type', render: (v: string) => t(`events.${v}`, { defaultValue: v }) },
             { title: t('caseDetail.by'), dataIndex: 'actor' },
             { title: t('caseDetail.at'), dataIndex: 'at', render: (v: string) => dateTime(v) },
             { title: t('caseDetail.reason'), render: (_, e) => String(e.event.reason ?? e.event.text ?? e.event.reviewer ?? '') },

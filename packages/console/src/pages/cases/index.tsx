@@ -75,7 +75,7 @@ export function WorklistPage() {
       <Table<CaseView> size="small" rowKey="id" loading={list.loading} dataSource={list.data?.items ?? []} data-testid="worklist"
         rowSelection={auditor ? { selectedRowKeys: selected, onChange: (k) => setSelected(k as string[]) } : undefined}
         onRow={(r) => ({ onDoubleClick: () => navigate(`/cases/${encodeURIComponent(r.id)}`) })}
-        pagination={{ current: q.page, pageSize: q.size, total: list.data?.total ?? 0, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200], showTotal: (n) => `${n}`,
+        pagination={{ current: q.page, pageSize: q.size, total: list.data?.total ?? 0, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200], showTotal: (n) => t('total', { n }),
           onChange: (page, size) => setQuery({ page, size }) }}
         columns={[
           { title: t('cases.id'), dataIndex: 'id', render: (id: string) => <a href={`/cases/${encodeURIComponent(id)}`} data-testid="case-link" onClick={(e) => { e.preventDefault(); navigate(`/cases/${encodeURIComponent(id)}`); }}>{id}</a> },

@@ -60,11 +60,11 @@ export function DashboardPage() {
       department: hbar(s.by_department.slice(0, 10).map((r) => `${r.medins_id} · ${r.dept_codg || '—'}`), s.by_department.slice(0, 10).map((r) => wan(r.amount)), unit),
       category: {
         tooltip: { trigger: 'item' }, legend: { bottom: 0, type: 'scroll' },
-        series: [{ type: 'pie', radius: ['35%', '65%'], data: s.by_category.map((c) => ({ name: c.category, value: wan(c.amount) })) }],
+        series: [{ type: 'pie', radius: ['35%', '62%'], minShowLabelAngle: 10, data: s.by_category.map((c) => ({ name: t(`category.${c.category}`, { defaultValue: c.category }), value: wan(c.amount) })) }],
       } as ChartOption,
       status: {
         tooltip: { trigger: 'item' }, legend: { bottom: 0, type: 'scroll' },
-        series: [{ type: 'pie', radius: '60%', data: s.cases_by_status.map((c) => ({ name: t(`status.${c.status}`), value: c.cases })) }],
+        series: [{ type: 'pie', radius: '60%', minShowLabelAngle: 10, data: s.cases_by_status.map((c) => ({ name: t(`status.${c.status}`), value: c.cases })) }],
       } as ChartOption,
     };
   }, [s, t, unit]);

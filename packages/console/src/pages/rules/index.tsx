@@ -174,7 +174,7 @@ export function RulesPage() {
           <Table<VersionRow> size="small" rowKey="version" dataSource={versions.data?.items ?? []} loading={versions.loading} pagination={false} data-testid="versions"
             columns={[
               { title: t('rules.version'), dataIndex: 'version', render: (v: string) => <a onClick={() => setShownVersion(v)}>{v}</a> },
-              { title: t('rules.statusCol'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'active' ? 'green' : s === 'draft' ? 'orange' : 'default'}>{s}</Tag> },
+              { title: t('rules.statusCol'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'active' ? 'green' : s === 'draft' ? 'orange' : 'default'}>{t(`packStatus.${s}`, { defaultValue: s })}</Tag> },
               { title: t('rules.content'), dataIndex: 'rule_count', align: 'right' },
               { title: t('rules.author'), dataIndex: 'author' },
               { title: t('rules.created'), dataIndex: 'created_at', render: (v: string) => dateTime(v) },
@@ -202,7 +202,7 @@ export function RulesPage() {
               { title: t('rules.ruleId'), dataIndex: 'id' },
               { title: t('rules.name'), dataIndex: 'name' },
               { title: t('rules.kind'), dataIndex: 'kind' },
-              { title: t('rules.category'), dataIndex: 'category' },
+              { title: t('rules.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }) },
               { title: t('rules.severity'), dataIndex: 'severity', render: (v: string) => t(`severity.${v}`) },
               { title: t('rules.basis'), dataIndex: 'basis', render: (v: string) => <span className="fg-evidence">{v}</span> },
             ]} />

@@ -1,14 +1,25 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Col, Descriptions, Input, Row, Select, Space, Table } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Drawer, Input, Row, Select, Space, Table, Tabs, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
+import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
-import { yuan } from '../../format.ts';
+import { dateTime, fenToYuan, int, yuan } from '../../format.ts';
 
-interface PolicySet { id: string; region: string; file: string; policy: Record<string, unknown> }
+interface PolicySet { id: number; region: string; year: number; insutype: string; scenario: string; version: string; effective_from: string; effective_to: string; body: Record<string, unknown> }
 interface TraceStep { step: number; name: string; value: number; detail: string }
-type Output = Record<string, unknown> & { trace: TraceStep[] };
+export interface Explained { part: string; amount_fen: number; text: string }
+export type SettlementResult = Record<string, unknown> & { trace?: TraceStep[]; explanation?: Explained[] };
+export interface SettlementRow { setl_id: string; mdtrt_id: string; patn_id: string; medins_id: string; status: 'settled' | 'reversed'; settled_at: string; reversed_at: string | null; result: SettlementResult }
+interface Statement {
+  medins_id: string; month: string;
+  settled: { count: number; medfee_fen: number; hifp_fen: number; hifmi_fen: number; fund_pay_fen: number };
+  reversed: { count: number; medfee_fen: number; hifp_fen: number; hifmi_fen: number; fund_pay_fen: number };
+  deductions: { case_id: string; month: string; deduction_fen: number; final_at: string }[];
+  fines: { case_id: string; kind: string; fine_fen: number; basis: string; at: string }[];
+  gross_fund_fen: number; deductions_fen: number; fines_fen: number; payable_fen: number;
+}
 
 const EXAMPLE_ENCOUNTER = {
   mdtrt_id: 'ZY-DEMO-1', medins_id: 'H61010000001', medins_lv: '05', adm_date: '2024-05-01', med_mdtrt_type: '2', insutype: '310',
@@ -19,66 +30,156 @@ const EXAMPLE_ENCOUNTER = {
   ],
 };
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+const mono = { fontFamily: 'monospace', fontSize: 12 };
 
-/** POST /api/v1/settlement/calculate: a policy set, an encounter (yuan), the person and the year's accumulators → amounts and the trace. */
-export function SettlementPage() {
+/** The amounts (yuan) of a settlement.md output, its trace and, when stored, the plain-Chinese explanation. */
+export function SettlementOutput({ out }: { out: SettlementResult }) {
   const { t } = useTranslation();
-  const sets = useApi(() => api.get<{ items: PolicySet[] }>('/api/v1/policy-sets/shipped'), []);
-  const [setId, setSetId] = useState<string | null>(null);
+  const amounts = Object.entries(out).filter(([, v]) => typeof v === 'number') as [string, number][];
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Descriptions size="small" bordered column={2} title={t('settlement.result')} items={amounts.map(([k, v]) => ({ label: t(`fields.${k}`, { defaultValue: k }), children: k === 'ratio' ? `${Math.round(v * 1000) / 10}%` : k === 'level' ? String(v) : yuan(v) }))} />
+      {out.explanation?.length ? (
+        <Card size="small" title={t('settlement.explanation')}>
+          {out.explanation.map((e) => <p key={e.part} style={{ margin: '4px 0' }}>{e.text}</p>)}
+        </Card>
+      ) : null}
+      <Table<TraceStep> size="small" rowKey={(r) => `${r.step}-${r.name}`} dataSource={out.trace ?? []} pagination={false} title={() => t('settlement.trace')} data-testid="trace"
+        columns={[{ title: '#', dataIndex: 'step', width: 50 }, { title: t('settlement.step'), dataIndex: 'name', render: (v: string) => t(`fields.${v}`, { defaultValue: v }) }, { title: t('settlement.value'), dataIndex: 'value', align: 'right', render: (v: number) => yuan(v) }, { title: t('settlement.detail'), dataIndex: 'detail' }]} />
+    </Space>
+  );
+}
+
+function Calculator() {
+  const { t } = useTranslation();
+  const sets = useApi(() => api.get<{ items: PolicySet[] }>('/api/v1/policy-sets'), []);
+  const [setId, setSetId] = useState<number | null>(null);
   const [encounter, setEncounter] = useState(pretty(EXAMPLE_ENCOUNTER));
   const [person, setPerson] = useState(pretty({ retiree: false }));
   const [acc, setAcc] = useState(pretty({}));
-  const [out, setOut] = useState<Output | null>(null);
+  const [out, setOut] = useState<SettlementResult | null>(null);
   const [err, setErr] = useState<string | null>(null);
-  const chosen = sets.data?.items.find((s) => s.id === setId) ?? sets.data?.items.find((s) => s.id.startsWith('610100/')) ?? sets.data?.items[0];
+  const items = sets.data?.items ?? [];
+  const chosen = items.find((s) => s.id === setId) ?? items.find((s) => s.region === '610100' && s.insutype === '310' && /inpatient|住院/.test(s.scenario)) ?? items[0];
 
   const calc = async () => {
     setErr(null);
     let body: Record<string, unknown>;
     try {
-      body = { policy: chosen?.policy, encounter: JSON.parse(encounter), person: JSON.parse(person), accumulators: JSON.parse(acc) };
+      body = { policy: chosen?.body, encounter: JSON.parse(encounter), person: JSON.parse(person), accumulators: JSON.parse(acc) };
     } catch (e) {
       setErr(`${t('settlement.invalidJson')}: ${(e as Error).message}`);
       return;
     }
     try {
-      setOut(await api.post<Output>('/api/v1/settlement/calculate', body));
+      setOut(await api.post<SettlementResult>('/api/v1/settlement/calculate', body));
     } catch (e) {
       setOut(null);
       setErr((e as Error).message);
     }
   };
   if (sets.error) return <Failure error={sets.error} />;
-  const amounts = out ? Object.entries(out).filter(([, v]) => typeof v === 'number') as [string, number][] : [];
   return (
-    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="settlement">
-      <Card size="small" title={t('settlement.title')}>
-        <Row gutter={16}>
-          <Col xs={24} lg={12}>
-            <Space direction="vertical" style={{ width: '100%' }}>
-              <span>{t('settlement.policy')}</span>
-              <Select style={{ width: '100%' }} value={chosen?.id} onChange={setSetId} loading={sets.loading} options={(sets.data?.items ?? []).map((s) => ({ value: s.id, label: s.id }))} />
-              <span>{t('settlement.encounter')}</span>
-              <Input.TextArea rows={14} value={encounter} onChange={(e) => setEncounter(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} />
-              <Row gutter={8}>
-                <Col span={12}><span>{t('settlement.person')}</span><Input.TextArea rows={4} value={person} onChange={(e) => setPerson(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} /></Col>
-                <Col span={12}><span>{t('settlement.accumulators')}</span><Input.TextArea rows={4} value={acc} onChange={(e) => setAcc(e.target.value)} style={{ fontFamily: 'monospace', fontSize: 12 }} /></Col>
-              </Row>
-              <Button type="primary" onClick={calc} data-testid="settle">{t('settlement.calculate')}</Button>
-              {err ? <Alert type="error" showIcon title={err} /> : null}
-            </Space>
-          </Col>
-          <Col xs={24} lg={12}>
-            {out ? (
-              <Space direction="vertical" style={{ width: '100%' }}>
-                <Descriptions size="small" bordered column={2} title={t('settlement.result')} items={amounts.map(([k, v]) => ({ label: k, children: yuan(v) }))} />
-                <Table<TraceStep> size="small" rowKey={(r) => `${r.step}-${r.name}`} dataSource={out.trace} pagination={false} title={() => t('settlement.trace')} data-testid="trace"
-                  columns={[{ title: '#', dataIndex: 'step', width: 50 }, { title: t('settlement.step'), dataIndex: 'name' }, { title: t('settlement.value'), dataIndex: 'value', align: 'right', render: (v: number) => yuan(v) }, { title: t('settlement.detail'), dataIndex: 'detail' }]} />
-              </Space>
-            ) : null}
-          </Col>
-        </Row>
-      </Card>
+    <Row gutter={16}>
+      <Col xs={24} lg={12}>
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <span>{t('settlement.policy')}</span>
+          <Select style={{ width: '100%' }} value={chosen?.id} onChange={setSetId} loading={sets.loading} data-testid="policy-select"
+            options={items.map((s) => ({ value: s.id, label: `${s.region} · ${s.year} · ${s.insutype} · ${s.scenario} · v${s.version} (${s.effective_from} – ${s.effective_to ?? ''})` }))} />
+          <span>{t('settlement.encounter')}</span>
+          <Input.TextArea rows={14} value={encounter} onChange={(e) => setEncounter(e.target.value)} style={mono} />
+          <Row gutter={8}>
+            <Col span={12}><span>{t('settlement.person')}</span><Input.TextArea rows={4} value={person} onChange={(e) => setPerson(e.target.value)} style={mono} /></Col>
+            <Col span={12}><span>{t('settlement.accumulators')}</span><Input.TextArea rows={4} value={acc} onChange={(e) => setAcc(e.target.value)} style={mono} /></Col>
+          </Row>
+          <Button type="primary" onClick={calc} data-testid="settle" disabled={!chosen}>{t('settlement.calculate')}</Button>
+          {err ? <Alert type="error" showIcon title={err} /> : null}
+        </Space>
+      </Col>
+      <Col xs={24} lg={12}>{out ? <SettlementOutput out={out} /> : null}</Col>
+    </Row>
+  );
+}
+
+const PAGE = 50;
+
+function Settlements() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const [q, setQ] = useState<{ medins_id?: string; year?: string; page: number }>({ page: 0 });
+  const list = useApi(() => api.get<{ items: SettlementRow[] }>('/api/v1/settlements', { medins_id: q.medins_id, year: q.year, limit: PAGE, offset: q.page * PAGE }), [q.medins_id, q.year, q.page]);
+  const [open, setOpen] = useState<SettlementRow | null>(null);
+  if (list.error) return <Failure error={list.error} />;
+  const items = list.data?.items ?? [];
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Space wrap>
+        {me.role !== 'hospital' ? <Input.Search allowClear placeholder={t('settlement.medins')} style={{ width: 220 }} onSearch={(v) => setQ({ ...q, medins_id: v.trim() || undefined, page: 0 })} /> : null}
+        <Input.Search allowClear placeholder="2024" style={{ width: 140 }} onSearch={(v) => setQ({ ...q, year: v.trim() || undefined, page: 0 })} />
+      </Space>
+      <Table<SettlementRow> size="small" rowKey="setl_id" dataSource={items} loading={list.loading} pagination={false} onRow={(r) => ({ onClick: () => setOpen(r) })}
+        columns={[
+          { title: t('settlement.setlId'), dataIndex: 'setl_id' },
+          { title: t('encounter.lookup'), dataIndex: 'mdtrt_id' },
+          { title: t('settlement.medins'), dataIndex: 'medins_id' },
+          { title: t('settlement.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'settled' ? 'green' : 'default'}>{s}</Tag> },
+          { title: t('settlement.settledAt'), dataIndex: 'settled_at', render: dateTime },
+          { title: t('settlement.total'), render: (_, r) => yuan(r.result.medfee_sumamt as number) },
+          { title: t('settlement.fund'), render: (_, r) => yuan(r.result.hifp_pay as number) },
+          { title: t('settlement.personPart'), render: (_, r) => yuan(r.result.psn_part_amt as number) },
+        ]} />
+      <Space>
+        <Button disabled={q.page === 0} onClick={() => setQ({ ...q, page: q.page - 1 })}>{t('lists.prev')}</Button>
+        <span>{t('lists.page', { n: q.page + 1 })}</span>
+        <Button disabled={items.length < PAGE} onClick={() => setQ({ ...q, page: q.page + 1 })}>{t('lists.next')}</Button>
+      </Space>
+      <Drawer open={!!open} onClose={() => setOpen(null)} size="large" title={open ? `${open.setl_id} · ${open.mdtrt_id}` : ''}>{open ? <SettlementOutput out={open.result} /> : null}</Drawer>
     </Space>
   );
+}
+
+function Statements() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const [medins, setMedins] = useState(me.institutionId ?? '');
+  const [month, setMonth] = useState('2024-06');
+  const [shown, setShown] = useState<{ medins: string; month: string } | null>(me.institutionId ? { medins: me.institutionId, month: '2024-06' } : null);
+  const st = useApi(() => (shown ? api.get<Statement>(`/api/v1/statements/${encodeURIComponent(shown.medins)}/${shown.month}`) : Promise.resolve(null)), [shown?.medins, shown?.month]);
+  const s = st.data;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Space wrap>
+        <Input placeholder={t('settlement.medins')} value={medins} disabled={me.role === 'hospital'} onChange={(e) => setMedins(e.target.value.trim())} style={{ width: 200 }} />
+        <Input type="month" value={month} onChange={(e) => setMonth(e.target.value)} style={{ width: 160 }} />
+        <Button type="primary" disabled={!medins || !month} onClick={() => setShown({ medins, month })}>{t('settlement.query')}</Button>
+        {shown ? <Button onClick={() => api.download(`/api/v1/statements/${encodeURIComponent(shown.medins)}/${shown.month}`, `statement-${shown.medins}-${shown.month}.xlsx`, { format: 'xlsx' })}>{t('settlement.download')}</Button> : null}
+      </Space>
+      {st.error ? <Failure error={st.error} /> : s ? (
+        <>
+          <Descriptions size="small" bordered column={2} items={[
+            { label: `${t('settlement.settled')} (${t('settlement.count')})`, children: `${int(s.settled.count)} · ${fenToYuan(s.settled.fund_pay_fen)}` },
+            { label: `${t('settlement.reversed')} (${t('settlement.count')})`, children: `${int(s.reversed.count)} · ${fenToYuan(-s.reversed.fund_pay_fen)}` },
+            { label: t('settlement.gross'), children: fenToYuan(s.gross_fund_fen) },
+            { label: t('settlement.deductions'), children: fenToYuan(-s.deductions_fen) },
+            { label: t('settlement.fines'), children: fenToYuan(-s.fines_fen) },
+            { label: t('settlement.payable'), children: <b>{fenToYuan(s.payable_fen)}</b> },
+          ]} />
+          <Table size="small" rowKey="case_id" dataSource={s.deductions} pagination={false} title={() => t('settlement.deductions')}
+            columns={[{ title: t('settlement.caseId'), dataIndex: 'case_id' }, { title: t('settlement.month'), dataIndex: 'month' }, { title: t('settlement.value'), dataIndex: 'deduction_fen', align: 'right', render: (v: number) => fenToYuan(v) }, { title: t('caseDetail.at'), dataIndex: 'final_at', render: dateTime }]} />
+        </>
+      ) : null}
+    </Space>
+  );
+}
+
+/** Settlement: the calculator with its trace (POST /api/v1/settlement/calculate), stored settlements, institution statements. */
+export function SettlementPage() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const tabs = [
+    ...(['admin', 'auditor', 'hospital', 'rule_admin'].includes(me.role) ? [{ key: 'calc', label: t('settlement.calculatorTab'), children: <Calculator /> }] : []),
+    { key: 'list', label: t('settlement.listTab'), children: <Settlements /> },
+    ...(me.role !== 'rule_admin' ? [{ key: 'statement', label: t('settlement.statementTab'), children: <Statements /> }] : []),
+  ];
+  return <Card size="small" data-testid="settlement"><Tabs items={tabs} destroyOnHidden /></Card>;
 }
