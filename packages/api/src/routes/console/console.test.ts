@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { scratchPglite } from '@fundguard/store/testing.ts';
+import { FundGuard, loadDemoIfEmpty, DEMO_PASSWORD } from '@fundguard/service';
+import { buildApp } from '../../app.ts';
+
+test('console routes: the bundle at / with SPA fallback, API 404s stay JSON, a clear page without a bundle', async () => {
+  const s = await scratchPglite();
+  const fg = new FundGuard(s.database);
+  const dist = mkdtempSync(join(tmpdir(), 'fg-dist-'));
+  const before = process.env.FUNDGUARD_CONSOLE_DIR;
+  try {
+    mkdirSync(join(dist, 'assets'));
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(join(dist, 'assets', 'app-1a2b.js'), 'console.log(1)');
+    process.env.FUNDGUARD_CONSOLE_DIR = dist;
+    const app = await buildApp({ fg });
+    try {
+      const root = await app.inject({ url: '/' });
+      assert.equal(root.statusCode, 200);
+      assert.match(root.headers['content-type'] as string, /text\/html/);
+      assert.match(root.body, /id="root"/);
+      const deep = await app.inject({ url: '/cases/CASE-H1-2024-01-R1?x=1' });
+      assert.equal(deep.statusCode, 200, 'client-side routes get index.html');
+      assert.match(deep.body, /id="root"/);
+      const asset = await app.inject({ url: '/assets/app-1a2b.js' });
+      assert.equal(asset.statusCode, 200);
+      assert.match(asset.headers['cache-control'] as string, /immutable/);
+      assert.match(asset.headers['content-type'] as string, /javascript/);
+      assert.equal((await app.inject({ url: '/assets/missing.js' })).statusCode, 404);
+      const api = await app.inject({ url: '/api/v1/no-such-thing' });
+      assert.equal(api.statusCode, 404);
+      assert.equal(api.json().error.code, 'E_NOT_FOUND');
+      assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+      assert.ok([200, 302].includes((await app.inject({ url: '/docs' })).statusCode));
+      const traversal = await app.inject({ url: '/%2e%2e/%2e%2e/package.json' });
+      assert.ok(!traversal.body.includes('"workspaces"'), 'no file outside the bundle is served');
+    } finally {
+      await app.close();
+    }
+    process.env.FUNDGUARD_CONSOLE_DIR = join(dist, 'nothing-here');
+    const bare = await buildApp({ fg });
+    try {
+      const r = await bare.inject({ url: '/' });
+      assert.equal(r.statusCode, 503);
+      assert.match(r.body, /npm run build -w @fundguard\/console/);
+      assert.equal((await bare.inject({ url: '/healthz' })).statusCode, 200, 'the API works without the console');
+    } finally {
+      await bare.close();
+    }
+  } finally {
+    if (before === undefined) delete process.env.FUNDGUARD_CONSOLE_DIR;
+    else process.env.FUNDGUARD_CONSOLE_DIR = before;
+    rmSync(dist, { recursive: true, force: true });
+    await s.drop();
+  }
+});
+
+test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hospitals; encounter context; run list; reveal is logged', { timeout: 120_000 }, async () => {
+  const s = await scratchPglite();
+  const fg = new FundGuard(s.database);
+  try {
+    await loadDemoIfEmpty(fg, { encounters: 400, audit: false });
+    const admin = { id: 'admin', role: 'admin' as const };
+    const run = await fg.runs.start(admin, { from: '2024-01-01', to: '2025-01-01' }, { wait: true });
+    assert.equal(run.status, 'done');
+    const opened = await fg.cases.openFromRun(admin, run.id);
+    assert.ok(opened.length > 0);
+    const app = await buildApp({ fg });
+    try {
+      const login = async (username: string) => (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: DEMO_PASSWORD } })).json() as { token: string; user: { institutionId: string } };
+      const auditor = await login('auditor');
+      const hospital = await login('hospital');
+      const get = (token: string, url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+
+      const d = (await get(auditor.token, '/api/v1/dashboard')).json();
+      const [expected] = await fg.database.rows<{ n: number; amount: number }>(sql`select count(*)::int as n, coalesce(sum(amount_fen), 0)::float8 as amount from findings where case_id is not null`);
+      assert.equal(d.totals.findings, expected.n);
+      assert.equal(d.totals.amount, expected.amount);
+      assert.equal(d.by_month.reduce((x: number, m: { amount: number }) => x + m.amount, 0), expected.amount);
+      assert.equal(d.by_category.reduce((x: number, m: { amount: number }) => x + m.amount, 0), expected.amount);
+      assert.equal(d.totals.cases, opened.length);
+      assert.ok(d.totals.encounters >= 400 - 5 && d.totals.encounters <= 400, 'encounters of the period by admission month');
+      assert.ok(d.by_rule.length > 0 && d.by_rule[0].rule_name);
+      for (let i = 1; i < d.by_rule.length; i++) assert.ok(d.by_rule[i - 1].amount >= d.by_rule[i].amount, 'top rules by amount');
+
+      const one = (await get(auditor.token, '/api/v1/dashboard?from=2024-03&to=2024-03')).json();
+      assert.ok(one.by_month.every((m: { month: string }) => m.month === '2024-03'));
+      assert.equal((await get(auditor.token, '/api/v1/dashboard?from=2024-3')).statusCode, 400);
+
+      const h = (await get(hospital.token, '/api/v1/dashboard?medins_id=SOMEONE-ELSE')).json();
+      assert.equal(h.scope.medins_id, hospital.user.institutionId, 'a hospital sees its own institution whatever it asks');
+      assert.ok(h.by_institution.every((r: { medins_id: string }) => r.medins_id === hospital.user.institutionId));
+      assert.equal((await get((await login('insured')).token, '/api/v1/dashboard')).statusCode, 403);
+
+      const [f] = await fg.database.rows<{ mdtrt_id: string; medins_id: string }>(sql`select mdtrt_id, medins_id from findings where case_id is not null order by id limit 1`);
+      const ctx = (await get(auditor.token, `/api/v1/encounters/${f.mdtrt_id}/context`)).json();
+      assert.ok(ctx.findings.length >= 1 && ctx.history.some((e: { mdtrt_id: string }) => e.mdtrt_id === f.mdtrt_id));
+      const [foreign] = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters where medins_id <> ${hospital.user.institutionId} limit 1`);
+      assert.equal((await get(hospital.token, `/api/v1/encounters/${foreign.mdtrt_id}/context`)).statusCode, 403);
+
+      const runs = (await get(auditor.token, '/api/v1/audit-runs')).json();
+      assert.equal(runs.items[0].id, run.id);
+      assert.equal(runs.items[0].cases, opened.length);
+
+      const reveal = await app.inject({ method: 'POST', url: '/api/v1/audit-log/reveal', headers: { authorization: `Bearer ${auditor.token}` }, payload: { entity_type: 'encounter', entity_id: f.mdtrt_id, field: 'patn_name' } });
+      assert.equal(reveal.statusCode, 204);
+      const [logged] = await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'personal_data.reveal' and actor = 'auditor' and entity_id = ${f.mdtrt_id}`);
+      assert.equal(logged.n, 1);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await s.drop();
+  }
+});
