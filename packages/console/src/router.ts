@@ -47,3 +47,9 @@ export function setQuery(patch: Record<string, string | number | undefined | nul
   }
   navigate(u.pathname + u.search, true);
 }
+
+/** `/cases` + { rule_id: 'X' } → `/cases?rule_id=X`. */
+export function withQueryPath(path: string, query: Record<string, string>): string {
+  const q = new URLSearchParams(query).toString();
+  return q ? `${path}?${q}` : path;
+}

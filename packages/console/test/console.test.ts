@@ -17,7 +17,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const required = process.env.REQUIRE_POSTGRES === '1';
 const skip = existsSync(CHROMIUM) ? false : required ? false : `no browser at ${CHROMIUM} (install Debian's chromium: apt-get install chromium fonts-wqy-microhei; .ci/run does)`;
 
-interface CaseView { id: string; medins_id: string; status: string; finding_count: number; version: number }
+interface CaseView { id: string; medins_id: string; status: string; finding_count: number; version: number; state: { findings: { appealable: boolean; severity: string }[] } }
 
 test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload errors, language, scope', { skip, timeout: 240_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `REQUIRE_POSTGRES=1 (CI) needs a browser at ${CHROMIUM}`);
@@ -54,7 +54,9 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const H = hospital.user.institutionId;
     const mine = (await call<{ items: CaseView[] }>(adminKey, 'GET', `/api/v1/cases?medins_id=${H}&status=draft&limit=500`)).json.items;
     assert.ok(mine.length, `the hospital's institution ${H} has demo cases`);
-    const target = [...mine].sort((a, b) => a.finding_count - b.finding_count)[0];
+    // A small case with a finding the hospital may appeal (some rules' findings are not appealable).
+    const target = [...mine].filter((c) => c.state.findings.some((f) => f.appealable && f.severity !== 'reminder')).sort((a, b) => a.finding_count - b.finding_count)[0];
+    assert.ok(target, `the hospital's institution ${H} has a case with an appealable finding`);
     const other = (await call<{ items: CaseView[] }>(adminKey, 'GET', '/api/v1/cases?limit=50')).json.items.find((c) => c.medins_id !== H)!;
     assert.ok(other, 'a case of another institution');
 
@@ -64,7 +66,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     failPage = page;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' });
     const signIn = async (p: Page, user: string, path = '/') => {
       await p.goto(base + path);
       await p.locator('#username').fill(user);

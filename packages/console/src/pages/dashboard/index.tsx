@@ -7,6 +7,7 @@ import { Chart, type ChartOption } from '../../components/Chart.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { fenToYuan, int, pct } from '../../format.ts';
 import { useSession } from '../../session.tsx';
+import { navigate, withQueryPath } from '../../router.ts';
 
 interface Amounts { findings: number; amount: number }
 interface Summary {
@@ -91,8 +92,8 @@ export function DashboardPage() {
           <Row gutter={[16, 16]}>
             <Col xs={24} xl={16}><Card size="small" title={t('dashboard.byMonth')}><Chart option={charts.month} testId="chart-month" /></Card></Col>
             <Col xs={24} xl={8}><Card size="small" title={t('dashboard.byCategory')}><Chart option={charts.category} testId="chart-category" /></Card></Col>
-            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byRule')}><Chart option={charts.rule} testId="chart-rule" /></Card></Col>
-            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byInstitution')}><Chart option={charts.institution} testId="chart-institution" /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byRule')}><Chart option={charts.rule} testId="chart-rule" onClick={(i) => { const top = s!.by_rule.slice(0, 10); const r = top[top.length - 1 - i]; if (r && me.role !== 'rule_admin') navigate(withQueryPath('/cases', { rule_id: r.rule_id })); }} /></Card></Col>
+            <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byInstitution')}><Chart option={charts.institution} testId="chart-institution" onClick={(i) => { const top = s!.by_institution.slice(0, 10); const r = top[top.length - 1 - i]; if (r && me.role !== 'rule_admin') navigate(withQueryPath('/cases', { medins_id: r.medins_id })); }} /></Card></Col>
             <Col xs={24} xl={12}><Card size="small" title={t('dashboard.byDepartment')}><Chart option={charts.department} testId="chart-department" /></Card></Col>
             <Col xs={24} xl={12}><Card size="small" title={t('dashboard.caseStatus')}><Chart option={charts.status} testId="chart-status" /></Card></Col>
           </Row>
