@@ -1,3 +1,4 @@
 export * from './prng.ts';
 export * from './sampling.ts';
 export * from './double-random.ts';
+export * from './screens.ts';

@@ -77,8 +77,9 @@ export function* generate(opts: GenerateOptions): Generator<Generated> {
   let encNo = 0;
   const span = to - from;
   while (produced < opts.encounters) {
-    const remaining = opts.encounters - produced;
-    const group = rng.next() < rate('CO_ADMISSION') / 3 && remaining >= 6 ? 'co' : rng.next() < rate('SIMILAR_COST') / 3 && remaining >= 3 ? 'similar' : null;
+    // Whole patients and groups are generated and the stream is cut at N: the first N of a longer run are the same
+    // as a run of N (labels sit on a pattern's last encounter, so a cut pattern loses its label, never half of it).
+    const group = rng.next() < rate('CO_ADMISSION') / 3 ? 'co' : rng.next() < rate('SIMILAR_COST') / 3 ? 'similar' : null;
     const batch: Generated[] = [];
     if (group) {
       const inst = pick(rng, institutions.filter((i) => i.level >= 2));
@@ -103,15 +104,15 @@ export function* generate(opts: GenerateOptions): Generator<Generated> {
     } else {
       const patient = makePatient(rng, ++patientNo);
       const home = pick(rng, institutions);
-      const n = Math.min(remaining, 1 + Math.floor(-Math.log(1 - rng.next()) * 1.6));
+      const n = 1 + Math.floor(-Math.log(1 - rng.next()) * 1.6);
       const screen = rng.next() < rate('READMISSION') ? 'READMISSION' : rng.next() < rate('ADMISSION_FREQUENCY') ? 'ADMISSION_FREQUENCY' : rng.next() < rate('GHOST_BED') ? 'GHOST_BED' : null;
       const ctMonths = new Map<string, number>();
-      if (screen === 'READMISSION' && remaining >= 2) {
+      if (screen === 'READMISSION') {
         const adm = from + rng.int(Math.max(1, span - 60));
         const a = inpatient(rng, `ZY${String(++encNo).padStart(9, '0')}`, patient, home, adm, 5, { dx: 'K80.200', dept: '0303' });
         const b = inpatient(rng, `ZY${String(++encNo).padStart(9, '0')}`, patient, home, adm + 5 + 3 + rng.int(10), 4, { dx: 'K80.201', dept: '0303' });
         batch.push({ record: { patient, encounter: a }, labels: [] }, { record: { patient, encounter: b }, labels: [{ kind: 'READMISSION', category: 'READMISSION', patn_ids: [patient.patn_id], mdtrt_ids: [a.mdtrt_id, b.mdtrt_id], subject: home.id }] });
-      } else if (screen === 'ADMISSION_FREQUENCY' && remaining >= 4) {
+      } else if (screen === 'ADMISSION_FREQUENCY') {
         const start = from + rng.int(Math.max(1, span - 300));
         const ids: string[] = [];
         for (let k = 0; k < 4; k++) {
@@ -125,14 +126,25 @@ export function* generate(opts: GenerateOptions): Generator<Generated> {
         const days = Array.from({ length: n }, () => from + rng.int(span)).sort((a, b) => a - b);
         // Visits of one patient do not overlap: a stay ends before the next visit starts.
         for (let k = 1; k < days.length; k++) if (days[k] < days[k - 1] + 25) days[k] = days[k - 1] + 25;
-        for (const d of days) {
+        // Clean patients stay clear of the screens' patterns, so that what the screens find is what was injected:
+        // at most 2 admissions in 90 days and 3 in 365, and a visit after a stay waits out the re-admission window.
+        const stays: number[] = [];
+        let notBefore = -Infinity;
+        for (const planned of days) {
+          const d = Math.max(planned, notBefore);
           if (d >= to) break;
           const inst = rng.next() < 0.8 ? home : pick(rng, institutions);
           const id = `${'MZ'}${String(++encNo).padStart(9, '0')}`;
           const r = rng.next();
+          const mayStay = stays.filter((s) => d - s < 90).length < 2 && stays.filter((s) => d - s < 365).length < 3;
           let e: Encounter;
-          if (r < 0.25 || screen === 'GHOST_BED') e = inpatient(rng, id.replace('MZ', 'ZY'), patient, inst, d, 2 + Math.min(18, Math.floor(-Math.log(1 - rng.next()) * 8)), { ghost: screen === 'GHOST_BED' });
-          else if (r < 0.95) e = outpatient(rng, id, patient, inst, d, ctMonths);
+          if (mayStay && (r < 0.25 || screen === 'GHOST_BED')) {
+            // a ghost stay is long enough to hold its 3–4 bed-only days
+            const los = Math.max(screen === 'GHOST_BED' ? 7 : 0, 2 + Math.min(18, Math.floor(-Math.log(1 - rng.next()) * 8)));
+            e = inpatient(rng, id.replace('MZ', 'ZY'), patient, inst, d, los, { ghost: screen === 'GHOST_BED' });
+            stays.push(d);
+            notBefore = d + los + 16;
+          } else if (r < 0.95) e = outpatient(rng, id, patient, inst, d, ctMonths);
           else e = pharmacy(rng, id.replace('MZ', 'YD'), patient, inst, d);
           const labels: Label[] = [];
           if (screen === 'GHOST_BED' && e.med_mdtrt_type === '2') labels.push({ kind: 'GHOST_BED', category: 'GHOST_BED', patn_ids: [patient.patn_id], mdtrt_ids: [e.mdtrt_id], subject: inst.id });
@@ -316,14 +328,20 @@ function inpatientLines(rng: Rng, inst: Institution, doctor: Institution['doctor
   const bedDays = Math.max(1, los);
   const ghostFrom = ghostDays ? Math.max(1, bedDays - ghostDays - 1) : bedDays + 1;
   const drugs = [...new Set([pick(rng, DRUGS.slice(10, 13)), pick(rng, DRUGS.slice(10, 13)), pick(rng, DRUGS.slice(0, 10)), pick(rng, DRUGS.slice(0, 10)), pick(rng, DRUGS.slice(0, 10))])];
+  // Courses differ between patients: a drug may start on the second day and stop a day early.
+  const course = drugs.map(() => ({ from: rng.int(2), to: bedDays - rng.int(2) }));
   for (let d = 0; d < bedDays; d++) {
     out.push({ item: SERVICES.bed, offset: d, minute: 0, extra: {} });
     if (d >= ghostFrom && d < ghostFrom + ghostDays) continue;
     out.push({ item: SERVICES.nursing, offset: d, minute: 1, extra: {} }, { item: SERVICES.examFee, offset: d, minute: 2, extra: {} });
-    drugs.forEach((dr, k) => out.push({ item: dr, offset: d, minute: 10 + k, extra: { cnt: doctor.outlier ? 3 : 1 } }));
+    drugs.forEach((dr, k) => {
+      if (d >= course[k].from && d < course[k].to) out.push({ item: dr, offset: d, minute: 10 + k, extra: { cnt: doctor.outlier ? 3 : 1 } });
+    });
     out.push({ item: SERVICES.infusion, offset: d, minute: 20, extra: {} }, { item: CONSUMABLES.infusionSet, offset: d, minute: 21, extra: {} });
   }
-  out.push({ item: SERVICES.bloodRoutine, offset: 0, minute: 30, extra: {} }, { item: SERVICES.liverFunction, offset: 0, minute: 31, extra: {} }, { item: SERVICES.ultrasound, offset: 0, minute: 32, extra: {} });
+  out.push({ item: SERVICES.bloodRoutine, offset: 0, minute: 30, extra: {} });
+  if (rng.next() < 0.7) out.push({ item: SERVICES.liverFunction, offset: 0, minute: 31, extra: {} });
+  if (rng.next() < 0.6) out.push({ item: SERVICES.ultrasound, offset: 0, minute: 32, extra: {} });
   if (inst.level >= 2 && rng.next() < 0.2) for (let d = 0; d < Math.min(3, bedDays); d++) out.push({ item: RESTRICTED.guanxinning, offset: d, minute: 40, extra: { cnt: 2 } });
   return out;
 }

@@ -1,0 +1,585 @@
+/**
+ * The six cross-encounter screens of screening.md, pure. They work on encounter summaries (one small record per
+ * encounter, with the line-level facts each screen needs already reduced: totals, the item-code set, bed days
+ * without care), so that a store can compute the summaries set-based and feed them institution by institution:
+ * READMISSION, CO_ADMISSION, SIMILAR_COST and GHOST_BED partition by institution; ADMISSION_FREQUENCY (by patient,
+ * across institutions) and PEER_OUTLIER (across peers) accumulate and finish after the last institution.
+ */
+import { dayFromNumber, dayNumber } from '../model/dates.ts';
+import type { PatientEncounter } from '../model/encounter.ts';
+import { institutionLevel } from '../model/institution.ts';
+import type { Fen } from '../model/money.ts';
+import { stableId } from '../engine/evaluate.ts';
+
+export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER'] as const;
+export type ScreenCategory = (typeof SCREEN_CATEGORIES)[number];
+
+/** One encounter as the screens see it. Days are day numbers (calendar dates: screening.md compares dates). */
+export interface ScreenEncounter {
+  mdtrt_id: string;
+  patn_id: string;
+  medins_id: string;
+  /** institution level 0–3 (audit-api.md §2) */
+  level: number;
+  dept: string;
+  dr_codg: string;
+  inpatient: boolean;
+  adm: number;
+  dscg: number | null;
+  /** main discharge diagnosis (ICD-10) */
+  main_dx: string;
+  total_fen: Fen;
+  drug_fen: Fen;
+  household: string;
+  address: string;
+  /** distinct item codes, sorted (inpatient encounters; empty otherwise) */
+  codes: readonly string[];
+  /** days with a bed fee */
+  bed_days: number;
+  /** days with a bed fee and no drug, treatment, exam or nursing line */
+  ghost_days: number;
+  /** the bed fees billed on those days */
+  ghost_fen: Fen;
+  /** drug items (101 西药中成药) and the units billed: (code, units) — for PEER_OUTLIER's rate of an item */
+  items: readonly (readonly [string, number])[];
+}
+
+export interface ScreenParams {
+  readmission: { days: number; dx_chars: number };
+  admission_frequency: { per_year: number; per_90_days: number };
+  co_admission: { min_patients: number; adm_days: number; dscg_days: number; min_episodes: number; require_link: boolean };
+  similar_cost: { jaccard: number; total_pct: number; min_patients: number; scope: 'inpatient' | 'all' };
+  ghost_bed: { min_days: number; bed_code_prefixes: string[] };
+  /**
+   * min_item_units / min_items guard the rate of an item against chance: with dozens of items per subject, one of
+   * them lands above the peers' 95th percentile by chance alone, so an item counts only when billed often enough,
+   * and the signal only when several items agree.
+   */
+  peer_outlier: { factor: number; percentile: number; min_cases: number; subjects: ('doctor' | 'institution')[]; min_item_units: number; min_items: number };
+}
+
+/** screening.md's defaults. */
+export const DEFAULT_SCREEN_PARAMS: ScreenParams = {
+  readmission: { days: 15, dx_chars: 3 },
+  admission_frequency: { per_year: 4, per_90_days: 3 },
+  co_admission: { min_patients: 3, adm_days: 1, dscg_days: 1, min_episodes: 2, require_link: false },
+  similar_cost: { jaccard: 0.9, total_pct: 0.02, min_patients: 3, scope: 'inpatient' },
+  // 床位费: national service codes 1109…
+  ghost_bed: { min_days: 3, bed_code_prefixes: ['1109'] },
+  peer_outlier: { factor: 1.5, percentile: 0.95, min_cases: 30, subjects: ['doctor', 'institution'], min_item_units: 30, min_items: 3 },
+};
+
+/** Region parameters over the defaults; unknown keys and wrong types are errors naming the path. */
+export function parseScreenParams(raw: unknown): ScreenParams {
+  const out = structuredCloneParams(DEFAULT_SCREEN_PARAMS);
+  if (raw === undefined || raw === null) return out;
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('screen parameters: an object by screen');
+  for (const [screen, values] of Object.entries(raw as Record<string, unknown>)) {
+    const target = (out as unknown as Record<string, Record<string, unknown>>)[screen];
+    if (!target) { problems.push(`${screen}: unknown screen (${Object.keys(DEFAULT_SCREEN_PARAMS).join(', ')})`); continue; }
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) { problems.push(`${screen}: an object`); continue; }
+    for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
+      if (!(k in target)) { problems.push(`${screen}.${k}: unknown parameter`); continue; }
+      const d = target[k];
+      if (typeof d === 'number' && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) problems.push(`${screen}.${k}: a number ≥ 0`);
+      else if (typeof d === 'boolean' && typeof v !== 'boolean') problems.push(`${screen}.${k}: true or false`);
+      else if (typeof d === 'string' && !['inpatient', 'all'].includes(v as string)) problems.push(`${screen}.${k}: inpatient or all`);
+      else if (k === 'subjects' && (!Array.isArray(v) || v.some((x) => x !== 'doctor' && x !== 'institution'))) problems.push(`${screen}.${k}: a list of doctor, institution`);
+      else if (Array.isArray(d) && (!Array.isArray(v) || !v.length || v.some((x) => typeof x !== 'string' || !x))) problems.push(`${screen}.${k}: a list of codes`);
+      else target[k] = v;
+    }
+  }
+  if (out.similar_cost.jaccard > 1) problems.push('similar_cost.jaccard: at most 1');
+  if (out.peer_outlier.percentile > 1) problems.push('peer_outlier.percentile: at most 1');
+  if (problems.length) throw Object.assign(new Error(`screen parameters: ${problems.join('; ')}`), { problems });
+  return out;
+}
+
+function structuredCloneParams(p: ScreenParams): ScreenParams {
+  return JSON.parse(JSON.stringify(p)) as ScreenParams;
+}
+
+export interface LeadFactor {
+  factor: string;
+  points: number;
+  detail: string;
+}
+
+export interface LeadEvidence {
+  mdtrt_id: string;
+  patn_id: string;
+  medins_id: string;
+  adm_date: string;
+  dscg_date: string | null;
+  amount_fen: Fen;
+  note: string;
+}
+
+/** 疑点线索 (screening.md): subject, score 0–100 with the factors that made it, evidence rows, amount at risk. */
+export interface Lead {
+  lead_id: string;
+  category: ScreenCategory;
+  subject_type: 'patient' | 'doctor' | 'institution' | 'group';
+  subject_ids: string[];
+  /** the institution the lead concerns ('' for patients seen at several) */
+  medins_id: string;
+  score: number;
+  factors: LeadFactor[];
+  evidence: LeadEvidence[];
+  amount_at_risk_fen: Fen;
+  summary: string;
+}
+
+const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
+const evidence = (e: ScreenEncounter, note: string, amount = e.total_fen): LeadEvidence => ({
+  mdtrt_id: e.mdtrt_id, patn_id: e.patn_id, medins_id: e.medins_id, adm_date: dayFromNumber(e.adm), dscg_date: e.dscg === null ? null : dayFromNumber(e.dscg), amount_fen: amount, note,
+});
+function lead(category: ScreenCategory, subjectType: Lead['subject_type'], subjectIds: string[], medinsId: string, factors: LeadFactor[], ev: LeadEvidence[], amount: Fen, summary: string): Lead {
+  const score = Math.round(clamp(factors.reduce((s, f) => s + f.points, 0), 0, 100));
+  return {
+    lead_id: stableId('L', `${category}|${subjectIds.join(',')}|${ev.map((e) => e.mdtrt_id).sort().join(',')}`), category, subject_type: subjectType,
+    subject_ids: subjectIds, medins_id: medinsId, score, factors, evidence: ev, amount_at_risk_fen: amount, summary,
+  };
+}
+
+/** Lines of these national classes are drugs (101 西药中成药, 102 中药饮片; catalogue.md). */
+export const isDrugType = (hilistType: string) => hilistType.startsWith('1');
+/** Care on a bed day: a drug or a service line other than the bed fee (consumables alone are not care). */
+const isCare = (hilistType: string, code: string, bed: readonly string[]) => isDrugType(hilistType) || (hilistType.startsWith('2') && !bed.some((b) => code.startsWith(b)));
+
+/** The summary of one stored encounter, as the store's set-based query computes it (the same definitions). */
+export function summariseEncounter(pe: PatientEncounter, p: ScreenParams = DEFAULT_SCREEN_PARAMS): ScreenEncounter {
+  const e = pe.encounter;
+  const bed = p.ghost_bed.bed_code_prefixes;
+  const inpatient = e.med_mdtrt_type === '2';
+  let total = 0;
+  let drug = 0;
+  const codes = new Set<string>();
+  const items = new Map<string, number>();
+  const days = new Map<string, { bed: number; care: boolean }>();
+  for (const l of e.fsi_order_dtos) {
+    total += l.sumamt;
+    if (isDrugType(l.hilist_type)) {
+      drug += l.sumamt;
+      // 中药饮片 (102, catalogue.md) are billed by weight per formula: their units say nothing comparable about a doctor
+      if (l.hilist_type !== '102') items.set(l.hilist_code, (items.get(l.hilist_code) ?? 0) + l.cnt);
+    }
+    if (!inpatient) continue;
+    codes.add(l.hilist_code);
+    const day = (l.drord_begn_date ?? e.adm_date).slice(0, 10);
+    let d = days.get(day);
+    if (!d) days.set(day, d = { bed: 0, care: false });
+    if (bed.some((b) => l.hilist_code.startsWith(b))) d.bed += l.sumamt;
+    else if (isCare(l.hilist_type, l.hilist_code, bed)) d.care = true;
+  }
+  let bedDays = 0;
+  let ghostDays = 0;
+  let ghostFen = 0;
+  for (const d of days.values()) {
+    if (d.bed <= 0) continue;
+    bedDays++;
+    if (!d.care) { ghostDays++; ghostFen += d.bed; }
+  }
+  return {
+    mdtrt_id: e.mdtrt_id, patn_id: e.patn_id, medins_id: e.medins_id, level: institutionLevel(e.medins_lv), dept: e.dscg_dept_codg || e.adm_dept_codg,
+    dr_codg: e.dr_codg, inpatient, adm: dayNumber(e.adm_date.slice(0, 10)), dscg: e.dscg_date ? dayNumber(e.dscg_date.slice(0, 10)) : null,
+    main_dx: e.dscg_main_dise_codg || (e.fsi_diagnose_dtos.find((d) => d.maindise_flag)?.dise_codg ?? ''), total_fen: total, drug_fen: drug,
+    household: e.ext_household_id ?? '', address: e.ext_address ?? '', codes: [...codes].sort(), bed_days: bedDays, ghost_days: ghostDays, ghost_fen: ghostFen,
+    items: [...items].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+  };
+}
+
+// ---- per institution ---------------------------------------------------------------------------------------
+
+/** The screens that partition by institution, over all the institution's encounters of the period. */
+export function screenInstitution(encounters: readonly ScreenEncounter[], p: ScreenParams = DEFAULT_SCREEN_PARAMS): Lead[] {
+  const inpatient = encounters.filter((e) => e.inpatient && e.dscg !== null).sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+  return [
+    ...readmissions(inpatient, p.readmission),
+    ...coAdmissions(inpatient, p.co_admission),
+    ...similarCosts(p.similar_cost.scope === 'inpatient' ? inpatient : [...encounters].sort((a, b) => a.adm - b.adm), p.similar_cost),
+    ...ghostBeds(inpatient, p.ghost_bed),
+  ];
+}
+
+/** 分解住院: the same patient re-admitted with the same main diagnosis (first n chars) within `days` of discharge. */
+export function readmissions(inpatient: readonly ScreenEncounter[], p: ScreenParams['readmission']): Lead[] {
+  const byPatient = new Map<string, ScreenEncounter[]>();
+  for (const e of inpatient) {
+    const list = byPatient.get(e.patn_id);
+    if (list) list.push(e);
+    else byPatient.set(e.patn_id, [e]);
+  }
+  const out: Lead[] = [];
+  for (const stays of byPatient.values()) {
+    if (stays.length < 2) continue;
+    for (let i = 1; i < stays.length; i++) {
+      const b = stays[i];
+      const dx = b.main_dx.slice(0, p.dx_chars);
+      if (!dx) continue;
+      // the latest earlier stay with the same diagnosis group
+      for (let j = i - 1; j >= 0; j--) {
+        const a = stays[j];
+        if (a.main_dx.slice(0, p.dx_chars) !== dx || a.dscg === null) continue;
+        const gap = b.adm - a.dscg;
+        if (gap >= 0 && gap <= p.days) {
+          const factors: LeadFactor[] = [
+            { factor: 'readmission', points: 50, detail: `出院后 ${gap} 天以相同主诊断 ${dx} 再次入院（阈值 ${p.days} 天）` },
+            { factor: 'gap', points: Math.round(30 * (1 - gap / Math.max(1, p.days))), detail: `间隔越短越可疑：${gap} 天` },
+          ];
+          if (a.dept && a.dept === b.dept) factors.push({ factor: 'same_department', points: 20, detail: `同一科室 ${a.dept}` });
+          out.push(lead('READMISSION', 'patient', [b.patn_id], b.medins_id, factors, [evidence(a, '前次住院'), evidence(b, `出院 ${gap} 天后再入院`)], b.total_fen,
+            `参保人 ${b.patn_id} 在 ${b.medins_id} 出院 ${gap} 天后以同一诊断 ${dx} 再次住院，疑似分解住院`));
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+class UnionFind {
+  private readonly parent: number[];
+  constructor(n: number) { this.parent = Array.from({ length: n }, (_, i) => i); }
+  find(x: number): number {
+    while (this.parent[x] !== x) { this.parent[x] = this.parent[this.parent[x]]; x = this.parent[x]; }
+    return x;
+  }
+  union(a: number, b: number): void { this.parent[this.find(a)] = this.find(b); }
+}
+
+/**
+ * 同进同出: pairs of patients admitted within `adm_days` and discharged within `dscg_days` of each other at one
+ * institution, in at least `min_episodes` distinct episodes; patients joined by such repeated pairs form a group,
+ * reported when it has at least `min_patients`. Optionally the pair must share ext_household_id or ext_address.
+ */
+export function coAdmissions(inpatient: readonly ScreenEncounter[], p: ScreenParams['co_admission']): Lead[] {
+  const pairs = new Map<string, { a: string; b: string; episodes: [ScreenEncounter, ScreenEncounter][] }>();
+  for (let i = 0; i < inpatient.length; i++) {
+    const x = inpatient[i];
+    for (let j = i + 1; j < inpatient.length && inpatient[j].adm - x.adm <= p.adm_days; j++) {
+      const y = inpatient[j];
+      if (y.patn_id === x.patn_id || Math.abs((y.dscg ?? 0) - (x.dscg ?? 0)) > p.dscg_days) continue;
+      if (p.require_link && !((x.household && x.household === y.household) || (x.address && x.address === y.address))) continue;
+      const [a, b] = x.patn_id < y.patn_id ? [x, y] : [y, x];
+      const key = `${a.patn_id}\u0000${b.patn_id}`;
+      const pair = pairs.get(key);
+      if (pair) pair.episodes.push([a, b]);
+      else pairs.set(key, { a: a.patn_id, b: b.patn_id, episodes: [[a, b]] });
+    }
+  }
+  const repeated = [...pairs.values()].filter((pr) => new Set(pr.episodes.map(([a]) => a.mdtrt_id)).size >= p.min_episodes && new Set(pr.episodes.map(([, b]) => b.mdtrt_id)).size >= p.min_episodes);
+  if (!repeated.length) return [];
+  const ids = new Map<string, number>();
+  const idOf = (pid: string) => { let n = ids.get(pid); if (n === undefined) { n = ids.size; ids.set(pid, n); } return n; };
+  for (const pr of repeated) { idOf(pr.a); idOf(pr.b); }
+  const uf = new UnionFind(ids.size);
+  for (const pr of repeated) uf.union(idOf(pr.a), idOf(pr.b));
+  const groups = new Map<number, { patients: Set<string>; encounters: Map<string, ScreenEncounter>; linked: boolean }>();
+  for (const pr of repeated) {
+    const root = uf.find(idOf(pr.a));
+    let g = groups.get(root);
+    if (!g) groups.set(root, g = { patients: new Set(), encounters: new Map(), linked: false });
+    g.patients.add(pr.a).add(pr.b);
+    for (const [a, b] of pr.episodes) {
+      g.encounters.set(a.mdtrt_id, a).set(b.mdtrt_id, b);
+      if ((a.household && a.household === b.household) || (a.address && a.address === b.address)) g.linked = true;
+    }
+  }
+  const out: Lead[] = [];
+  for (const g of groups.values()) {
+    if (g.patients.size < p.min_patients) continue;
+    const encs = [...g.encounters.values()].sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+    // episodes: admissions clustered in time
+    let episodes = 0;
+    let last = -Infinity;
+    for (const e of encs) { if (e.adm - last > p.adm_days) episodes++; last = e.adm; }
+    const factors: LeadFactor[] = [
+      { factor: 'co_admission', points: 50, detail: `${g.patients.size} 名参保人 ${episodes} 次同期入院、同期出院（入院、出院日期各相差 ≤ ${p.adm_days}/${p.dscg_days} 天）` },
+      { factor: 'group_size', points: Math.min(20, 10 * (g.patients.size - p.min_patients)), detail: `人数 ${g.patients.size}` },
+      { factor: 'repeats', points: Math.min(20, 10 * (episodes - p.min_episodes)), detail: `重复 ${episodes} 次` },
+    ];
+    if (g.linked) factors.push({ factor: 'linked', points: 20, detail: '同一家庭或同一住址' });
+    const patients = [...g.patients].sort();
+    out.push(lead('CO_ADMISSION', 'group', patients, encs[0].medins_id, factors, encs.map((e) => evidence(e, '同进同出')), encs.reduce((s, e) => s + e.total_fen, 0),
+      `${encs[0].medins_id} 的 ${patients.length} 名参保人 ${episodes} 次同进同出${g.linked ? '（同户或同址）' : ''}`));
+  }
+  return out;
+}
+
+function jaccard(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  let j = 0;
+  let both = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) { both++; i++; j++; } else if (a[i] < b[j]) i++; else j++;
+  }
+  const union = a.length + b.length - both;
+  return union ? both / union : 0;
+}
+
+/**
+ * 费用雷同: encounters of one institution whose item-code sets have Jaccard ≥ `jaccard` and whose totals differ by
+ * at most `total_pct` of the larger, joined into groups; a group with ≥ `min_patients` different patients is a lead.
+ */
+export function similarCosts(encounters: readonly ScreenEncounter[], p: ScreenParams['similar_cost']): Lead[] {
+  const list = encounters.filter((e) => e.codes.length > 0 && e.total_fen > 0).sort((a, b) => a.total_fen - b.total_fen || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+  const uf = new UnionFind(list.length);
+  const sims = new Map<number, number[]>();
+  let edges = 0;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    for (let j = i + 1; j < list.length && list[j].total_fen - x.total_fen <= p.total_pct * list[j].total_fen; j++) {
+      const y = list[j];
+      if (y.patn_id === x.patn_id) continue;
+      // sizes bound the Jaccard index: skip pairs that cannot reach it
+      const [small, large] = x.codes.length < y.codes.length ? [x.codes.length, y.codes.length] : [y.codes.length, x.codes.length];
+      if (small / large < p.jaccard) continue;
+      const s = jaccard(x.codes, y.codes);
+      if (s >= p.jaccard) {
+        uf.union(i, j);
+        edges++;
+        (sims.get(i) ?? sims.set(i, []).get(i)!).push(s);
+      }
+    }
+  }
+  if (!edges) return [];
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < list.length; i++) {
+    const r = uf.find(i);
+    const g = groups.get(r);
+    if (g) g.push(i); else groups.set(r, [i]);
+  }
+  const out: Lead[] = [];
+  for (const members of groups.values()) {
+    if (members.length < p.min_patients) continue;
+    const encs = members.map((i) => list[i]);
+    const patients = [...new Set(encs.map((e) => e.patn_id))].sort();
+    if (patients.length < p.min_patients) continue;
+    const s = members.flatMap((i) => sims.get(i) ?? []);
+    const meanJ = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+    const totals = encs.map((e) => e.total_fen);
+    const spread = (Math.max(...totals) - Math.min(...totals)) / Math.max(1, Math.max(...totals));
+    const factors: LeadFactor[] = [
+      { factor: 'similar_cost', points: 50, detail: `${patients.length} 名不同参保人的费用明细高度雷同（项目重合度 ${(meanJ * 100).toFixed(1)}%，总额差异 ${(spread * 100).toFixed(2)}%）` },
+      { factor: 'patients', points: Math.min(30, 10 * (patients.length - p.min_patients)), detail: `涉及 ${patients.length} 人` },
+      { factor: 'identity', points: Math.round(20 * clamp((meanJ - p.jaccard) / Math.max(1e-9, 1 - p.jaccard), 0, 1)), detail: meanJ === 1 ? '项目完全相同' : '项目重合度高' },
+    ];
+    encs.sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+    out.push(lead('SIMILAR_COST', 'group', patients, encs[0].medins_id, factors, encs.map((e) => evidence(e, '费用雷同')), totals.reduce((a, b) => a + b, 0),
+      `${encs[0].medins_id} 的 ${encs.length} 次就诊（${patients.length} 人）费用构成雷同`));
+  }
+  return out;
+}
+
+/** 挂床: stays with ≥ `min_days` days of bed fee and no drug, treatment, exam or nursing line. */
+export function ghostBeds(inpatient: readonly ScreenEncounter[], p: ScreenParams['ghost_bed']): Lead[] {
+  const out: Lead[] = [];
+  for (const e of inpatient) {
+    if (e.ghost_days < p.min_days) continue;
+    const share = e.bed_days ? e.ghost_days / e.bed_days : 0;
+    const factors: LeadFactor[] = [
+      { factor: 'ghost_days', points: 40, detail: `${e.ghost_days} 天只有床位费，无药品、治疗、检查或护理（阈值 ${p.min_days} 天）` },
+      { factor: 'more_days', points: Math.min(40, 10 * (e.ghost_days - p.min_days)), detail: `超出阈值 ${e.ghost_days - p.min_days} 天` },
+      { factor: 'share', points: Math.round(20 * share), detail: `占住院床日 ${(share * 100).toFixed(0)}%` },
+    ];
+    out.push(lead('GHOST_BED', 'patient', [e.patn_id], e.medins_id, factors, [evidence(e, `${e.ghost_days} 个床日无诊疗`, e.ghost_fen)], e.ghost_fen,
+      `${e.medins_id} 就诊 ${e.mdtrt_id} 有 ${e.ghost_days} 个床日只收床位费，疑似挂床住院`));
+  }
+  return out;
+}
+
+// ---- across institutions -----------------------------------------------------------------------------------
+
+/** 频繁住院, fed one inpatient admission at a time: ≥ per_year in 365 days, or ≥ per_90_days in 90 days. */
+export class AdmissionFrequencyScreen {
+  private readonly byPatient = new Map<string, ScreenEncounter[]>();
+  constructor(private readonly p: ScreenParams['admission_frequency']) {}
+
+  add(e: ScreenEncounter): void {
+    if (!e.inpatient) return;
+    const list = this.byPatient.get(e.patn_id);
+    if (list) list.push(e); else this.byPatient.set(e.patn_id, [e]);
+  }
+
+  finish(): Lead[] {
+    const out: Lead[] = [];
+    for (const [patn, list] of this.byPatient) {
+      if (list.length < Math.min(this.p.per_90_days, this.p.per_year)) continue;
+      list.sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+      const best = (days: number) => {
+        let bestFrom = 0;
+        let bestN = 0;
+        for (let i = 0, j = 0; i < list.length; i++) {
+          while (list[i].adm - list[j].adm >= days) j++;
+          if (i - j + 1 > bestN) { bestN = i - j + 1; bestFrom = j; }
+        }
+        return { n: bestN, from: bestFrom };
+      };
+      const year = best(365);
+      const q = best(90);
+      const hitYear = year.n >= this.p.per_year;
+      const hitQ = q.n >= this.p.per_90_days;
+      if (!hitYear && !hitQ) continue;
+      const w = hitYear ? year : q;
+      const encs = list.slice(w.from, w.from + w.n);
+      const institutions = new Set(encs.map((e) => e.medins_id));
+      const factors: LeadFactor[] = [
+        { factor: 'admissions', points: 40, detail: hitYear ? `12 个月内住院 ${year.n} 次（阈值 ${this.p.per_year}）` : `90 天内住院 ${q.n} 次（阈值 ${this.p.per_90_days}）` },
+        { factor: 'excess', points: Math.min(30, 10 * (hitYear ? year.n - this.p.per_year : q.n - this.p.per_90_days)), detail: '超出阈值的次数' },
+      ];
+      if (hitYear && hitQ) factors.push({ factor: 'both', points: 10, detail: `同时 90 天内 ${q.n} 次` });
+      if (institutions.size > 1) factors.push({ factor: 'institutions', points: Math.min(20, 10 * (institutions.size - 1)), detail: `在 ${institutions.size} 家机构住院` });
+      out.push(lead('ADMISSION_FREQUENCY', 'patient', [patn], institutions.size === 1 ? encs[0].medins_id : '', factors, encs.map((e) => evidence(e, '住院')),
+        encs.reduce((s, e) => s + e.total_fen, 0), `参保人 ${patn} ${hitYear ? `12 个月内住院 ${year.n} 次` : `90 天内住院 ${q.n} 次`}`));
+    }
+    return out;
+  }
+}
+
+interface PeerTally { id: string; level: number; dept: string; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number> }
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  const rank = p * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+/**
+ * 同行异常, fed every encounter: doctors (and institutions) whose cost per case or drug share is ≥ factor × the
+ * percentile of their peers (same institution level and department; institutions: same level), with ≥ min_cases.
+ * The subject is compared with its peers excluding itself.
+ */
+export class PeerOutlierScreen {
+  private readonly doctors = new Map<string, PeerTally>();
+  private readonly institutions = new Map<string, PeerTally>();
+  constructor(private readonly p: ScreenParams['peer_outlier']) {}
+
+  add(e: ScreenEncounter): void {
+    if (e.dr_codg) this.tally(this.doctors, `${e.medins_id}/${e.dr_codg}`, e, e.dept);
+    this.tally(this.institutions, e.medins_id, e, '');
+  }
+
+  private tally(map: Map<string, PeerTally>, id: string, e: ScreenEncounter, dept: string) {
+    let t = map.get(id);
+    if (!t) map.set(id, t = { id, level: e.level, dept, medins_id: e.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+    t.cases++;
+    t.total += e.total_fen;
+    t.drug += e.drug_fen;
+    for (const [code, n] of e.items) t.units.set(code, (t.units.get(code) ?? 0) + n);
+  }
+
+  finish(): Lead[] {
+    const out: Lead[] = [];
+    if (this.p.subjects.includes('doctor')) out.push(...this.outliers(this.doctors, 'doctor'));
+    if (this.p.subjects.includes('institution')) out.push(...this.outliers(this.institutions, 'institution'));
+    return out;
+  }
+
+  private outliers(map: Map<string, PeerTally>, kind: 'doctor' | 'institution'): Lead[] {
+    const groups = new Map<string, PeerTally[]>();
+    for (const t of map.values()) {
+      if (t.cases < this.p.min_cases) continue;
+      const key = `${t.level}|${t.dept}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
+    }
+    const out: Lead[] = [];
+    const metrics = [
+      { name: 'cost_per_case', label: '次均费用', value: (t: PeerTally) => t.total / t.cases, fmt: (v: number) => `${(v / 100).toFixed(2)} 元` },
+      { name: 'drug_share', label: '药占比', value: (t: PeerTally) => (t.total ? t.drug / t.total : 0), fmt: (v: number) => `${(v * 100).toFixed(1)}%` },
+    ];
+    for (const peers of groups.values()) {
+      // at least a handful of peers, or a percentile means nothing
+      if (peers.length < 5) continue;
+      const sortedBy = metrics.map((m) => peers.map((t) => m.value(t)).sort((a, b) => a - b));
+      for (const t of peers) {
+        const factors: LeadFactor[] = [];
+        let excessFen = 0;
+        metrics.forEach((m, k) => {
+          const own = m.value(t);
+          // the percentile of the others: remove one occurrence of the subject's own value
+          const others = sortedBy[k].slice();
+          others.splice(others.indexOf(own), 1);
+          const ref = percentile(others, this.p.percentile);
+          if (ref > 0 && own >= this.p.factor * ref) {
+            factors.push({ factor: m.name, points: factors.length ? 20 : 50, detail: `${m.label} ${m.fmt(own)}，为同级同科室第 ${Math.round(this.p.percentile * 100)} 百分位 ${m.fmt(ref)} 的 ${(own / ref).toFixed(2)} 倍（阈值 ${this.p.factor} 倍）` });
+            factors.push({ factor: `${m.name}_ratio`, points: Math.round(Math.min(30, 30 * (own / ref / this.p.factor - 1))), detail: '超出越多越可疑' });
+            if (m.name === 'cost_per_case') excessFen = Math.round((own - percentile(others, 0.5)) * t.cases);
+          }
+        });
+        // Rate of an item: units of a drug billed per case, against the same rate of the peers (0 where unused).
+        const itemHits: { code: string; own: number; ref: number }[] = [];
+        for (const [code, units] of t.units) {
+          if (units < this.p.min_item_units) continue;
+          const own = units / t.cases;
+          const others = peers.filter((o) => o !== t).map((o) => (o.units.get(code) ?? 0) / o.cases).sort((a, b) => a - b);
+          const ref = percentile(others, this.p.percentile);
+          if (ref > 0 && own >= this.p.factor * ref) itemHits.push({ code, own, ref });
+        }
+        if (itemHits.length >= this.p.min_items) {
+          itemHits.sort((a, b) => b.own / b.ref - a.own / a.ref);
+          const top = itemHits.slice(0, 3).map((h) => `${h.code} 每例 ${h.own.toFixed(2)}（同行第 ${Math.round(this.p.percentile * 100)} 百分位 ${h.ref.toFixed(2)}，${(h.own / h.ref).toFixed(2)} 倍）`).join('；');
+          factors.push({ factor: 'item_rate', points: factors.length ? 20 : 50, detail: `${itemHits.length} 种药品的每例用量 ≥ 同行 ${this.p.factor} 倍：${top}` });
+          factors.push({ factor: 'item_rate_count', points: Math.min(30, 5 * (itemHits.length - 1)), detail: `异常药品 ${itemHits.length} 种` });
+        }
+        if (!factors.length) continue;
+        const subject = kind === 'doctor' ? t.id.slice(t.medins_id.length + 1) : t.id;
+        out.push(lead('PEER_OUTLIER', kind, [subject], t.medins_id, factors, [], Math.max(0, excessFen),
+          `${kind === 'doctor' ? `医师 ${subject}（${t.medins_id}）` : `机构 ${subject}`}${factors.filter((f) => !f.factor.endsWith('_ratio')).map((f) => f.detail.split('，')[0]).join('、')} 显著高于同行（${t.cases} 例）`));
+      }
+    }
+    return out;
+  }
+}
+
+/** All six screens over a set of summaries already grouped by institution (tests, small runs). */
+export function runScreens(byInstitution: Iterable<readonly ScreenEncounter[]>, p: ScreenParams = DEFAULT_SCREEN_PARAMS, onInstitution?: (done: number) => void): Lead[] {
+  const freq = new AdmissionFrequencyScreen(p.admission_frequency);
+  const peers = new PeerOutlierScreen(p.peer_outlier);
+  const out: Lead[] = [];
+  let done = 0;
+  for (const encs of byInstitution) {
+    out.push(...screenInstitution(encs, p));
+    for (const e of encs) { freq.add(e); peers.add(e); }
+    onInstitution?.(++done);
+  }
+  out.push(...freq.finish(), ...peers.finish());
+  return out;
+}
+
+/** A labelled injected pattern (the generator's labels file) as the evaluation needs it. */
+export interface ScreenLabel {
+  category: string;
+  patn_ids: readonly string[];
+  mdtrt_ids: readonly string[];
+  subject?: string;
+}
+
+export interface ScreenQuality { leads: number; labels: number; true_leads: number; found_labels: number; precision: number; recall: number }
+
+/**
+ * Precision and recall of leads against labels, per category: a lead is true when it shares an encounter (or, for
+ * patient and group labels without encounters, a patient; for PEER_OUTLIER, the doctor) with a label of its category.
+ */
+export function screenQuality(leads: readonly Lead[], labels: readonly ScreenLabel[]): Record<ScreenCategory, ScreenQuality> {
+  const out = {} as Record<ScreenCategory, ScreenQuality>;
+  for (const c of SCREEN_CATEGORIES) {
+    const ls = leads.filter((l) => l.category === c);
+    const lb = labels.filter((l) => l.category === c);
+    const matches = (lead: Lead, label: ScreenLabel) => c === 'PEER_OUTLIER'
+      ? lead.subject_type === 'doctor' && lead.subject_ids.includes(label.subject ?? '')
+      : lead.evidence.some((e) => label.mdtrt_ids.includes(e.mdtrt_id)) || (c === 'ADMISSION_FREQUENCY' && lead.subject_ids.some((s) => label.patn_ids.includes(s)));
+    // institution-level PEER_OUTLIER leads have no doctor label: judged with doctors only
+    const judged = c === 'PEER_OUTLIER' ? ls.filter((l) => l.subject_type === 'doctor') : ls;
+    const trueLeads = judged.filter((l) => lb.some((x) => matches(l, x))).length;
+    const found = lb.filter((x) => judged.some((l) => matches(l, x))).length;
+    out[c] = {
+      leads: judged.length, labels: lb.length, true_leads: trueLeads, found_labels: found,
+      precision: judged.length ? Math.round((trueLeads / judged.length) * 1000) / 1000 : 1, recall: lb.length ? Math.round((found / lb.length) * 1000) / 1000 : 1,
+    };
+  }
+  return out;
+}
