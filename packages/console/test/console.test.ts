@@ -100,6 +100,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('filter-apply').click();
     await page.getByTestId('case-link').filter({ hasText: target.id }).waitFor();
     await shot('03-worklist');
+    // Bulk action on another draft case of the list (the server applies it case by case).
+    const otherRow = page.locator('[data-testid="worklist"] tr.ant-table-row').filter({ hasText: '待通知' }).filter({ hasNotText: target.id }).first();
+    if (await otherRow.count()) {
+      await otherRow.locator('input[type=checkbox]').check();
+      await page.getByText('批量通知医院').click();
+      await page.getByText(/完成 1 单，失败 0 单/).waitFor();
+    }
     await page.getByTestId('case-link').filter({ hasText: target.id }).click();
     await page.getByTestId('case-detail').waitFor();
     await page.getByTestId('act-notify').click();
@@ -123,7 +130,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('encounter-link').first().click();
     await page.getByTestId('encounter').waitFor();
     await page.locator('tr.fg-row-flagged').first().waitFor();
+    // Personal data is masked until revealed, and revealing it is logged.
+    assert.equal(await page.getByTestId('revealed').count(), 0);
     await shot('05-encounter');
+    await page.getByRole('button', { name: '显示' }).first().click();
+    await page.getByTestId('revealed').first().waitFor();
+    const revealed = await fg.ctx.auditLog.list({ entityType: 'encounter' });
+    assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor'), 'the reveal is in the audit log');
 
     // Levels 2 and 3 by other reviewers (三级审核: one person per level).
     const supervisor = await login('supervisor');

@@ -66,10 +66,10 @@ export function EncounterPage({ params }: { params: Record<string, string> }) {
           { label: t('encounter.gender'), children: e.gend === '1' ? '男' : e.gend === '2' ? '女' : e.gend },
           { label: t('encounter.medins'), children: `${e.medins_name} (${e.medins_id})` },
           { label: t('encounter.dept'), children: e.adm_dept_name },
-          { label: t('encounter.type'), children: e.med_mdtrt_type },
+          { label: t('encounter.type'), children: t(`encounter.types.${e.med_mdtrt_type}`, { defaultValue: e.med_mdtrt_type }) },
           { label: t('encounter.adm'), children: e.adm_date },
           { label: t('encounter.dscg'), children: e.dscg_date ?? '—' },
-          { label: t('encounter.diag'), children: `${e.dscg_main_dise_codg} ${e.dscg_main_dise_name}` },
+          { label: t('encounter.diag'), children: e.dscg_main_dise_codg ? `${e.dscg_main_dise_codg} ${e.dscg_main_dise_name}` : e.fsi_diagnose_dtos.filter((d) => d.maindise_flag === '1').map((d) => `${d.dise_codg} ${d.dise_name}`).join('；') || '—' },
           { label: t('encounter.total'), children: yuan(e.medfee_sumamt) },
           { label: t('encounter.flagged'), children: <span data-testid="flagged-count">{flagged.size}</span> },
         ]} />
