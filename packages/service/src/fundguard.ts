@@ -11,6 +11,8 @@ import { RealtimeAuditService } from './realtime/realtime-audit.ts';
 import { RunService } from './batch/runs.ts';
 import { CaseService } from './cases/case-service.ts';
 import { SettlementService } from './settlement/settlement-service.ts';
+import { ScreeningService } from './screening/screening-service.ts';
+import { ReviewQueueService } from './screening/review-queue.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -24,6 +26,8 @@ export class FundGuard {
   readonly runs: RunService;
   readonly cases: CaseService;
   readonly settlements: SettlementService;
+  readonly screening: ScreeningService;
+  readonly queue: ReviewQueueService;
 
   constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
@@ -49,6 +53,8 @@ export class FundGuard {
     this.runs = new RunService(this.ctx, this.rules);
     this.cases = new CaseService(this.ctx);
     this.settlements = new SettlementService(this.ctx);
+    this.screening = new ScreeningService(this.ctx);
+    this.queue = new ReviewQueueService(this.ctx);
   }
 
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {

@@ -21,3 +21,5 @@ export * from './engine/batch-evaluator.ts';
 export * from './batch/runs.ts';
 export * from './demo.ts';
 export * from './settlement/settlement-service.ts';
+export * from './screening/screening-service.ts';
+export * from './screening/review-queue.ts';

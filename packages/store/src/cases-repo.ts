@@ -139,7 +139,7 @@ export class CasesRepo {
     }
     const where = sql.join(conds, sql` and `);
     const [items, total] = await Promise.all([
-      this.database.rows<CaseRow>(sql`select ${CASE_COLUMNS} from cases c where ${where} order by c.risk desc, c.due_at asc nulls last, c.id
+      this.database.rows<CaseRow>(sql`select ${CASE_COLUMNS} from cases c where ${where} order by c.risk * (1 + c.lead_boost) desc, c.due_at asc nulls last, c.id
         limit ${f.limit ?? 50} offset ${f.offset ?? 0}`),
       this.database.rows<{ n: number }>(sql`select count(*)::int as n from cases c where ${where}`),
     ]);

@@ -8,3 +8,4 @@ export * from './rule-packs-repo.ts';
 export * from './realtime-repo.ts';
 export * from './cases-repo.ts';
 export * from './settlement-repo.ts';
+export * from './screening-repo.ts';

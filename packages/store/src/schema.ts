@@ -402,6 +402,8 @@ export const cases = pgTable('cases', {
   proposedFen: fen('proposed_fen').notNull(),
   deductionFen: fen('deduction_fen'),
   risk: doublePrecision('risk').notNull().default(0),
+  /** the strongest screening lead on the case's encounters (0–1): the worklist ranks by risk × (1 + lead_boost) */
+  leadBoost: doublePrecision('lead_boost').notNull().default(0),
   findingCount: integer('finding_count').notNull(),
   dueAt: tsz('due_at'),
   /** when the deduction became final: the institution statement of that month offsets it */
@@ -527,3 +529,68 @@ export const settlements = pgTable('settlements', {
   index('settlements_institution').on(t.medinsId, t.settledAt),
   index('settlements_reversed').on(t.medinsId, t.reversedAt),
 ]);
+
+// ---- screening (疑点筛查) and the review queue ------------------------------------------------------------
+
+/** Screen parameters per region (screening.md: all configurable); absent: the defaults. */
+export const screenParams = pgTable('screen_params', {
+  region: text('region').primaryKey(),
+  params: jsonb('params').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: tsz('updated_at').notNull(),
+});
+
+/** A screening job over a period: progress by institution; its leads are written all at once when it finishes. */
+export const screeningRuns = pgTable('screening_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  status: text('status').notNull(),
+  params: jsonb('params').notNull(),
+  totalInstitutions: integer('total_institutions').notNull().default(0),
+  doneInstitutions: integer('done_institutions').notNull().default(0),
+  encounters: integer('encounters').notNull().default(0),
+  leads: integer('leads').notNull().default(0),
+  actor: text('actor').notNull(),
+  error: text('error'),
+  startedAt: tsz('started_at').notNull(),
+  finishedAt: tsz('finished_at'),
+});
+
+/** 疑点线索: one per (run, lead_id); `mdtrt_ids` lists the encounters its evidence cites, for per-encounter risk. */
+export const leads = pgTable('leads', {
+  runId: bigint('run_id', { mode: 'number' }).notNull(),
+  leadId: text('lead_id').notNull(),
+  category: text('category').notNull(),
+  subjectType: text('subject_type').notNull(),
+  subjectIds: text('subject_ids').array().notNull(),
+  medinsId: text('medins_id').notNull(),
+  score: integer('score').notNull(),
+  factors: jsonb('factors').notNull(),
+  evidence: jsonb('evidence').notNull(),
+  mdtrtIds: text('mdtrt_ids').array().notNull(),
+  amountAtRiskFen: fen('amount_at_risk_fen').notNull(),
+  summary: text('summary').notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.runId, t.leadId] }),
+  index('leads_rank').on(t.runId, t.score),
+  index('leads_encounters').using('gin', t.mdtrtIds),
+]);
+
+/** The risk-ranked review queue: one row per encounter in scope, queued or auto-passed below the threshold. */
+export const reviewQueue = pgTable('review_queue', {
+  mdtrtId: text('mdtrt_id').primaryKey(),
+  medinsId: text('medins_id').notNull(),
+  patnId: text('patn_id').notNull(),
+  month: text('month').notNull(),
+  risk: doublePrecision('risk').notNull(),
+  factors: jsonb('factors').notNull(),
+  amountFen: fen('amount_fen').notNull(),
+  status: text('status').notNull(),
+  threshold: doublePrecision('threshold').notNull(),
+  assignedTo: text('assigned_to'),
+  assignedOn: day('assigned_on'),
+  decidedAt: tsz('decided_at'),
+  outcome: text('outcome'),
+  builtAt: tsz('built_at').notNull(),
+  auditRunId: bigint('audit_run_id', { mode: 'number' }),
+  screeningRunId: bigint('screening_run_id', { mode: 'number' }),
+}, (t) => [index('review_queue_rank').on(t.status, t.risk), index('review_queue_reviewer').on(t.assignedTo, t.assignedOn)]);

@@ -128,3 +128,14 @@ test('on generated data every screen but PEER_OUTLIER (too few cases per doctor 
     assert.ok(q[c].recall >= 0.9 && q[c].precision >= 0.8, `${c}: ${JSON.stringify(q[c])}`);
   }
 });
+
+test('encounter risk: independent signals combine, amounts scale findings, nothing is 0', async () => {
+  const { encounterRisk } = await import('./risk.ts');
+  assert.deepEqual(encounterRisk([]), { risk: 0, factors: [] });
+  assert.equal(encounterRisk([{ kind: 'finding', id: 'f1', rule_id: 'R1', severity: 'violation', amount_fen: 50_000 }]).risk, 60);
+  assert.equal(encounterRisk([{ kind: 'finding', id: 'f1', rule_id: 'R1', severity: 'violation', amount_fen: 0 }]).risk, 30);
+  const both = encounterRisk([{ kind: 'finding', id: 'f1', rule_id: 'R1', severity: 'suspicious', amount_fen: 100_000 }, { kind: 'lead', id: 'L1', category: 'GHOST_BED', score: 50 }]);
+  // 1 − (1 − 0.35)(1 − 0.4) = 0.61
+  assert.equal(both.risk, 61);
+  assert.deepEqual(both.factors.map((f) => f.id), ['L1', 'f1']);
+});

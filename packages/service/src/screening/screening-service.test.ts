@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { generate, runScreens, summariseEncounter, type PatientEncounter, type ScreenEncounter } from '@fundguard/core';
+import { testBothBackends } from '@fundguard/store/testing.ts';
+import { ServiceContext } from '../context.ts';
+import { ScreeningService } from './screening-service.ts';
+import { ReviewQueueService } from './review-queue.ts';
+
+const auditor = { id: 'aud1', role: 'auditor' as const };
+const sup = { id: 'sup1', role: 'supervisor' as const };
+const rates = { READMISSION: 0.05, ADMISSION_FREQUENCY: 0.05, CO_ADMISSION: 0.1, SIMILAR_COST: 0.1, GHOST_BED: 0.05 };
+const generated = [...generate({ encounters: 2500, seed: 'screening-service', rates, from: '2024-01-01', to: '2024-12-01' })];
+const records: PatientEncounter[] = generated.map((g) => g.record);
+
+testBothBackends('screening over stored encounters finds exactly what the screens find in memory; the queue ranks, auto-passes and rations', async (db) => {
+  let now = '2024-12-10T01:00:00Z';
+  const ctx = new ServiceContext(db, () => new Date(now));
+  await db.transaction((tx) => ctx.encounters.replaceMany(tx, records, { importId: null, source: 'test' }));
+  const screening = new ScreeningService(ctx);
+  await assert.rejects(screening.start({ id: 'h', role: 'hospital' }, { from: '2024-01-01', to: '2025-01-01' }), /may not screening\.run/);
+  await assert.rejects(screening.setParams(sup, '610100', { readmission: { dayz: 3 } }), /readmission\.dayz: unknown parameter/);
+  const started = await screening.start(auditor, { from: '2024-01-01', to: '2025-01-01' });
+  const run = await screening.done(started.id);
+  assert.equal(run.status, 'done', run.error ?? '');
+  assert.equal(run.encounters, records.length);
+  assert.equal(run.done_institutions, run.total_institutions);
+
+  // The same screens over summaries computed in memory from the same encounters.
+  const byInst = new Map<string, ScreenEncounter[]>();
+  for (const r of records) {
+    const s = summariseEncounter(r);
+    (byInst.get(s.medins_id) ?? byInst.set(s.medins_id, []).get(s.medins_id)!).push(s);
+  }
+  const expected = runScreens([...byInst.keys()].sort().map((k) => byInst.get(k)!));
+  const stored = await screening.leads(auditor, { runId: run.id, limit: 10_000 });
+  assert.equal(stored.total, expected.length);
+  assert.ok(expected.length > 20);
+  assert.deepEqual(stored.items.map((l) => l.lead_id).sort(), expected.map((l) => l.lead_id).sort());
+  const categories = new Set(stored.items.map((l) => l.category));
+  for (const c of ['READMISSION', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'ADMISSION_FREQUENCY']) assert.ok(categories.has(c), c);
+  assert.ok(stored.items.every((l, i) => i === 0 || stored.items[i - 1].score >= l.score), 'ranked by score');
+
+  // Region parameters change what is found: a 1-day readmission window finds fewer.
+  await screening.setParams(sup, '610100', { readmission: { days: 1 } });
+  assert.equal((await screening.params(auditor, '610100')).readmission.days, 1);
+  const narrow = await screening.done((await screening.start(auditor, { from: '2024-01-01', to: '2025-01-01', region: '610100' })).id);
+  const count = async (id: number) => (await screening.leads(auditor, { runId: id, category: 'READMISSION' })).total;
+  assert.ok(await count(narrow.id) < await count(run.id));
+
+  const queue = new ReviewQueueService(ctx, 5);
+  const built = await queue.build(sup, { from: '2024-01-01', to: '2025-01-01', screening_run_id: run.id, threshold: 30 });
+  assert.equal(built.encounters, records.length);
+  assert.equal(built.queued + built.auto_passed, records.length);
+  assert.ok(built.queued > 10 && built.auto_passed > built.queued);
+  const top = (await queue.list(auditor, { status: 'queued', limit: 3 })).items;
+  assert.ok(top[0].risk >= top[1].risk && top[1].risk >= 30);
+  const autoPassed = await queue.list(auditor, { status: 'auto_passed', limit: 1 });
+  assert.ok(autoPassed.items[0].risk < 30);
+  const first = await queue.next(auditor, 3);
+  assert.deepEqual(first.items.map((i) => i.mdtrt_id), top.map((i) => i.mdtrt_id));
+  const more = await queue.next(auditor, 10);
+  assert.equal(more.items.length, 2, 'capacity 5 a day');
+  assert.deepEqual((await queue.next(auditor, 10)).items, []);
+  await assert.rejects(queue.decide({ id: 'aud2', role: 'auditor' }, first.items[0].mdtrt_id, 'pass'), /not assigned to aud2/);
+  assert.equal((await queue.decide(auditor, first.items[0].mdtrt_id, 'refer', '转稽核')).status, 'reviewed');
+  const backlog = await queue.backlog(auditor);
+  assert.equal(backlog.by_status.assigned, 4);
+  assert.equal(backlog.days_to_clear, Math.ceil(backlog.by_status.queued / 5));
+  now = '2024-12-11T01:00:00Z';
+  assert.equal((await queue.next(auditor, 10)).items.length, 5, 'a new day, a new capacity');
+  // A rebuild keeps worked items and replaces the rest.
+  const again = await queue.build(sup, { from: '2024-01-01', to: '2025-01-01', screening_run_id: run.id, threshold: 30 });
+  assert.equal(again.encounters, records.length);
+  assert.equal((await queue.list(auditor, { status: 'reviewed' })).total, 1);
+}, { timeout: 300_000 });

@@ -1,0 +1,139 @@
+import {
+  AdmissionFrequencyScreen, FundGuardError, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
+} from '@fundguard/core';
+import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguard/store';
+import { requirePermission, type Actor } from '../auth/roles.ts';
+import type { ServiceContext } from '../context.ts';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Screening jobs (screening.md): the six screens over stored encounters of a period, institution by institution
+ * (summaries computed in the database), with progress. A run is all-or-nothing: its leads are written in one
+ * transaction when the last institution is done; a run that fails or is interrupted is marked failed and is simply
+ * started again (screens are deterministic, so the new run gives the same leads).
+ */
+export class ScreeningService {
+  readonly repo: ScreeningRepo;
+  private readonly running = new Map<number, Promise<ScreeningRunRow>>();
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.repo = new ScreeningRepo(ctx.database);
+  }
+
+  /** The region's parameters over screening.md's defaults. */
+  async params(actor: Actor, region: string): Promise<ScreenParams> {
+    requirePermission(actor, 'screening.read');
+    return parseScreenParams(await this.repo.params(region));
+  }
+
+  async setParams(actor: Actor, region: string, raw: unknown): Promise<ScreenParams> {
+    requirePermission(actor, 'screening.params');
+    let parsed: ScreenParams;
+    try {
+      parsed = parseScreenParams(raw);
+    } catch (e) {
+      throw new FundGuardError('E_INPUT_INVALID', (e as Error).message, ((e as { problems?: string[] }).problems ?? []).map((p) => ({ field: p.split(':')[0], reason: p.split(': ').slice(1).join(': ') })));
+    }
+    const at = this.ctx.nowIso();
+    await this.ctx.database.transaction(async (tx) => {
+      await this.repo.setParams(tx, region, raw, actor.id, at);
+      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'screening.params', entityType: 'screen_params', entityId: region, at, detail: { params: raw as Record<string, unknown> } }]);
+    });
+    return parsed;
+  }
+
+  /** Starts a run in the background; `done(id)` resolves when it ends. */
+  async start(actor: Actor, scope: ScreenScope & { params?: unknown }): Promise<ScreeningRunRow> {
+    requirePermission(actor, 'screening.run');
+    if (!DAY.test(scope.from ?? '') || !DAY.test(scope.to ?? '') || scope.to <= scope.from) {
+      throw new FundGuardError('E_INPUT_INVALID', 'from and to: YYYY-MM-DD, to after from', [{ field: 'from', value: scope.from, reason: 'YYYY-MM-DD' }, { field: 'to', value: scope.to, reason: 'YYYY-MM-DD after from' }]);
+    }
+    const regional = scope.region ? await this.repo.params(scope.region) : null;
+    let params: ScreenParams;
+    try {
+      params = parseScreenParams(scope.params ?? regional);
+    } catch (e) {
+      throw new FundGuardError('E_INPUT_INVALID', (e as Error).message);
+    }
+    const clean: ScreenScope = { from: scope.from, to: scope.to, ...(scope.region ? { region: scope.region } : {}), ...(scope.medins_id ? { medins_id: scope.medins_id } : {}) };
+    const institutions = await this.repo.institutions(clean);
+    const run = await this.repo.createRun({ ...clean, screens: params }, actor.id, this.ctx.nowIso(), institutions.length);
+    await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'screening.start', entityType: 'screening_run', entityId: String(run.id), at: this.ctx.nowIso(), detail: { ...clean } }]);
+    const p = this.execute(run.id, clean, params, institutions.map((i) => i.medins_id)).finally(() => this.running.delete(run.id));
+    this.running.set(run.id, p);
+    p.catch(() => undefined);
+    return run;
+  }
+
+  async done(id: number): Promise<ScreeningRunRow> {
+    await this.running.get(id);
+    const r = await this.repo.run(id);
+    if (!r) throw new FundGuardError('E_NOT_FOUND', `no screening run ${id}`);
+    return r;
+  }
+
+  /** Runs marked running by a process that stopped are failed on start-up (start them again). */
+  async failInterrupted(): Promise<number> {
+    const stale = (await this.repo.runs(1000)).filter((r) => r.status === 'running' && !this.running.has(r.id));
+    for (const r of stale) await this.repo.fail(r.id, 'interrupted: the process stopped; start the run again', this.ctx.nowIso());
+    return stale.length;
+  }
+
+  private async execute(id: number, scope: ScreenScope, params: ScreenParams, institutions: readonly string[]): Promise<ScreeningRunRow> {
+    try {
+      const leads = await screenStoredEncounters(this.repo, scope, params, institutions, (done, encounters) => this.repo.progress(id, done, encounters));
+      await this.repo.finish(id, leads, this.ctx.nowIso());
+    } catch (e) {
+      await this.repo.fail(id, (e as Error).message, this.ctx.nowIso());
+    }
+    return (await this.repo.run(id))!;
+  }
+
+  async run(actor: Actor, id: number): Promise<ScreeningRunRow> {
+    requirePermission(actor, 'screening.read');
+    const r = await this.repo.run(id);
+    if (!r) throw new FundGuardError('E_NOT_FOUND', `no screening run ${id}`);
+    return r;
+  }
+
+  async runs(actor: Actor): Promise<ScreeningRunRow[]> {
+    requirePermission(actor, 'screening.read');
+    return this.repo.runs();
+  }
+
+  async leads(actor: Actor, q: Parameters<ScreeningRepo['leads']>[0]) {
+    requirePermission(actor, 'screening.read');
+    return this.repo.leads(q);
+  }
+}
+
+/**
+ * The screens over stored encounters: institution by institution (the partitioned screens), accumulating the
+ * patient and peer screens, which finish after the last institution. Shared by in-process runs and benchmarks.
+ */
+export async function screenStoredEncounters(
+  repo: ScreeningRepo, scope: ScreenScope, params: ScreenParams, institutions: readonly string[],
+  onProgress?: (doneInstitutions: number, encounters: number) => Promise<void> | void,
+): Promise<Lead[]> {
+  const freq = new AdmissionFrequencyScreen(params.admission_frequency);
+  const peers = new PeerOutlierScreen(params.peer_outlier);
+  const out: Lead[] = [];
+  let encounters = 0;
+  let done = 0;
+  // Fetch the next institution while screening this one: the database and the screens overlap.
+  let next = institutions.length ? repo.summaries(scope, institutions[0], params.ghost_bed.bed_code_prefixes) : null;
+  for (let i = 0; i < institutions.length; i++) {
+    const summaries = await next!;
+    next = i + 1 < institutions.length ? repo.summaries(scope, institutions[i + 1], params.ghost_bed.bed_code_prefixes) : null;
+    out.push(...screenInstitution(summaries, params));
+    for (const e of summaries) {
+      freq.add(e);
+      peers.add(e);
+    }
+    encounters += summaries.length;
+    await onProgress?.(++done, encounters);
+  }
+  out.push(...freq.finish(), ...peers.finish());
+  return out;
+}
