@@ -19,6 +19,7 @@ import { rulePackRoutes } from './routes/rule-packs/index.ts';
 import { auditRunRoutes } from './routes/audit-runs/index.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { settlementRoutes } from './routes/settlement/index.ts';
+import { screeningRoutes } from './routes/screening/index.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -62,6 +63,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(auditRunRoutes, { fg });
   await app.register(realtimeRoutes, { fg });
   await app.register(settlementRoutes, { fg });
+  await app.register(screeningRoutes, { fg });
   await app.register(caseRoutes, { fg });
   await app.register(penaltyRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });

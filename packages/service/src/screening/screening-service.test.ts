@@ -35,7 +35,7 @@ testBothBackends('screening over stored encounters finds exactly what the screen
   assert.equal(stored.total, expected.length);
   assert.ok(expected.length > 20);
   assert.deepEqual(stored.items.map((l) => l.lead_id).sort(), expected.map((l) => l.lead_id).sort());
-  const categories = new Set(stored.items.map((l) => l.category));
+  const categories = new Set<string>(stored.items.map((l) => l.category));
   for (const c of ['READMISSION', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'ADMISSION_FREQUENCY']) assert.ok(categories.has(c), c);
   assert.ok(stored.items.every((l, i) => i === 0 || stored.items[i - 1].score >= l.score), 'ranked by score');
 
