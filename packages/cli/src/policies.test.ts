@@ -10,7 +10,7 @@ const cli = (dir: string, ...args: string[]) => spawnSync(process.execPath, ['--
   encoding: 'utf8', env: { ...process.env, FUNDGUARD_DATA_DIR: dir, DATABASE_URL: '' },
 });
 
-test('fundguard policies import|list and statement on the embedded database', { timeout: 90_000 }, () => {
+test('fundguard policies import|list, statement and screen on the embedded database', { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fg-policies-'));
   try {
     const imp = cli(join(dir, 'data'), 'policies', 'import', join(root, 'policies/610100/2024-310-inpatient.json'));
@@ -25,6 +25,10 @@ test('fundguard policies import|list and statement on the embedded database', { 
     assert.equal(st.status, 0, st.stderr);
     assert.ok(existsSync(join(dir, 's.xlsx')));
     assert.equal(cli(join(dir, 'data'), 'statement', 'H1', '2024-13').status, 2);
+    const screen = cli(join(dir, 'data'), 'screen', '--from', '2024-01-01', '--to', '2025-01-01');
+    assert.equal(screen.status, 0, screen.stderr);
+    assert.deepEqual([JSON.parse(screen.stdout).run.status, JSON.parse(screen.stdout).leads.total], ['done', 0]);
+    assert.equal(cli(join(dir, 'data'), 'screen', '--from', '2024-01-01', '--to', '2023-01-01').status, 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { register as reports } from './reports.ts';
 import { register as settle } from './settle.ts';
 import { register as auditRun } from './audit-run.ts';
 import { register as policies } from './policies.ts';
+import { register as screen } from './screen.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -26,4 +27,5 @@ export const registrars: Registrar[] = [
   settle,
   auditRun,
   policies,
+  screen,
 ];

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import type { ScreeningRunRow } from '@fundguard/store';
+import { resolveTarget } from '../local.ts';
+import { callServer } from '../client.ts';
+import { progressBar } from '../progress.ts';
+import { CliInputError } from '../exit.ts';
+
+/** `fundguard screen`: the six screens of screening.md over stored encounters, with a progress bar by institution. */
+export function register(program: Command): void {
+  program
+    .command('screen')
+    .description('run the six screens (分解住院, 频繁住院, 同进同出, 费用雷同, 挂床, 同行异常) over stored encounters admitted in [from, to); prints the run and its top leads; all or nothing')
+    .requiredOption('--from <date>', 'first admission day')
+    .requiredOption('--to <date>', 'admissions before this day')
+    .option('--region <code>', '统筹区 (its screen parameters apply)')
+    .option('--institution <medins_id>')
+    .option('--top <n>', 'leads to print', '20')
+    .action(async (o: { from: string; to: string; region?: string; institution?: string; top: string }) => {
+      const top = Number(o.top);
+      if (!Number.isInteger(top) || top < 0) throw new CliInputError(`--top: a whole number, got ${o.top}`);
+      const target = await resolveTarget();
+      const bar = progressBar('screen');
+      const show = (r: ScreeningRunRow) => bar.update(r.done_institutions, r.total_institutions);
+      const scope = { from: o.from, to: o.to, region: o.region, medins_id: o.institution };
+      try {
+        let run: ScreeningRunRow;
+        let leads: unknown;
+        if (target.kind === 'server') {
+          run = await callServer<ScreeningRunRow>(target, 'POST', '/api/v1/screening-runs', scope);
+          while (run.status === 'running') {
+            show(run);
+            await new Promise((r) => setTimeout(r, 1000));
+            run = await callServer<ScreeningRunRow>(target, 'GET', `/api/v1/screening-runs/${run.id}`);
+          }
+          leads = await callServer(target, 'GET', `/api/v1/screening-runs/${run.id}/leads?limit=${top}`);
+        } else {
+          run = await target.fg.screening.start(target.actor, scope);
+          const timer = setInterval(() => void target.fg.screening.repo.run(run.id).then((r) => r && show(r)), 500);
+          try {
+            run = await target.fg.screening.done(run.id);
+          } finally {
+            clearInterval(timer);
+          }
+          leads = await target.fg.screening.leads(target.actor, { runId: run.id, limit: top });
+        }
+        show(run);
+        bar.stop();
+        process.stdout.write(JSON.stringify({ run, leads }, null, 2) + '\n');
+        if (run.status !== 'done') process.exitCode = 1;
+      } finally {
+        bar.stop();
+        if (target.kind === 'local') await target.fg.close();
+      }
+    });
+}
