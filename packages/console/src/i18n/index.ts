@@ -16,6 +16,8 @@ void i18n.use(initReactI18next).init({
   returnObjects: true,
 });
 
+document.documentElement.lang = currentLang();
+
 export function setLang(lang: Lang): void {
   localStorage.setItem(LANG_KEY, lang);
   document.documentElement.lang = lang;
