@@ -15,6 +15,7 @@ export const STATUS: Record<ErrorCode, number> = {
   E_FORBIDDEN: 403,
   E_LOCKED: 423,
   E_ILLEGAL_TRANSITION: 409,
+  E_UNAVAILABLE: 503,
   E_INTERNAL: 500,
 };
 

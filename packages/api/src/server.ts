@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { FundGuard, SecretBox } from '@fundguard/service';
+import { FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
 import { updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
 
@@ -39,9 +39,16 @@ export interface ServerHooks {
 }
 
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
+  // FUNDGUARD_NATS_URL: batch runs go to `fundguard worker` processes, which share the PostgreSQL database.
+  const nats = natsConfigFromEnv();
+  if (nats && !config.databaseUrl) throw new Error('FUNDGUARD_NATS_URL needs DATABASE_URL: workers on other processes share a PostgreSQL database, not the embedded one');
+  const work = nats ? await WorkQueue.open(nats) : null;
   const fg = await FundGuard.open({
     url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
-    secrets: SecretBox.fromEnv(process.env, config.dataDir),
+    secrets: SecretBox.fromEnv(process.env, config.dataDir), work,
+  }).catch(async (e) => {
+    await work?.close();
+    throw e;
   });
   let app: FastifyInstance | null = null;
   try {

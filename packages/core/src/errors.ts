@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_FORBIDDEN'
   | 'E_LOCKED'
   | 'E_ILLEGAL_TRANSITION'
+  | 'E_UNAVAILABLE'
   | 'E_INTERNAL';
 
 /** One problem with one value of one record: enough for a person to find and fix it. */

@@ -13,6 +13,7 @@ import { CaseService } from './cases/case-service.ts';
 import { SettlementService } from './settlement/settlement-service.ts';
 import { ScreeningService } from './screening/screening-service.ts';
 import { ReviewQueueService } from './screening/review-queue.ts';
+import type { WorkQueue } from './distributed/work-queue.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -29,7 +30,7 @@ export class FundGuard {
   readonly screening: ScreeningService;
   readonly queue: ReviewQueueService;
 
-  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null } = {}) {
+  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
     this.imports = new ImportService(this.ctx);
     this.keys = new KeyService(this.ctx, opts.secrets ?? null);
@@ -50,14 +51,14 @@ export class FundGuard {
     this.history = new HistoryCache(this.ctx);
     this.imports.onEncountersChange = (ids) => this.history.invalidate(ids);
     this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
-    this.runs = new RunService(this.ctx, this.rules);
+    this.runs = new RunService(this.ctx, this.rules, opts.work ?? null);
     this.cases = new CaseService(this.ctx);
     this.settlements = new SettlementService(this.ctx);
     this.screening = new ScreeningService(this.ctx);
     this.queue = new ReviewQueueService(this.ctx);
   }
 
-  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null }): Promise<FundGuard> {
+  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null }): Promise<FundGuard> {
     const fg = new FundGuard(await openDatabase(opts), opts);
     try {
       await fg.rules.reload();
@@ -70,6 +71,7 @@ export class FundGuard {
 
   async close(): Promise<void> {
     await this.ctx.realtime.flush();
+    await this.runs.work?.close();
     await this.database.close();
   }
 }

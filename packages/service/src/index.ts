@@ -23,3 +23,5 @@ export * from './demo.ts';
 export * from './settlement/settlement-service.ts';
 export * from './screening/screening-service.ts';
 export * from './screening/review-queue.ts';
+export * from './distributed/work-queue.ts';
+export * from './distributed/worker.ts';

@@ -11,6 +11,7 @@ import { register as settle } from './settle.ts';
 import { register as auditRun } from './audit-run.ts';
 import { register as policies } from './policies.ts';
 import { register as screen } from './screen.ts';
+import { register as worker } from './worker.ts';
 
 /** Each command file exports `register(program)`; add one line here per command (see README.md beside this file). */
 export type Registrar = (program: Command) => void;
@@ -28,4 +29,5 @@ export const registrars: Registrar[] = [
   auditRun,
   policies,
   screen,
+  worker,
 ];

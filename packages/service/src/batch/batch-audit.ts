@@ -124,15 +124,34 @@ export class BatchAuditService {
         await this.runChunk(runId, next[0].chunk_no, next[0].patient_ids, scope, evaluate, opts.worker ?? 'in-process');
         opts.onChunk?.(await this.status(runId));
       }
-      await this.ctx.database.transaction(async (tx) => {
-        await this.ctx.database.rows(sql`update audit_runs set status = 'done', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId} and status in ('running', 'cancelling')`, tx);
-        await this.ctx.auditLog.append(tx, [{ actor: 'system', action: `run.${run.kind}.done`, entityType: 'audit_run', entityId: String(runId), at: this.ctx.nowIso(), detail: {} }]);
-      });
+      await this.finish(runId, run.kind);
     } catch (e) {
       await this.ctx.database.rows(sql`update audit_runs set status = 'failed', error = ${(e as Error).message} where id = ${runId}`);
       throw e;
     }
     return this.status(runId);
+  }
+
+  /** Marks a run whose chunks are all done as done (once), in the audit log too. */
+  async finish(runId: number, kind: string): Promise<void> {
+    await this.ctx.database.transaction(async (tx) => {
+      const r = await this.ctx.database.rows(sql`update audit_runs set status = 'done', finished_at = ${this.ctx.nowIso()}::timestamptz
+        where id = ${runId} and status in ('running', 'cancelling') returning id`, tx);
+      if (r.length) await this.ctx.auditLog.append(tx, [{ actor: 'system', action: `run.${kind}.done`, entityType: 'audit_run', entityId: String(runId), at: this.ctx.nowIso(), detail: {} }]);
+    });
+  }
+
+  /** The chunks not yet done, in order. */
+  async pendingChunks(runId: number): Promise<{ chunk_no: number; patient_ids: string[] }[]> {
+    return this.ctx.database.rows(sql`select chunk_no, patient_ids from audit_run_chunks where run_id = ${runId} and status <> 'done' order by chunk_no`);
+  }
+
+  async chunk(runId: number, chunkNo: number): Promise<{ status: string; patient_ids: string[] } | null> {
+    return (await this.ctx.database.rows<{ status: string; patient_ids: string[] }>(sql`select status, patient_ids from audit_run_chunks where run_id = ${runId} and chunk_no = ${chunkNo}`))[0] ?? null;
+  }
+
+  async fail(runId: number, error: string): Promise<void> {
+    await this.ctx.database.rows(sql`update audit_runs set status = 'failed', error = ${error}, finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId} and status in ('running', 'cancelling')`);
   }
 
   /** Evaluates one chunk and commits its findings with its done mark; safe to repeat (ids are deterministic). */

@@ -6,6 +6,7 @@ import type { ActiveRules } from '../engine/active-rules.ts';
 import { rulesEvaluator } from '../engine/batch-evaluator.ts';
 import { BatchAuditService, type RunScope, type RunStatus } from './batch-audit.ts';
 import { RulePacksRepo } from '@fundguard/store';
+import type { WorkQueue } from '../distributed/work-queue.ts';
 
 export interface ImpactReport {
   run_active: number;
@@ -29,15 +30,18 @@ export class RunService {
   readonly batch: BatchAuditService;
   private readonly running = new Map<number, Promise<RunStatus>>();
 
-  constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules) {
+  private stopping = false;
+
+  /** With a work queue, chunks go to `fundguard worker` processes over NATS and this process only coordinates. */
+  constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules, readonly work: WorkQueue | null = null) {
     this.batch = new BatchAuditService(ctx);
   }
 
-  async start(actor: Actor, scope: RunScope, opts: { wait?: boolean } = {}): Promise<RunStatus> {
+  async start(actor: Actor, scope: RunScope, opts: { wait?: boolean; patientsPerChunk?: number } = {}): Promise<RunStatus> {
     const snap = this.rules.snapshot();
     if (!snap.packs.length) throw new FundGuardError('E_CONFLICT', 'no active rule pack: upload and activate one first');
-    const id = await this.batch.plan(actor, scope, snap.versions);
-    const p = this.batch.execute(id, rulesEvaluator(snap, id));
+    const id = await this.batch.plan(actor, scope, snap.versions, 'batch', opts.patientsPerChunk);
+    const p = this.work ? this.distribute(id) : this.batch.execute(id, rulesEvaluator(snap, id));
     this.track(id, p);
     if (opts.wait) return p;
     return this.batch.status(id);
@@ -56,13 +60,37 @@ export class RunService {
   /** Resumes runs left running by a stopped process (with the rules active now, recorded in the log). */
   async resumeUnfinished(): Promise<number[]> {
     const ids = await this.batch.unfinished();
-    for (const id of ids) if (!this.running.has(id)) this.track(id, this.batch.execute(id, rulesEvaluator(this.rules.snapshot(), id)));
+    for (const id of ids) if (!this.running.has(id)) this.track(id, this.work ? this.distribute(id) : this.batch.execute(id, rulesEvaluator(this.rules.snapshot(), id)));
     return ids;
+  }
+
+  /**
+   * Distributed run: publishes the pending chunks (again, after a restart: the message ids and the chunks' done
+   * marks make that harmless) and follows the chunks' done marks in the database until all are done.
+   */
+  private async distribute(id: number): Promise<RunStatus> {
+    const run = await this.batch.status(id);
+    await this.work!.publish((await this.batch.pendingChunks(id)).map((c) => ({ kind: 'audit' as const, run_id: id, chunk_no: c.chunk_no })));
+    for (;;) {
+      const s = await this.batch.status(id);
+      if (s.status === 'cancelling') {
+        await this.ctx.database.rows(sql`update audit_runs set status = 'cancelled', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${id}`);
+        return this.batch.status(id);
+      }
+      if (['done', 'cancelled', 'failed'].includes(s.status)) return s;
+      if (s.done_chunks >= s.total_chunks) {
+        await this.batch.finish(id, run.kind);
+        return this.batch.status(id);
+      }
+      if (this.stopping) return s;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** Shutdown: runs stop after their chunk in flight (a safe point) and are resumed by the next start. */
   async stop(): Promise<void> {
     this.batch.stopping = true;
+    this.stopping = true;
     await Promise.allSettled([...this.running.values()]);
   }
 
