@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '@fundguard/api';
 import { DEMO_PASSWORD, loadDemoIfEmpty } from '@fundguard/service';
+import { sql } from 'drizzle-orm';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -200,13 +201,42 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.equal(await page.getByTestId(`rule-errors-${pack.rules[1].id}`).count(), 0, 'a valid rule shows no error');
     await shot('09-rules-upload-errors');
 
+    // A valid new version: field-by-field diff against the active one, impact replay, activation.
+    const good = JSON.parse(readFileSync(join(ROOT, 'rules', 'xian-basic', 'pack.json'), 'utf8'));
+    const active = good.version as string;
+    good.version = '2024.9-console-test';
+    good.rules[0].params.max = good.rules[0].params.max + 1;
+    const goodFile = join(dir, 'xian-basic-next.json');
+    writeFileSync(goodFile, JSON.stringify(good, null, 2));
+    await page.locator('input[type=file]').setInputFiles(goodFile);
+    await page.getByText(`已保存为 xian-basic@${good.version}`).waitFor();
+    const pick = async (select: string, label: string) => {
+      const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+      await page.getByTestId(select).click();
+      await open.locator('.ant-select-item-option').filter({ hasText: label }).click();
+      await open.first().waitFor({ state: 'hidden' });
+    };
+    await pick('diff-from', `${active} (active)`);
+    await pick('diff-to', `${good.version} (draft)`);
+    await page.getByTestId('diff-compare').click();
+    const diff = page.getByTestId('diff');
+    await diff.getByText('params.max').waitFor();
+    assert.match((await diff.textContent()) ?? '', new RegExp(`${good.rules[0].id}.*params\\.max`));
+    await page.getByTestId(`impact-${good.version}`).click();
+    await page.getByTestId('impact-run').click();
+    await page.getByTestId('impact-result').waitFor({ timeout: 60_000 });
+    await shot('10-rules-impact');
+    await page.getByTestId('impact-activate').click();
+    await page.getByText(`已启用 ${good.version}`).waitFor();
+    assert.deepEqual(fg.rules.snapshot().versions.find((v) => v.pack === 'xian-basic'), { pack: 'xian-basic', version: good.version });
+
     // Language: English, remembered across a reload, then back to Chinese.
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('nav').getByText('Rules').waitFor();
     await page.reload();
     await page.getByTestId('nav').getByText('Rules').waitFor();
     await page.getByText('Rule packs').first().waitFor();
-    await shot('10-rules-english');
+    await shot('11-rules-english');
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('nav').getByText('规则库').waitFor();
     await signOut(page);
@@ -215,10 +245,18 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await signIn(page, 'auditor', '/settlement');
     await page.getByTestId('settle').click();
     await page.locator('[data-testid="trace"] tbody tr.ant-table-row').first().waitFor();
-    await shot('11-settlement');
+    await shot('12-settlement');
+    // A batch run started here shows its progress until it is done (the page polls while a run is running).
     await page.getByTestId('nav').getByText('批量审核与导入').click();
-    await page.getByTestId('runs').getByText('done').first().waitFor();
-    await shot('12-runs');
+    const runsBefore = await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`);
+    await page.getByTestId('run-from').fill('2024-03-01');
+    await page.getByTestId('run-to').fill('2024-04-01');
+    await page.getByTestId('run-start').click();
+    const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 – 2024-04-01' });
+    await newRun.getByText('done').waitFor({ timeout: 60_000 });
+    await newRun.getByText('生成审核单').waitFor();
+    assert.equal((await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`))[0].n, runsBefore[0].n + 1);
+    await shot('13-runs');
 
     await signOut(page);
 
@@ -226,7 +264,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await signIn(page, 'insured');
     await page.waitForURL('**/me');
     await page.getByTestId('me').getByText('本年累计', { exact: false }).waitFor();
-    await shot('13-insured');
+    await shot('14-insured');
     assert.equal(await page.getByTestId('nav').getByText('审核工作台').count(), 0, 'the insured person sees no worklist');
 
     assert.deepEqual(errors, [], 'no uncaught errors in the page');

@@ -181,16 +181,16 @@ export function RulesPage() {
               { title: t('rules.changes'), dataIndex: 'change_summary' },
               { title: '', render: (_, v) => (
                 <Space>
-                  {writer && v.status !== 'active' ? <Button size="small" onClick={() => { setImpactFor(v.version); setImpact(null); }}>{t('rules.impact')}</Button> : null}
-                  {writer && v.status !== 'active' ? <Button size="small" type="primary" onClick={() => activate(v.version)}>{t('rules.activate')}</Button> : null}
+                  {writer && v.status !== 'active' ? <Button size="small" data-testid={`impact-${v.version}`} onClick={() => { setImpactFor(v.version); setImpact(null); }}>{t('rules.impact')}</Button> : null}
+                  {writer && v.status !== 'active' ? <Button size="small" type="primary" data-testid={`activate-${v.version}`} onClick={() => activate(v.version)}>{t('rules.activate')}</Button> : null}
                 </Space>
               ) },
             ]} />
           <Space style={{ marginTop: 12 }} wrap>
             <span>{t('rules.diff')}</span>
-            <Select placeholder={t('rules.from')} style={{ width: 180 }} options={versionOptions} value={diffSel.from} onChange={(from) => setDiffSel({ ...diffSel, from })} />
-            <Select placeholder={t('rules.to')} style={{ width: 180 }} options={versionOptions} value={diffSel.to} onChange={(to) => setDiffSel({ ...diffSel, to })} />
-            <Button onClick={compare} disabled={!diffSel.from || !diffSel.to}>{t('rules.compare')}</Button>
+            <Select placeholder={t('rules.from')} style={{ width: 220 }} data-testid="diff-from" options={versionOptions} value={diffSel.from} onChange={(from) => setDiffSel({ ...diffSel, from })} />
+            <Select placeholder={t('rules.to')} style={{ width: 220 }} data-testid="diff-to" options={versionOptions} value={diffSel.to} onChange={(to) => setDiffSel({ ...diffSel, to })} />
+            <Button onClick={compare} data-testid="diff-compare" disabled={!diffSel.from || !diffSel.to}>{t('rules.compare')}</Button>
           </Space>
           {diff ? <div style={{ marginTop: 12 }}><DiffView diff={diff} /></div> : null}
         </Card>
@@ -212,10 +212,10 @@ export function RulesPage() {
         <Space wrap>
           <span>{t('rules.impactFrom')}</span><Input type="date" value={impactScope.from} onChange={(e) => setImpactScope({ ...impactScope, from: e.target.value })} />
           <span>{t('rules.impactTo')}</span><Input type="date" value={impactScope.to} onChange={(e) => setImpactScope({ ...impactScope, to: e.target.value })} />
-          <Button type="primary" loading={busy} onClick={runImpact}>{t('rules.run')}</Button>
+          <Button type="primary" loading={busy} onClick={runImpact} data-testid="impact-run">{t('rules.run')}</Button>
         </Space>
         {impact ? (
-          <Space direction="vertical" style={{ width: '100%', marginTop: 16 }}>
+          <Space direction="vertical" style={{ width: '100%', marginTop: 16 }} data-testid="impact-result">
             <Row gutter={16}>
               <Col span={8}><Statistic title={t('rules.added')} value={impact.findings_added} /></Col>
               <Col span={8}><Statistic title={t('rules.removed')} value={impact.findings_removed} /></Col>
@@ -223,7 +223,7 @@ export function RulesPage() {
             </Row>
             <Table size="small" rowKey="rule_id" dataSource={impact.by_rule} pagination={{ pageSize: 10 }}
               columns={[{ title: t('rules.ruleId'), dataIndex: 'rule_id' }, { title: t('rules.added'), dataIndex: 'added' }, { title: t('rules.removed'), dataIndex: 'removed' }, { title: t('rules.delta'), dataIndex: 'amount_delta', render: (v: number) => yuan(v) }]} />
-            {writer ? <Button type="primary" onClick={() => { void activate(impactFor!); setImpactFor(null); }}>{t('rules.activate')} {impactFor}</Button> : null}
+            {writer ? <Button type="primary" data-testid="impact-activate" onClick={() => { void activate(impactFor!); setImpactFor(null); }}>{t('rules.activate')} {impactFor}</Button> : null}
           </Space>
         ) : null}
       </Modal>

@@ -67,15 +67,15 @@ export function RunsPage() {
       {auditor ? (
         <Card size="small" title={t('runs.start')}>
           <Space wrap>
-            <span>{t('runs.from')}</span><Input type="date" value={scope.from} onChange={(e) => setScope({ ...scope, from: e.target.value })} />
-            <span>{t('runs.to')}</span><Input type="date" value={scope.to} onChange={(e) => setScope({ ...scope, to: e.target.value })} />
+            <span>{t('runs.from')}</span><Input type="date" data-testid="run-from" value={scope.from} onChange={(e) => setScope({ ...scope, from: e.target.value })} />
+            <span>{t('runs.to')}</span><Input type="date" data-testid="run-to" value={scope.to} onChange={(e) => setScope({ ...scope, to: e.target.value })} />
             <Input placeholder={t('runs.medins')} value={scope.medins_id} onChange={(e) => setScope({ ...scope, medins_id: e.target.value.trim() })} style={{ width: 200 }} />
-            <Button type="primary" onClick={start}>{t('runs.startBtn')}</Button>
+            <Button type="primary" onClick={start} data-testid="run-start">{t('runs.startBtn')}</Button>
           </Space>
         </Card>
       ) : null}
       <Card size="small" title={t('nav.runs')}>
-        <Table<Run> size="small" rowKey="id" dataSource={runs.data?.items ?? []} loading={runs.loading && !runs.data} pagination={{ pageSize: 10 }}
+        <Table<Run> size="small" rowKey="id" data-testid="run-table" dataSource={runs.data?.items ?? []} loading={runs.loading && !runs.data} pagination={{ pageSize: 10 }}
           columns={[
             { title: t('runs.id'), dataIndex: 'id' },
             { title: t('runs.kind'), dataIndex: 'kind' },
