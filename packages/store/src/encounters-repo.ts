@@ -1,5 +1,25 @@
 import { sql } from 'drizzle-orm';
-import type { Encounter, PatientEncounter } from '@fundguard/core';
+import { DEFAULT_SCREEN_PARAMS, summariseEncounter, type Encounter, type PatientEncounter } from '@fundguard/core';
+
+/** What the screens need of an encounter's lines, kept beside it so that screening never re-reads the lines. */
+export interface StoredScreenSummary {
+  bed: string[];
+  main_dx: string;
+  drug_fen: number;
+  codes: string[];
+  bed_days: number;
+  ghost_days: number;
+  ghost_fen: number;
+  items: [string, number][];
+}
+
+function storedScreenSummary(pe: PatientEncounter): StoredScreenSummary {
+  const s = summariseEncounter(pe);
+  return {
+    bed: DEFAULT_SCREEN_PARAMS.ghost_bed.bed_code_prefixes, main_dx: s.main_dx, drug_fen: s.drug_fen, codes: [...s.codes], bed_days: s.bed_days,
+    ghost_days: s.ghost_days, ghost_fen: s.ghost_fen, items: s.items.map(([c, n]) => [c, n]),
+  };
+}
 import type { Database, Db } from './database.ts';
 
 /** 统筹区 of an encounter (rule-pack.md §1): first 6 digits of medins_admdvs, else the patient's poolarea. */
@@ -49,19 +69,19 @@ export class EncountersRepo {
         mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
         rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
         hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
-        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length,
+        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe),
       };
     });
     await this.database.rows(sql`
       insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
         adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
         med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
-        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, source, import_id, updated_at)
+        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, source, import_id, updated_at)
       select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
-        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ${opts.source}, ${opts.importId}, now()
+        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, ${opts.source}, ${opts.importId}, now()
       from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text, mt text, ml text, wa text, wn text, bn text,
         ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text, ms text, mf bigint, oa bigint, sa bigint,
-        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int)`, tx);
+        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb)`, tx);
 
     const lines = items.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l, seq) => ({
       m: pe.encounter.mdtrt_id, s: seq, ri: l.rx_id, rn: l.rxno, gn: l.grpno, lf: l.long_drord_flag, ht: l.hilist_type, ct: l.chrg_type, db: l.drord_bhvr,

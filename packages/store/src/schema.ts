@@ -114,6 +114,8 @@ export const encounters = pgTable('encounters', {
   extAddress: text('ext_address').notNull().default(''),
   /** sum of line sumamt in fen, kept for fast lists and dashboards */
   linesSumamt: fen('lines_sumamt').notNull().default(0),
+  /** the screens' summary of the lines (core summariseEncounter, default bed codes), computed once on write */
+  screenSummary: jsonb('screen_summary'),
   lineCount: integer('line_count').notNull().default(0),
   source: text('source').notNull().default('import'),
   importId: bigint('import_id', { mode: 'number' }),

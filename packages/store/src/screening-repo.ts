@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Lead, ScreenEncounter } from '@fundguard/core';
 import { dayNumber, institutionLevel } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
+import type { StoredScreenSummary } from './encounters-repo.ts';
 
 export interface ScreeningRunRow {
   id: number;
@@ -48,6 +49,32 @@ export class ScreeningRepo {
    * stays, and bed days with and without care (a drug or service line other than the bed fee).
    */
   async summaries(scope: ScreenScope, medinsId: string, bedCodePrefixes: readonly string[]): Promise<ScreenEncounter[]> {
+    const bedKey = JSON.stringify([...bedCodePrefixes]);
+    const rows = await this.database.rows<{
+      mdtrt_id: string; patn_id: string; medins_id: string; medins_lv: string; dept: string; dr_codg: string; inpatient: boolean; adm: string; dscg: string | null;
+      household: string; address: string; total: number; ss: StoredScreenSummary | null;
+    }>(sql`select mdtrt_id, patn_id, medins_id, medins_lv, coalesce(nullif(dscg_dept_codg, ''), adm_dept_codg) as dept, dr_codg, med_mdtrt_type = '2' as inpatient,
+        to_char(adm_date, 'YYYY-MM-DD') as adm, to_char(dscg_date, 'YYYY-MM-DD') as dscg, ext_household_id as household, ext_address as address,
+        lines_sumamt as total, screen_summary as ss
+      from encounters where medins_id = ${medinsId} and ${scopeWhere(scope)}`);
+    const out: ScreenEncounter[] = [];
+    const missing: string[] = [];
+    for (const r of rows) {
+      // Summaries written on import use the default bed codes; other codes, or rows from before summaries, are recomputed from the lines.
+      if (!r.ss || JSON.stringify(r.ss.bed) !== bedKey) { missing.push(r.mdtrt_id); continue; }
+      out.push({
+        mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, level: institutionLevel(r.medins_lv), dept: r.dept, dr_codg: r.dr_codg,
+        inpatient: r.inpatient, adm: dayNumber(r.adm), dscg: r.dscg ? dayNumber(r.dscg) : null, main_dx: r.ss.main_dx, total_fen: Number(r.total),
+        drug_fen: r.ss.drug_fen, household: r.household, address: r.address, codes: r.ss.codes, bed_days: r.ss.bed_days, ghost_days: r.ss.ghost_days,
+        ghost_fen: r.ss.ghost_fen, items: r.ss.items,
+      });
+    }
+    if (missing.length) out.push(...await this.summariesFromLines(scope, medinsId, bedCodePrefixes, missing));
+    return out;
+  }
+
+  /** The same summaries computed from the stored lines in SQL (for other bed codes, or encounters stored before summaries). */
+  async summariesFromLines(scope: ScreenScope, medinsId: string, bedCodePrefixes: readonly string[], only: readonly string[]): Promise<ScreenEncounter[]> {
     const bed = bedCodePrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const rows = await this.database.rows<{
       mdtrt_id: string; patn_id: string; medins_id: string; medins_lv: string; dept: string; dr_codg: string; inpatient: boolean; adm: string; dscg: string | null;
@@ -59,6 +86,7 @@ export class ScreeningRepo {
           med_mdtrt_type = '2' as inpatient, adm_date, to_char(adm_date, 'YYYY-MM-DD') as adm, to_char(dscg_date, 'YYYY-MM-DD') as dscg,
           dscg_main_dise_codg as main_dx, ext_household_id as household, ext_address as address
         from encounters where medins_id = ${medinsId} and ${scopeWhere(scope)}
+          and mdtrt_id in (select json_array_elements_text(${JSON.stringify(only)}::json))
       ), lines as materialized (
         select ol.mdtrt_id, e.inpatient, ol.hilist_code, ol.hilist_type, ol.cnt, ol.sumamt, coalesce(ol.drord_begn_date, e.adm_date)::date as d,
           ol.hilist_code like any(array(select json_array_elements_text(${JSON.stringify(bed)}::json))) as bed

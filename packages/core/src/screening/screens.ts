@@ -438,7 +438,7 @@ export class AdmissionFrequencyScreen {
   }
 }
 
-interface PeerTally { id: string; level: number; dept: string; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number> }
+interface PeerTally { id: string; level: number; dept: string; depts: Map<string, number>; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number> }
 
 function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return 0;
@@ -465,7 +465,8 @@ export class PeerOutlierScreen {
 
   private tally(map: Map<string, PeerTally>, id: string, e: ScreenEncounter, dept: string) {
     let t = map.get(id);
-    if (!t) map.set(id, t = { id, level: e.level, dept, medins_id: e.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+    if (!t) map.set(id, t = { id, level: e.level, dept: '', depts: new Map(), medins_id: e.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+    t.depts.set(dept, (t.depts.get(dept) ?? 0) + 1);
     t.cases++;
     t.total += e.total_fen;
     t.drug += e.drug_fen;
@@ -483,6 +484,8 @@ export class PeerOutlierScreen {
     const groups = new Map<string, PeerTally[]>();
     for (const t of map.values()) {
       if (t.cases < this.p.min_cases) continue;
+      // A doctor's peers are those of the department of most of their cases (ties: the smaller code), whatever the order seen.
+      t.dept = [...t.depts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
       const key = `${t.level}|${t.dept}`;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
     }
