@@ -23,3 +23,11 @@ export function mask(value: string | null | undefined, kind: PersonalKind): stri
       return v.length < 7 ? '*'.repeat(v.length) : v.slice(0, 3) + '*'.repeat(v.length - 7) + v.slice(-4);
   }
 }
+
+/** Masks ID-card-shaped numbers (15 or 18 characters) and mobile numbers inside free text (lead summaries, evidence). */
+export function maskText(text: string | null | undefined): string {
+  if (!text) return '';
+  return text
+    .replace(/(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])|(?<![\dA-Za-z])\d{15}(?![\dA-Za-z])/g, (m) => mask(m, 'id'))
+    .replace(/(?<!\d)1[3-9]\d{9}(?!\d)/g, (m) => mask(m, 'phone'));
+}

@@ -258,13 +258,24 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.equal((await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`))[0].n, runsBefore[0].n + 1);
     await shot('13-runs');
 
+    // Screening: a run of the six screens over the year, followed to done, its ranked leads listed.
+    await page.getByTestId('nav').getByText('筛查与队列').click();
+    await page.getByTestId('screening-start').click();
+    await page.locator('[data-testid="screening-runs"] tr.ant-table-row').first().getByText('done').waitFor({ timeout: 90_000 });
+    const [screened] = await fg.database.rows<{ leads: number }>(sql`select leads from screening_runs order by id desc limit 1`);
+    if (screened.leads > 0) {
+      await page.locator('[data-testid="leads"] tr.ant-table-row').first().waitFor();
+      assert.doesNotMatch((await page.getByTestId('lead-summary').first().textContent()) ?? '', /\d{15}/, 'ID numbers in lead summaries are masked');
+    }
+    await shot('14-screening');
+
     await signOut(page);
 
     // The insured person's portal: their own settlements, explained.
     await signIn(page, 'insured');
     await page.waitForURL('**/me');
     await page.getByTestId('me').getByText('本年累计', { exact: false }).waitFor();
-    await shot('14-insured');
+    await shot('15-insured');
     assert.equal(await page.getByTestId('nav').getByText('审核工作台').count(), 0, 'the insured person sees no worklist');
 
     assert.deepEqual(errors, [], 'no uncaught errors in the page');

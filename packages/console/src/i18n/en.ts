@@ -5,7 +5,7 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends re
 export const en: Shape<typeof zhCN> = {
   app: { title: 'FundGuard · medical insurance fund audit', short: 'FundGuard', logout: 'Sign out', language: '中文', loading: 'Loading…', forbidden: 'Not allowed', notFound: 'No such page', back: 'Back', refresh: 'Refresh', noData: 'No data', error: 'Something went wrong' },
   roles: { admin: 'Administrator', rule_admin: 'Rule administrator', auditor: 'Auditor', supervisor: 'Supervisor', hospital: 'Hospital', insured: 'Insured person', integration: 'Integration' },
-  nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance' },
+  nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance', screening: 'Screening' },
   login: { title: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', demo: 'Demo users: auditor / auditor2 / supervisor / ruleadmin / hospital / insured, password fundguard-demo', failed: 'Sign-in failed' },
   dashboard: {
     title: 'Dashboard', from: 'From month', to: 'To month', apply: 'Apply',
@@ -58,6 +58,12 @@ export const en: Shape<typeof zhCN> = {
     title: 'Settlement', calculatorTab: 'Calculator', listTab: 'Settlements', statementTab: 'Monthly statement', policy: 'Policy set', encounter: 'Encounter (JSON)', person: 'Person (JSON)', accumulators: 'Accumulators (JSON)', calculate: 'Calculate', result: 'Settlement', trace: 'Trace', step: 'Step', detail: 'Detail', value: 'Amount',
     invalidJson: 'Invalid JSON', total: 'Total fees', fund: 'Fund pays', personPart: 'Person pays', setlId: 'Settlement', settledAt: 'Settled', status: 'Status', medins: 'Institution', month: 'Month', query: 'Show', download: 'Download Excel',
     gross: 'Fund payable (gross)', deductions: 'Deductions', fines: 'Fines', payable: 'Payable this month', count: 'Count', settled: 'Settled', reversed: 'Reversed', explanation: 'Explanation', caseId: 'Case',
+  },
+  screening: {
+    leadsTab: 'Leads', queueTab: 'Review queue', start: 'Start screening', leads: 'Leads', category: 'Screen', minScore: 'Min score', score: 'Score', subject: 'Subject', summary: 'Summary', atRisk: 'At risk', factors: 'Score factors',
+    queued: 'Queued', assigned: 'Assigned', autoPassed: 'Auto-passed', queuedAmount: 'Queued amount', capacity: 'Reviewers × per day', daysToClear: 'Days to clear', threshold: 'Threshold', auditRun: 'Audit run id', screeningRun: 'Screening run id',
+    build: 'Build queue', takeNext: 'Take next', risk: 'Risk', reviewer: 'Reviewer', outcome: 'Outcome', pass: 'Pass', refer: 'Refer',
+    st: { queued: 'Queued', assigned: 'Assigned', auto_passed: 'Auto-passed', reviewed: 'Reviewed' },
   },
   me: { title: 'My insurance', settlements: 'My settlements', ytd: 'Year to date', admissions: 'Admissions', deductible: 'Deductible met', fundPaid: 'Fund paid', catastrophicPaid: 'Catastrophic insurance paid', encounter: 'Encounter', none: 'No settlements yet' },
 };

@@ -2,7 +2,7 @@
 export const zhCN = {
   app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
-  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保' },
+  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
     title: '监管看板', from: '起始月份', to: '截止月份', apply: '查询',
@@ -55,6 +55,12 @@ export const zhCN = {
     title: '结算', calculatorTab: '结算试算', listTab: '结算记录', statementTab: '机构月度结算单', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
     invalidJson: 'JSON 格式错误', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',
     gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
+  },
+  screening: {
+    leadsTab: '筛查线索', queueTab: '审核队列', start: '发起筛查', leads: '线索', category: '筛查类型', minScore: '最低分', score: '评分', subject: '对象', summary: '摘要', atRisk: '涉及金额', factors: '评分因素',
+    queued: '待审', assigned: '已领取', autoPassed: '自动通过', queuedAmount: '待审金额', capacity: '审核人 × 日产能', daysToClear: '预计清零天数', threshold: '阈值', auditRun: '批量审核编号', screeningRun: '筛查编号',
+    build: '生成队列', takeNext: '领取任务', risk: '风险', reviewer: '审核人', outcome: '结论', pass: '通过', refer: '移交稽核',
+    st: { queued: '待审', assigned: '已领取', auto_passed: '自动通过', reviewed: '已审' },
   },
   me: { title: '我的医保', settlements: '我的结算', ytd: '本年累计', admissions: '住院次数', deductible: '已付起付线', fundPaid: '统筹已付', catastrophicPaid: '大病保险已付', encounter: '就诊', none: '暂无结算记录' },
 };

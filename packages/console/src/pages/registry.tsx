@@ -1,5 +1,5 @@
 import type { ComponentType, ReactNode } from 'react';
-import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined } from '@ant-design/icons';
+import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined } from '@ant-design/icons';
 import type { Role } from '../api.ts';
 import { DashboardPage } from './dashboard/index.tsx';
 import { WorklistPage } from './cases/index.tsx';
@@ -10,6 +10,7 @@ import { RunsPage } from './runs/index.tsx';
 import { ListsPage } from './lists/index.tsx';
 import { SettlementPage } from './settlement/index.tsx';
 import { MyPage } from './me/index.tsx';
+import { ScreeningPage } from './screening/index.tsx';
 
 export interface PageDef {
   /** `/cases/:id`: params are passed to the component */
@@ -31,6 +32,7 @@ export const PAGES: PageDef[] = [
   { path: '/cases/:id', component: CaseDetailPage, roles: READERS },
   { path: '/encounters', component: EncounterPage, roles: [...READERS, 'insured'], nav: { key: 'nav.encounters', icon: <FileSearchOutlined /> } },
   { path: '/encounters/:id', component: EncounterPage, roles: [...READERS, 'insured'] },
+  { path: '/screening', component: ScreeningPage, roles: ['admin', 'auditor', 'supervisor'], nav: { key: 'nav.screening', icon: <RadarChartOutlined /> } },
   { path: '/rules', component: RulesPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.rules', icon: <BookOutlined /> } },
   { path: '/runs', component: RunsPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin'], nav: { key: 'nav.runs', icon: <CloudUploadOutlined /> } },
   { path: '/lists', component: ListsPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.lists', icon: <UnorderedListOutlined /> } },

@@ -8,7 +8,7 @@ import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
-import { dateTime, fenToYuan, yuan } from '../../format.ts';
+import { dateTime, fenToYuan, maskText, yuan } from '../../format.ts';
 import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type FindingRow } from './model.ts';
 
 type Dialog =
@@ -195,8 +195,8 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
         <Table<FindingRow> size="small" rowKey="id" dataSource={d.findings} data-testid="findings" pagination={{ pageSize: 20 }}
           expandable={{ expandedRowRender: (r) => (
             <Space direction="vertical">
-              <Typography.Text strong>{r.result?.vola_cont}</Typography.Text>
-              <div className="fg-evidence">{r.result?.vola_evid}</div>
+              <Typography.Text strong>{maskText(r.result?.vola_cont)}</Typography.Text>
+              <div className="fg-evidence">{maskText(r.result?.vola_evid)}</div>
               {(r.result?.judge_result_detail_dtos ?? []).map((l) => <div key={l.rx_id} className="fg-evidence">{l.rx_id} · {l.hilist_code} {l.hilist_name} · {yuan(l.vola_amt)}</div>)}
             </Space>
           ) }}

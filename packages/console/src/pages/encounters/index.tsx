@@ -6,7 +6,7 @@ import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { Failure } from '../../components/Failure.tsx';
 import { Masked } from '../../components/Masked.tsx';
-import { fenToYuan, yuan } from '../../format.ts';
+import { fenToYuan, maskText, yuan } from '../../format.ts';
 
 interface Line { rx_id: string; hilist_code: string; hilist_name: string; hilist_type: string; cnt: number; pric: number; sumamt: number; drord_begn_date: string | null; drord_dept_name: string; spec: string }
 interface Encounter {
@@ -76,12 +76,12 @@ export function EncounterPage({ params }: { params: Record<string, string> }) {
       </Card>
       <Card size="small" title={t('encounter.findings')}>
         <Table<Finding> size="small" rowKey="id" dataSource={findings} pagination={false} locale={{ emptyText: <Empty description={t('app.noData')} /> }}
-          expandable={{ expandedRowRender: (f) => <div className="fg-evidence">{f.result?.vola_evid}</div> }}
+          expandable={{ expandedRowRender: (f) => <div className="fg-evidence">{maskText(f.result?.vola_evid)}</div> }}
           columns={[
             { title: t('caseDetail.rule'), render: (_, f) => `${f.rule_id} ${f.rule_name}` },
             { title: t('caseDetail.severity'), dataIndex: 'severity', render: (v: string) => <Tag color={SEV_COLOR[v]}>{t(`severity.${v}`)}</Tag> },
             { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
-            { title: t('caseDetail.evidence'), render: (_, f) => f.result?.vola_cont },
+            { title: t('caseDetail.evidence'), render: (_, f) => maskText(f.result?.vola_cont) },
             { title: t('cases.id'), dataIndex: 'case_id', render: (v: string | null) => (v ? <a onClick={() => navigate(`/cases/${encodeURIComponent(v)}`)}>{v}</a> : '—') },
           ]} />
       </Card>

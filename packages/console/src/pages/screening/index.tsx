@@ -1,0 +1,192 @@
+import { useEffect, useState } from 'react';
+import { App, Button, Card, Col, Input, InputNumber, Progress, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api.ts';
+import { useApi } from '../../useApi.ts';
+import { navigate } from '../../router.ts';
+import { useSession } from '../../session.tsx';
+import { Failure } from '../../components/Failure.tsx';
+import { Masked } from '../../components/Masked.tsx';
+import { dateTime, fenToYuan, int, maskText } from '../../format.ts';
+
+interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; started_at: string; finished_at: string | null }
+interface Lead {
+  lead_id: string; category: string; subject_type: string; subject_ids: string[]; medins_id: string; score: number; summary: string; amount_at_risk_fen: number;
+  factors: { factor: string; points: number; detail: string }[];
+  evidence: { mdtrt_id: string; patn_id: string; medins_id: string; adm_date: string; dscg_date: string | null; amount_fen: number; note: string }[];
+}
+interface QueueItem { mdtrt_id: string; medins_id: string; patn_id: string; month: string; risk: number; factors: unknown; amount_fen: number; status: string; assigned_to: string | null; assigned_on: string | null; outcome: string | null }
+interface Backlog { by_status: Record<string, number>; queued_amount_fen: number; queued_by_risk: { band: string; n: number }[]; reviewers: number; capacity_per_day: number; days_to_clear: number }
+
+const SCREENS = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER'];
+const PAGE = 20;
+const openEncounter = (id: string) => navigate(`/encounters/${encodeURIComponent(id)}`);
+
+function Leads() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const runs = useApi(() => api.get<{ items: ScreeningRun[] }>('/api/v1/screening-runs'), []);
+  const [scope, setScope] = useState({ from: '2024-01-01', to: '2025-01-01', medins_id: '' });
+  const [runId, setRunId] = useState<number | null>(null);
+  const [f, setF] = useState<{ category?: string; medins_id?: string; min_score?: number; page: number }>({ page: 1 });
+  const items = runs.data?.items ?? [];
+  const running = items.some((r) => r.status === 'running');
+  useEffect(() => {
+    if (!running) return;
+    const h = setInterval(runs.reload, 1000);
+    return () => clearInterval(h);
+  }, [running, runs.reload]);
+  const current = runId ?? items.find((r) => r.status === 'done')?.id ?? null;
+  const leads = useApi(() => (current ? api.get<{ total: number; items: Lead[] }>(`/api/v1/screening-runs/${current}/leads`, { category: f.category, medins_id: f.medins_id, min_score: f.min_score, limit: PAGE, offset: (f.page - 1) * PAGE }) : Promise.resolve({ total: 0, items: [] })),
+    [current, f.category, f.medins_id, f.min_score, f.page]);
+  const start = async () => {
+    try {
+      const r = await api.post<ScreeningRun>('/api/v1/screening-runs', { from: scope.from, to: scope.to, ...(scope.medins_id ? { medins_id: scope.medins_id } : {}) });
+      setRunId(r.id);
+      runs.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  if (runs.error) return <Failure error={runs.error} />;
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <Space wrap>
+        <span>{t('runs.from')}</span><Input type="date" value={scope.from} onChange={(e) => setScope({ ...scope, from: e.target.value })} />
+        <span>{t('runs.to')}</span><Input type="date" value={scope.to} onChange={(e) => setScope({ ...scope, to: e.target.value })} />
+        <Input placeholder={t('runs.medins')} style={{ width: 200 }} value={scope.medins_id} onChange={(e) => setScope({ ...scope, medins_id: e.target.value.trim() })} />
+        <Button type="primary" onClick={start} data-testid="screening-start">{t('screening.start')}</Button>
+      </Space>
+      <Table<ScreeningRun> size="small" rowKey="id" dataSource={items} pagination={{ pageSize: 5, hideOnSinglePage: true }} data-testid="screening-runs"
+        rowSelection={{ type: 'radio', selectedRowKeys: current ? [current] : [], onChange: (k) => { setRunId(Number(k[0])); setF({ page: 1 }); } }}
+        columns={[
+          { title: t('runs.id'), dataIndex: 'id' },
+          { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{s}</Tag> },
+          { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_institutions ? Math.floor((100 * r.done_institutions) / r.total_institutions) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
+          { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
+          { title: t('screening.leads'), dataIndex: 'leads', align: 'right', render: int },
+          { title: t('runs.actor'), dataIndex: 'actor' },
+          { title: t('runs.started'), dataIndex: 'started_at', render: dateTime },
+        ]} />
+      {current ? (
+        <Card size="small" title={`${t('screening.leads')} · #${current}`}>
+          <Space wrap style={{ marginBottom: 12 }}>
+            <Select allowClear placeholder={t('screening.category')} style={{ width: 180 }} value={f.category} onChange={(category) => setF({ ...f, category, page: 1 })}
+              options={SCREENS.map((c) => ({ value: c, label: t(`category.${c}`, { defaultValue: c }) }))} />
+            <Input.Search allowClear placeholder={t('cases.filterMedins')} style={{ width: 200 }} onSearch={(v) => setF({ ...f, medins_id: v.trim() || undefined, page: 1 })} />
+            <InputNumber min={0} max={100} placeholder={t('screening.minScore')} style={{ width: 140 }} value={f.min_score} onChange={(v) => setF({ ...f, min_score: v ?? undefined, page: 1 })} />
+          </Space>
+          {leads.error ? <Failure error={leads.error} /> : (
+            <Table<Lead> size="small" rowKey="lead_id" dataSource={leads.data?.items ?? []} loading={leads.loading} data-testid="leads"
+              pagination={{ current: f.page, pageSize: PAGE, total: leads.data?.total ?? 0, showSizeChanger: false, showTotal: (n) => t('total', { n }), onChange: (page) => setF({ ...f, page }) }}
+              expandable={{ expandedRowRender: (l) => (
+                <Row gutter={16}>
+                  <Col span={10}>
+                    <Typography.Text strong>{t('screening.factors')}</Typography.Text>
+                    {l.factors.map((x) => <div key={x.factor} className="fg-evidence">+{x.points} · {x.factor}: {maskText(x.detail)}</div>)}
+                  </Col>
+                  <Col span={14}>
+                    <Table size="small" rowKey={(e) => e.mdtrt_id} dataSource={l.evidence} pagination={false}
+                      columns={[
+                        { title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a onClick={() => openEncounter(v)}>{v}</a> },
+                        { title: t('encounter.patient'), dataIndex: 'patn_id', render: (v: string, e) => <Masked value={v} kind="id" entityType="encounter" entityId={e.mdtrt_id} field="patn_id" /> },
+                        { title: t('encounter.adm'), dataIndex: 'adm_date' },
+                        { title: t('encounter.dscg'), dataIndex: 'dscg_date' },
+                        { title: t('encounter.total'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+                        { title: t('settlement.detail'), dataIndex: 'note', render: (v: string) => maskText(v) },
+                      ]} />
+                  </Col>
+                </Row>
+              ) }}
+              columns={[
+                { title: t('screening.score'), dataIndex: 'score', align: 'right', width: 70, render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{v}</Tag> },
+                { title: t('screening.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }) },
+                { title: t('screening.subject'), render: (_, l) => `${l.subject_type} · ${l.subject_ids.length}` },
+                { title: t('cases.medins'), dataIndex: 'medins_id' },
+                { title: t('screening.summary'), dataIndex: 'summary', render: (v: string) => <span data-testid="lead-summary">{maskText(v)}</span> },
+                { title: t('screening.atRisk'), dataIndex: 'amount_at_risk_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+              ]} />
+          )}
+        </Card>
+      ) : null}
+    </Space>
+  );
+}
+
+function Queue() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const { me } = useSession();
+  const [q, setQ] = useState<{ status?: string; page: number }>({ page: 1 });
+  const backlog = useApi(() => api.get<Backlog>('/api/v1/review-queue/backlog'), []);
+  const list = useApi(() => api.get<{ total: number; items: QueueItem[] }>('/api/v1/review-queue', { status: q.status, limit: PAGE, offset: (q.page - 1) * PAGE }), [q.status, q.page]);
+  const [build, setBuild] = useState<{ from: string; to: string; threshold: number; audit_run_id?: number; screening_run_id?: number }>({ from: '2024-01-01', to: '2025-01-01', threshold: 30 });
+  const reload = () => {
+    backlog.reload();
+    list.reload();
+  };
+  const act = async (p: Promise<unknown>, done: string) => {
+    try {
+      await p;
+      message.success(done);
+      reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  if (list.error) return <Failure error={list.error} />;
+  const b = backlog.data;
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      {b ? (
+        <Row gutter={16}>
+          <Col xs={12} md={4}><Statistic title={t('screening.queued')} value={b.by_status.queued ?? 0} /></Col>
+          <Col xs={12} md={4}><Statistic title={t('screening.assigned')} value={b.by_status.assigned ?? 0} /></Col>
+          <Col xs={12} md={4}><Statistic title={t('screening.autoPassed')} value={b.by_status.auto_passed ?? 0} /></Col>
+          <Col xs={12} md={4}><Statistic title={t('screening.queuedAmount')} value={fenToYuan(b.queued_amount_fen)} /></Col>
+          <Col xs={12} md={4}><Statistic title={t('screening.capacity')} value={`${b.reviewers} × ${b.capacity_per_day}`} /></Col>
+          <Col xs={12} md={4}><Statistic title={t('screening.daysToClear')} value={b.days_to_clear} /></Col>
+        </Row>
+      ) : null}
+      <Space wrap>
+        {['admin', 'supervisor'].includes(me.role) ? (
+          <>
+            <Input type="date" value={build.from} onChange={(e) => setBuild({ ...build, from: e.target.value })} />
+            <Input type="date" value={build.to} onChange={(e) => setBuild({ ...build, to: e.target.value })} />
+            <InputNumber addonBefore={t('screening.threshold')} min={0} max={100} value={build.threshold} onChange={(v) => setBuild({ ...build, threshold: v ?? 0 })} />
+            <InputNumber placeholder={t('screening.auditRun')} value={build.audit_run_id} onChange={(v) => setBuild({ ...build, audit_run_id: v ?? undefined })} />
+            <InputNumber placeholder={t('screening.screeningRun')} value={build.screening_run_id} onChange={(v) => setBuild({ ...build, screening_run_id: v ?? undefined })} />
+            <Button onClick={() => act(api.post('/api/v1/review-queue/build', build), t('caseDetail.done'))}>{t('screening.build')}</Button>
+          </>
+        ) : null}
+        <Button type="primary" onClick={() => act(api.post('/api/v1/review-queue/next', { count: 10 }), t('caseDetail.done'))}>{t('screening.takeNext')}</Button>
+        <Select allowClear placeholder={t('cases.status')} style={{ width: 160 }} value={q.status} onChange={(status) => setQ({ status, page: 1 })}
+          options={['queued', 'assigned', 'auto_passed', 'reviewed'].map((s) => ({ value: s, label: t(`screening.st.${s}`) }))} />
+      </Space>
+      <Table<QueueItem> size="small" rowKey="mdtrt_id" dataSource={list.data?.items ?? []} loading={list.loading} data-testid="queue"
+        pagination={{ current: q.page, pageSize: PAGE, total: list.data?.total ?? 0, showSizeChanger: false, showTotal: (n) => t('total', { n }), onChange: (page) => setQ({ ...q, page }) }}
+        columns={[
+          { title: t('screening.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{Math.round(v)}</Tag> },
+          { title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a onClick={() => openEncounter(v)}>{v}</a> },
+          { title: t('cases.medins'), dataIndex: 'medins_id' },
+          { title: t('cases.month'), dataIndex: 'month' },
+          { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+          { title: t('cases.status'), dataIndex: 'status', render: (s: string) => t(`screening.st.${s}`, { defaultValue: s }) },
+          { title: t('screening.reviewer'), dataIndex: 'assigned_to' },
+          { title: t('screening.outcome'), dataIndex: 'outcome' },
+          { title: '', render: (_, r) => (r.status === 'assigned' && r.assigned_to === me.id ? (
+            <Space>
+              <Button size="small" onClick={() => act(api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'pass' }), t('caseDetail.done'))}>{t('screening.pass')}</Button>
+              <Button size="small" danger onClick={() => act(api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'refer' }), t('caseDetail.done'))}>{t('screening.refer')}</Button>
+            </Space>
+          ) : null) },
+        ]} />
+    </Space>
+  );
+}
+
+/** Screening (screening.md): runs of the six cross-encounter screens with their ranked leads, and the risk-ranked review queue. */
+export function ScreeningPage() {
+  const { t } = useTranslation();
+  return <Card size="small" data-testid="screening"><Tabs destroyOnHidden items={[{ key: 'leads', label: t('screening.leadsTab'), children: <Leads /> }, { key: 'queue', label: t('screening.queueTab'), children: <Queue /> }]} /></Card>;
+}
