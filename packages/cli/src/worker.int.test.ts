@@ -46,7 +46,7 @@ const stopAll = async (ws: { proc: ChildProcess }[]) => {
   })));
 };
 
-test('batch audit over NATS workers: identical findings with 1, 2 and 4 workers and in-process; a worker killed mid-chunk loses nothing and duplicates nothing', { timeout: 300_000 }, async (t) => {
+test('batch audit and screening over NATS workers: identical findings with 1, 2 and 4 workers and in-process, identical leads; a worker killed mid-chunk loses nothing and duplicates nothing', { timeout: 300_000 }, async (t) => {
   if (!(await natsReachable())) {
     if (process.env.REQUIRE_NATS === '1') throw new Error(`NATS with JetStream is required (REQUIRE_NATS=1) but ${NATS_URL} is unreachable`);
     t.skip(`NATS not reachable at ${NATS_URL}`);
@@ -94,6 +94,25 @@ test('batch audit over NATS workers: identical findings with 1, 2 and 4 workers 
       const by = await pg.database.rows<{ worker: string }>(sql`select distinct worker from audit_run_chunks where run_id = ${run.id}`);
       assert.ok(by.every((b) => b.worker.startsWith(`w${n}-`)), JSON.stringify(by));
       if (n > 1) assert.ok(by.length > 1, `${n} workers shared the chunks: ${JSON.stringify(by)}`);
+      await stopAll(ws);
+    }
+
+    // Screens partition by institution: the same leads from 2 workers as in-process.
+    {
+      const local = await base.screening.done((await base.screening.start(admin, scope)).id);
+      const want = (await base.screening.leads(admin, { runId: local.id, limit: 100_000 })).items.map((l) => l.lead_id).sort();
+      assert.ok(want.length > 10, `${want.length} leads`);
+      const sq = await queueFor();
+      const ws = [spawnWorker(envFor(sq), 's-0'), spawnWorker(envFor(sq), 's-1')];
+      workers.push(...ws);
+      await Promise.all(ws.map((w) => w.started));
+      const coordinator = new FundGuard(pg.database, { work: sq });
+      const run = await coordinator.screening.done((await coordinator.screening.start(admin, scope)).id);
+      assert.equal(run.status, 'done', run.error ?? ws.flatMap((w) => w.lines).join('\n'));
+      assert.equal(run.done_institutions, run.total_institutions);
+      assert.deepEqual((await coordinator.screening.leads(admin, { runId: run.id, limit: 100_000 })).items.map((l) => l.lead_id).sort(), want);
+      const parts = await pg.database.rows<{ worker: string }>(sql`select distinct worker from screening_parts where run_id = ${run.id}`);
+      assert.equal(parts.length, 2, 'both workers screened institutions');
       await stopAll(ws);
     }
 

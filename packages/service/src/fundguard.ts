@@ -54,7 +54,7 @@ export class FundGuard {
     this.runs = new RunService(this.ctx, this.rules, opts.work ?? null);
     this.cases = new CaseService(this.ctx);
     this.settlements = new SettlementService(this.ctx);
-    this.screening = new ScreeningService(this.ctx);
+    this.screening = new ScreeningService(this.ctx, opts.work ?? null);
     this.queue = new ReviewQueueService(this.ctx);
   }
 

@@ -596,3 +596,15 @@ export const reviewQueue = pgTable('review_queue', {
   auditRunId: bigint('audit_run_id', { mode: 'number' }),
   screeningRunId: bigint('screening_run_id', { mode: 'number' }),
 }, (t) => [index('review_queue_rank').on(t.status, t.risk), index('review_queue_reviewer').on(t.assignedTo, t.assignedOn)]);
+
+/** A distributed screening run's result for one institution: its leads and its share of the cross-institution screens. */
+export const screeningParts = pgTable('screening_parts', {
+  runId: bigint('run_id', { mode: 'number' }).notNull(),
+  medinsId: text('medins_id').notNull(),
+  encounters: integer('encounters').notNull(),
+  leads: jsonb('leads').notNull(),
+  admissions: jsonb('admissions').notNull(),
+  peers: jsonb('peers').notNull(),
+  worker: text('worker').notNull(),
+  doneAt: tsz('done_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.medinsId] })]);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Lead, ScreenEncounter } from '@fundguard/core';
+import type { Lead, PeerState, ScreenEncounter } from '@fundguard/core';
 import { dayNumber, institutionLevel } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
 import type { StoredScreenSummary } from './encounters-repo.ts';
@@ -177,6 +177,22 @@ export class ScreeningRepo {
     if (!mdtrtIds.length) return [];
     return this.database.rows(sql`select lead_id, category, score, mdtrt_ids from leads where run_id = ${runId}
       and mdtrt_ids && array(select json_array_elements_text(${JSON.stringify(mdtrtIds)}::json))`);
+  }
+
+  /** One institution's part of a distributed run; a part written twice (a redelivered task) keeps the first. */
+  async savePart(p: { run_id: number; medins_id: string; encounters: number; leads: readonly Lead[]; admissions: readonly ScreenEncounter[]; peers: PeerState; worker: string; at: string }): Promise<void> {
+    await this.database.rows(sql`insert into screening_parts (run_id, medins_id, encounters, leads, admissions, peers, worker, done_at)
+      values (${p.run_id}, ${p.medins_id}, ${p.encounters}, ${JSON.stringify(p.leads)}::jsonb, ${JSON.stringify(p.admissions)}::jsonb, ${JSON.stringify(p.peers)}::jsonb,
+        ${p.worker}, ${p.at}::timestamptz) on conflict do nothing`);
+  }
+
+  async partsDone(runId: number): Promise<{ parts: number; encounters: number }> {
+    const r = await this.database.rows<{ parts: number; encounters: number }>(sql`select count(*)::int as parts, coalesce(sum(encounters), 0)::int as encounters from screening_parts where run_id = ${runId}`);
+    return r[0];
+  }
+
+  async parts(runId: number): Promise<{ medins_id: string; leads: Lead[]; admissions: ScreenEncounter[]; peers: PeerState; worker: string }[]> {
+    return this.database.rows(sql`select medins_id, leads, admissions, peers, worker from screening_parts where run_id = ${runId} order by medins_id`);
   }
 
   async params(region: string): Promise<unknown | null> {

@@ -403,6 +403,15 @@ export class AdmissionFrequencyScreen {
     if (list) list.push(e); else this.byPatient.set(e.patn_id, [e]);
   }
 
+  /** What this screen holds, to be merged elsewhere (distributed runs: one part per institution). */
+  state(): ScreenEncounter[] {
+    return [...this.byPatient.values()].flat();
+  }
+
+  merge(state: readonly ScreenEncounter[]): void {
+    for (const e of state) this.add(e);
+  }
+
   finish(): Lead[] {
     const out: Lead[] = [];
     for (const [patn, list] of this.byPatient) {
@@ -438,6 +447,12 @@ export class AdmissionFrequencyScreen {
   }
 }
 
+/** PeerOutlierScreen's tallies in a JSON-safe form. */
+export interface PeerState {
+  doctors: { id: string; level: number; dept: string; depts: [string, number][]; medins_id: string; cases: number; total: number; drug: number; units: [string, number][] }[];
+  institutions: PeerState['doctors'];
+}
+
 interface PeerTally { id: string; level: number; dept: string; depts: Map<string, number>; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number> }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -461,6 +476,28 @@ export class PeerOutlierScreen {
   add(e: ScreenEncounter): void {
     if (e.dr_codg) this.tally(this.doctors, `${e.medins_id}/${e.dr_codg}`, e, e.dept);
     this.tally(this.institutions, e.medins_id, e, '');
+  }
+
+  /** The tallies, serialisable, to be merged elsewhere (distributed runs: one part per institution). */
+  state(): PeerState {
+    const ser = (m: Map<string, PeerTally>) => [...m.values()].map((t) => ({ ...t, depts: [...t.depts], units: [...t.units] }));
+    return { doctors: ser(this.doctors), institutions: ser(this.institutions) };
+  }
+
+  merge(state: PeerState): void {
+    const into = (m: Map<string, PeerTally>, list: PeerState['doctors']) => {
+      for (const x of list) {
+        let t = m.get(x.id);
+        if (!t) m.set(x.id, t = { id: x.id, level: x.level, dept: '', depts: new Map(), medins_id: x.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+        t.cases += x.cases;
+        t.total += x.total;
+        t.drug += x.drug;
+        for (const [d, n] of x.depts) t.depts.set(d, (t.depts.get(d) ?? 0) + n);
+        for (const [c, n] of x.units) t.units.set(c, (t.units.get(c) ?? 0) + n);
+      }
+    };
+    into(this.doctors, state.doctors);
+    into(this.institutions, state.institutions);
   }
 
   private tally(map: Map<string, PeerTally>, id: string, e: ScreenEncounter, dept: string) {

@@ -49,6 +49,12 @@ export async function startWorker(fg: FundGuard, work: WorkQueue, opts: WorkerOp
   };
 
   const handler = async (task: WorkTask, info: { deliveries: number }) => {
+    if (task.kind === 'screen') {
+      const t0 = Date.now();
+      await fg.screening.screenPart(task.run_id, task.medins_id, name);
+      log('institution screened', { run: task.run_id, medins_id: task.medins_id, ms: Date.now() - t0, worker: name });
+      return;
+    }
     if (task.kind !== 'audit') throw new FundGuardError('E_INPUT_INVALID', `this worker does not know tasks of kind ${(task as { kind: string }).kind}`);
     const run = await fg.runs.batch.status(task.run_id);
     if (run.status !== 'running') return; // done, cancelled or failed: nothing to do, the task is acked
@@ -64,6 +70,7 @@ export async function startWorker(fg: FundGuard, work: WorkQueue, opts: WorkerOp
   const consumer = await work.consume(handler, {
     onGiveUp: async (task, e) => {
       if (task.kind === 'audit') await fg.runs.batch.fail(task.run_id, `chunk ${task.chunk_no} failed ${work.config.maxDeliver} times: ${e.message}`);
+      else await fg.screening.repo.fail(task.run_id, `institution ${task.medins_id} failed ${work.config.maxDeliver} times: ${e.message}`, fg.ctx.nowIso());
     },
     onError: (e) => log('task failed', { error: e.message, worker: name }),
   });

@@ -2,6 +2,7 @@ import {
   AdmissionFrequencyScreen, FundGuardError, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
 } from '@fundguard/core';
 import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguard/store';
+import type { WorkQueue } from '../distributed/work-queue.ts';
 import { requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -17,7 +18,8 @@ export class ScreeningService {
   readonly repo: ScreeningRepo;
   private readonly running = new Map<number, Promise<ScreeningRunRow>>();
 
-  constructor(private readonly ctx: ServiceContext) {
+  /** With a work queue, institutions go to `fundguard worker` processes and this process merges their parts. */
+  constructor(private readonly ctx: ServiceContext, readonly work: WorkQueue | null = null) {
     this.repo = new ScreeningRepo(ctx.database);
   }
 
@@ -60,7 +62,8 @@ export class ScreeningService {
     const institutions = await this.repo.institutions(clean);
     const run = await this.repo.createRun({ ...clean, screens: params }, actor.id, this.ctx.nowIso(), institutions.length);
     await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'screening.start', entityType: 'screening_run', entityId: String(run.id), at: this.ctx.nowIso(), detail: { ...clean } }]);
-    const p = this.execute(run.id, clean, params, institutions.map((i) => i.medins_id)).finally(() => this.running.delete(run.id));
+    const ids = institutions.map((i) => i.medins_id);
+    const p = (this.work ? this.distribute(run.id, ids) : this.execute(run.id, clean, params, ids)).finally(() => this.running.delete(run.id));
     this.running.set(run.id, p);
     p.catch(() => undefined);
     return run;
@@ -88,6 +91,56 @@ export class ScreeningService {
       await this.repo.fail(id, (e as Error).message, this.ctx.nowIso());
     }
     return (await this.repo.run(id))!;
+  }
+
+  /**
+   * Distributed run: one task per institution; workers write each institution's leads and its share of the
+   * patient and peer screens as a part; when every part is in, they are merged here, in institution order, into
+   * exactly the leads the in-process path gives.
+   */
+  private async distribute(id: number, institutions: readonly string[]): Promise<ScreeningRunRow> {
+    try {
+      const run = (await this.repo.run(id))!;
+      const params = parseScreenParams((run.params as { screens?: unknown }).screens);
+      await this.work!.publish(institutions.map((medins_id) => ({ kind: 'screen' as const, run_id: id, medins_id })));
+      for (;;) {
+        const now = await this.repo.run(id);
+        if (!now || now.status !== 'running') return now!;
+        const done = await this.repo.partsDone(id);
+        await this.repo.progress(id, done.parts, done.encounters);
+        if (done.parts >= institutions.length) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const freq = new AdmissionFrequencyScreen(params.admission_frequency);
+      const peers = new PeerOutlierScreen(params.peer_outlier);
+      const leads: Lead[] = [];
+      for (const part of await this.repo.parts(id)) {
+        leads.push(...part.leads);
+        freq.merge(part.admissions);
+        peers.merge(part.peers);
+      }
+      leads.push(...freq.finish(), ...peers.finish());
+      await this.repo.finish(id, leads, this.ctx.nowIso());
+    } catch (e) {
+      await this.repo.fail(id, (e as Error).message, this.ctx.nowIso());
+    }
+    return (await this.repo.run(id))!;
+  }
+
+  /** A worker's share of a distributed run: one institution's screens and its part of the cross-institution ones. */
+  async screenPart(runId: number, medinsId: string, worker: string): Promise<void> {
+    const run = await this.repo.run(runId);
+    if (!run || run.status !== 'running') return;
+    const scope = run.params as unknown as ScreenScope & { screens: unknown };
+    const params = parseScreenParams(scope.screens);
+    const summaries = await this.repo.summaries({ from: scope.from, to: scope.to, region: scope.region, medins_id: scope.medins_id }, medinsId, params.ghost_bed.bed_code_prefixes);
+    const freq = new AdmissionFrequencyScreen(params.admission_frequency);
+    const peers = new PeerOutlierScreen(params.peer_outlier);
+    for (const e of summaries) {
+      freq.add(e);
+      peers.add(e);
+    }
+    await this.repo.savePart({ run_id: runId, medins_id: medinsId, encounters: summaries.length, leads: screenInstitution(summaries, params), admissions: freq.state(), peers: peers.state(), worker, at: this.ctx.nowIso() });
   }
 
   async run(actor: Actor, id: number): Promise<ScreeningRunRow> {
