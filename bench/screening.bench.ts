@@ -15,29 +15,38 @@ const N = Number(process.env.BENCH_SCREEN ?? 100_000);
 const params = parseScreenParams(null);
 const labels: ScreenLabel[] = [];
 const byInst = new Map<string, ScreenEncounter[]>();
-const tg = performance.now();
-const records: PatientEncounter[] = [];
-for (const g of generate({ encounters: N, seed: 'screening-bench' })) {
-  records.push(g.record);
-  labels.push(...g.labels);
+let generateAndSummariseS = 0;
+const pg = await scratchPostgres();
+// Streams: generated encounters are summarised (the in-memory baseline keeps only the summaries) and loaded into
+// PostgreSQL in batches, so that a million encounters never sit in memory at once.
+let loadS = 0;
+{
+  const enc = new EncountersRepo(pg.database);
+  let batch: PatientEncounter[] = [];
+  const flush = async () => {
+    const t = performance.now();
+    const part = batch;
+    batch = [];
+    await pg.database.transaction((tx) => enc.replaceMany(tx, part, { importId: null, source: 'bench' }));
+    loadS += (performance.now() - t) / 1000;
+  };
+  const tg = performance.now();
+  for (const g of generate({ encounters: N, seed: 'screening-bench' })) {
+    labels.push(...g.labels);
+    const s = summariseEncounter(g.record, params);
+    (byInst.get(s.medins_id) ?? byInst.set(s.medins_id, []).get(s.medins_id)!).push(s);
+    batch.push(g.record);
+    if (batch.length >= 5000) await flush();
+  }
+  if (batch.length) await flush();
+  generateAndSummariseS = (performance.now() - tg) / 1000 - loadS;
 }
-const generateS = (performance.now() - tg) / 1000;
 const tb = performance.now();
-for (const r of records) {
-  const s = summariseEncounter(r, params);
-  (byInst.get(s.medins_id) ?? byInst.set(s.medins_id, []).get(s.medins_id)!).push(s);
-}
 const memoryLeads = runScreens([...byInst.keys()].sort().map((k) => byInst.get(k)!), params);
 const baselineS = (performance.now() - tb) / 1000;
 byInst.clear();
 
-const pg = await scratchPostgres();
 try {
-  const ti = performance.now();
-  const enc = new EncountersRepo(pg.database);
-  for (let i = 0; i < records.length; i += 5000) await pg.database.transaction((tx) => enc.replaceMany(tx, records.slice(i, i + 5000), { importId: null, source: 'bench' }));
-  const loadS = (performance.now() - ti) / 1000;
-  records.length = 0;
   await pg.database.rows((await import('drizzle-orm')).sql`analyze`);
   const repo = new ScreeningRepo(pg.database);
   const scope = { from: '2000-01-01', to: '2100-01-01' };
@@ -49,8 +58,8 @@ try {
   console.log(JSON.stringify({
     bench: 'screening', encounters: N, institutions: institutions.length, postgres: { seconds: Math.round(s * 10) / 10, encounters_per_s: Math.round(N / s), leads: leads.length },
     same_leads_as_memory: leads.length === memoryLeads.length && new Set(leads.map((l) => l.lead_id)).size === new Set([...leads, ...memoryLeads].map((l) => l.lead_id)).size,
-    baseline_in_memory: { seconds: Math.round(baselineS * 10) / 10, encounters_per_s: Math.round(N / baselineS) },
-    load_seconds: Math.round(loadS), generate_seconds: Math.round(generateS),
+    baseline_in_memory_screens_only: { seconds: Math.round(baselineS * 10) / 10, encounters_per_s: Math.round(N / baselineS) },
+    load_seconds: Math.round(loadS), generate_and_summarise_seconds: Math.round(generateAndSummariseS),
     quality: Object.fromEntries(Object.entries(quality).map(([k, v]) => [k, { precision: v.precision, recall: v.recall, leads: v.leads, labels: v.labels }])),
     aim: '1 M in ≤ 60 s',
   }));
