@@ -2,7 +2,7 @@
 // against the real server, started in-process on an embedded PGlite database in a temp dir with demo data.
 // Screenshots of the main pages go to test-artifacts/console/ (gitignored).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -193,7 +193,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     pack.rules[2].kind = 'no_such_kind';
     const bad = join(dir, 'xian-basic-bad.json');
     writeFileSync(bad, JSON.stringify(pack, null, 2));
-    await page.locator('input[type=file]').setInputFiles(bad);
+    await page.locator('[data-testid="pack-upload"] input[type=file]').setInputFiles(bad);
     const err0 = page.getByTestId(`rule-errors-${pack.rules[0].id}`);
     await err0.waitFor();
     assert.match((await err0.textContent()) ?? '', /params\.max|max/);
@@ -208,7 +208,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     good.rules[0].params.max = good.rules[0].params.max + 1;
     const goodFile = join(dir, 'xian-basic-next.json');
     writeFileSync(goodFile, JSON.stringify(good, null, 2));
-    await page.locator('input[type=file]').setInputFiles(goodFile);
+    await page.locator('[data-testid="pack-upload"] input[type=file]').setInputFiles(goodFile);
     await page.getByText(`已保存为 xian-basic@${good.version}`).waitFor();
     const pick = async (select: string, label: string) => {
       const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
@@ -222,6 +222,16 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const diff = page.getByTestId('diff');
     await diff.getByText('params.max').waitFor();
     assert.match((await diff.textContent()) ?? '', new RegExp(`${good.rules[0].id}.*params\\.max`));
+    // The pack's shipped cases pass on the active version; a case expecting another amount fails and says why.
+    const casesDir = join(ROOT, 'rules', 'xian-basic', 'cases');
+    const caseFiles = readdirSync(casesDir).filter((f) => f.endsWith('.json')).map((f) => join(casesDir, f));
+    const wrong = JSON.parse(readFileSync(caseFiles[0], 'utf8'));
+    wrong.name = '金额错误的用例';
+    wrong.expected[0].vola_amt += 1;
+    writeFileSync(join(dir, 'wrong-case.json'), JSON.stringify(wrong));
+    await page.locator(`[data-testid="cases-${active}"] input[type=file]`).setInputFiles([...caseFiles, join(dir, 'wrong-case.json')]);
+    await page.getByTestId('case-run').getByText(`通过 ${caseFiles.length} 个，未通过 1 个`).waitFor();
+    await page.getByTestId('case-run').getByText(`− ${wrong.expected[0].mdtrt_id} ${wrong.expected[0].rule_id}`).waitFor();
     await page.getByTestId(`impact-${good.version}`).click();
     await page.getByTestId('impact-run').click();
     await page.getByTestId('impact-result').waitFor({ timeout: 60_000 });

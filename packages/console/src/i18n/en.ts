@@ -46,7 +46,7 @@ export const en: Shape<typeof zhCN> = {
     title: 'Rules', packs: 'Rule packs', pack: 'Pack', name: 'Name', region: 'Region', active: 'Active version', versions: 'Versions', version: 'Version', statusCol: 'Status', author: 'Author', created: 'Created', changes: 'Changes',
     activate: 'Activate', activated: 'Activated {{v}}', diff: 'Compare versions', from: 'From', to: 'To', compare: 'Compare', field: 'Field', before: 'Before', after: 'After', change: 'Change',
     upload: 'Upload a pack (JSON / YAML)', uploaded: 'Stored as {{pack}}@{{version}}', unchanged: 'Unchanged', errors: '{{n}} validation errors', ruleId: 'Rule', kind: 'Kind', errorsCol: 'Errors', ok: 'OK', packLevel: 'Pack level',
-    impact: 'Impact replay', impactFrom: 'From', impactTo: 'To', run: 'Run', added: 'Added', removed: 'Removed', delta: 'Amount delta', content: 'Rules', basis: 'Basis', severity: 'Severity', category: 'Category',
+    impact: 'Impact replay', impactFrom: 'From', impactTo: 'To', run: 'Run', added: 'Added', removed: 'Removed', delta: 'Amount delta', content: 'Rules', basis: 'Basis', validateOnly: 'Validate only', validate: 'Validate a pack', valid: 'Valid: {{pack}}@{{version}}, {{n}} rules', runCases: 'Run cases', casesResult: '{{passed}} passed, {{failed}} failed (− missing, + unexpected findings)', caseName: 'Case', failed: 'Failed', severity: 'Severity', category: 'Category',
   },
   runs: {
     title: 'Runs & imports', start: 'Start a batch audit', from: 'Admitted from', to: 'Admitted before', medins: 'Institution (optional)', startBtn: 'Start', progress: 'Progress', cancel: 'Cancel', openCases: 'Open cases', casesOpened: '{{n}} cases opened',

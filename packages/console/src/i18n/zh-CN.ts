@@ -43,7 +43,7 @@ export const zhCN = {
     title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',
     activate: '启用', activated: '已启用 {{v}}', diff: '版本对比', from: '从', to: '到', compare: '对比', field: '字段', before: '原值', after: '新值', change: '变更',
     upload: '上传规则包（JSON / YAML）', uploaded: '已保存为 {{pack}}@{{version}}', unchanged: '内容未变化', errors: '校验错误 {{n}} 项', ruleId: '规则编号', kind: '类型', errorsCol: '错误', ok: '通过', packLevel: '规则包级别',
-    impact: '影响回放', impactFrom: '回放起', impactTo: '回放止', run: '运行', added: '新增疑点', removed: '减少疑点', delta: '金额变化', content: '规则', basis: '政策依据', severity: '性质', category: '类别',
+    impact: '影响回放', impactFrom: '回放起', impactTo: '回放止', run: '运行', added: '新增疑点', removed: '减少疑点', delta: '金额变化', content: '规则', basis: '政策依据', validateOnly: '仅校验，不保存', validate: '校验规则包', valid: '校验通过：{{pack}}@{{version}}，{{n}} 条规则', runCases: '运行用例', casesResult: '通过 {{passed}} 个，未通过 {{failed}} 个（−缺少的疑点，+多出的疑点）', caseName: '用例', failed: '未通过', severity: '性质', category: '类别',
   },
   runs: {
     title: '批量审核与导入', start: '发起批量审核', from: '入院起', to: '入院止', medins: '机构（可选）', startBtn: '开始', progress: '进度', cancel: '取消', openCases: '生成审核单', casesOpened: '已生成 {{n}} 张审核单',

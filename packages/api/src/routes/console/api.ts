@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FundGuard } from '@fundguard/service';
 import { DashboardService } from '@fundguard/service/dashboard.ts';
+import { runPackCases, type PackCase } from '@fundguard/service/pack-cases.ts';
+import { FundGuardError, validatePack } from '@fundguard/core';
+import { parsePackText, requirePermission } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 
 const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
@@ -23,6 +26,34 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
   app.get<{ Querystring: { limit?: number } }>('/api/v1/audit-runs', {
     schema: { tags: ['audit-runs'], summary: 'Recent runs with progress, newest first', querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } } },
   }, async (req) => ({ items: await dash.runs(actorOf(req), req.query.limit ?? 50) }));
+
+  // Validate without storing: the same checks as an upload (contract, the catalogue's groups, compilation).
+  app.post('/api/v1/rule-packs/validate', {
+    schema: { tags: ['rule-packs'], summary: 'Validate a pack (JSON, or YAML as application/yaml) without storing it; 400 lists every error by rule and field' },
+  }, async (req) => {
+    requirePermission(actorOf(req), 'rules.read');
+    const ct = String(req.headers['content-type'] ?? '');
+    const pack = typeof req.body === 'string' ? parsePackText(req.body, ct) : req.body;
+    validatePack(pack, { externalGroups: fg.rules.catalogueGroups() });
+    const p = pack as { pack: string; version: string; rules: unknown[] };
+    if (!fg.rules.hasCatalogue() && (p.rules as { kind?: string }[]).some((r) => r.kind === 'catalogue')) {
+      throw new FundGuardError('E_PACK_INVALID', 'catalogue rules need a catalogue: import one first', [{ field: 'rules', reason: 'catalogue rules need a catalogue' }]);
+    }
+    fg.rules.compile(pack);
+    return { valid: true, pack: p.pack, version: p.version, rule_count: p.rules.length };
+  });
+
+  app.post<{ Params: { pack: string; version: string }; Body: { cases: PackCase[] } }>('/api/v1/rule-packs/:pack/versions/:version/cases', {
+    schema: {
+      tags: ['rule-packs'], summary: 'Run pack cases (rules/<pack>/cases/*.json shape: encounters, optional catalogue, expected findings) against a stored version; nothing is stored',
+      body: { type: 'object', required: ['cases'], properties: { cases: { type: 'array', minItems: 1, maxItems: 200, items: { type: 'object' } } } },
+    },
+  }, async (req) => {
+    const actor = actorOf(req);
+    const content = await fg.packs.content(actor, req.params.pack, req.params.version);
+    const results = runPackCases(actor, content, req.body.cases);
+    return { pack: req.params.pack, version: req.params.version, passed: results.filter((r) => r.passed).length, failed: results.filter((r) => !r.passed).length, results };
+  });
 
   app.post<{ Body: { entity_type: string; entity_id: string; field: string } }>('/api/v1/audit-log/reveal', {
     schema: {

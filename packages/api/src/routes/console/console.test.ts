@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -106,6 +106,30 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       const runs = (await get(auditor.token, '/api/v1/audit-runs')).json();
       assert.equal(runs.items[0].id, run.id);
       assert.equal(runs.items[0].cases, opened.length);
+
+      // Validate without storing, and run a pack's cases against a stored version.
+      const ruleadmin = await login('ruleadmin');
+      const pack = JSON.parse(readFileSync(new URL('../../../../../rules/xian-basic/pack.json', import.meta.url), 'utf8'));
+      const post = (token: string, url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as Record<string, unknown> });
+      const versionsBefore = (await get(ruleadmin.token, '/api/v1/rule-packs/xian-basic/versions')).json().items.length;
+      const bad = await post(ruleadmin.token, '/api/v1/rule-packs/validate', { ...pack, version: 'v-check', rules: pack.rules.map((r: { params?: Record<string, unknown> }, i: number) => (i === 0 ? { ...r, params: { ...r.params, max: -1 } } : r)) });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().error.issues[0].record, `rule=${pack.rules[0].id}`);
+      const ok = await post(ruleadmin.token, '/api/v1/rule-packs/validate', { ...pack, version: 'v-check' });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual(ok.json(), { valid: true, pack: 'xian-basic', version: 'v-check', rule_count: pack.rules.length });
+      assert.equal((await get(ruleadmin.token, '/api/v1/rule-packs/xian-basic/versions')).json().items.length, versionsBefore, 'validating stores nothing');
+      const casesDir = new URL('../../../../../rules/xian-basic/cases/', import.meta.url);
+      const cases = readdirSync(casesDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(new URL(f, casesDir), 'utf8')));
+      const wrong = { ...cases[0], name: 'wrong', expected: cases[0].expected.slice(1) };
+      const caseRun = await post(auditor.token, `/api/v1/rule-packs/xian-basic/versions/${pack.version}/cases`, { cases: [...cases, wrong] });
+      assert.equal(caseRun.statusCode, 200, caseRun.body);
+      assert.equal(caseRun.json().passed, cases.length);
+      const failed = caseRun.json().results.find((r: { name: string }) => r.name === 'wrong');
+      assert.equal(failed.passed, false);
+      assert.deepEqual(failed.unexpected.map((x: { rule_id: string }) => x.rule_id), [cases[0].expected[0].rule_id]);
+      assert.equal((await post(hospital.token, `/api/v1/rule-packs/xian-basic/versions/${pack.version}/cases`, { cases })).statusCode, 200, 'hospitals may read rules');
+      assert.equal((await post((await login('insured')).token, `/api/v1/rule-packs/xian-basic/versions/${pack.version}/cases`, { cases })).statusCode, 403);
 
       const reveal = await app.inject({ method: 'POST', url: '/api/v1/audit-log/reveal', headers: { authorization: `Bearer ${auditor.token}` }, payload: { entity_type: 'encounter', entity_id: f.mdtrt_id, field: 'patn_name' } });
       assert.equal(reveal.statusCode, 204);

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Col, Input, Modal, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Input, Modal, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { PackDiff } from '@fundguard/core';
@@ -13,6 +13,9 @@ interface PackRow { pack: string; name: string; region: string; active_version: 
 interface VersionRow { pack: string; version: string; status: string; rule_count: number; author: string; change_summary: string; created_at: string; activated_at: string | null }
 interface RuleDef { id: string; name?: string; kind?: string; severity?: string; category?: string; basis?: string }
 interface Impact { findings_added: number; findings_removed: number; amount_delta: number; active_version: string | null; by_rule: { rule_id: string; added: number; removed: number; amount_delta: number }[]; by_institution: { medins_id: string; added: number; removed: number; amount_delta: number }[] }
+interface CaseExpectation { rule_id: string; mdtrt_id: string; vola_amt: number; rx_ids: string[] }
+interface CaseResult { name: string; passed: boolean; missing: CaseExpectation[]; unexpected: CaseExpectation[]; errors: string[] }
+interface CaseRun { version: string; passed: number; failed: number; results: CaseResult[] }
 interface UploadOutcome { ok: boolean; message: string; rules: RuleDef[]; issues: Issue[] }
 
 const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -101,6 +104,8 @@ export function RulesPage() {
   const [impactScope, setImpactScope] = useState({ from: '2024-01-01', to: '2024-02-01' });
   const [impact, setImpact] = useState<Impact | null>(null);
   const [busy, setBusy] = useState(false);
+  const [validateOnly, setValidateOnly] = useState(false);
+  const [caseRun, setCaseRun] = useState<CaseRun | null>(null);
 
   const upload = async (file: File) => {
     const text = await file.text();
@@ -112,6 +117,11 @@ export function RulesPage() {
       /* YAML, or broken JSON: the server says what is wrong */
     }
     try {
+      if (validateOnly || !writer) {
+        const v = await api.upload<{ pack: string; version: string; rule_count: number }>('/api/v1/rule-packs/validate', new Blob([text]), uploadType(file.name));
+        setOutcome({ ok: true, message: t('rules.valid', { pack: v.pack, version: v.version, n: v.rule_count }), rules, issues: [] });
+        return;
+      }
       const r = await api.upload<{ pack: string; version: string; unchanged?: boolean }>('/api/v1/rule-packs', new Blob([text]), uploadType(file.name));
       setOutcome({ ok: true, message: r.unchanged ? t('rules.unchanged') : t('rules.uploaded', { pack: r.pack, version: r.version }), rules, issues: [] });
       setPack(r.pack);
@@ -120,6 +130,14 @@ export function RulesPage() {
     } catch (e) {
       const issues = e instanceof ApiError ? e.issues : [];
       setOutcome({ ok: false, message: `${issues.length ? t('rules.errors', { n: issues.length }) + ' · ' : ''}${(e as Error).message}`, rules, issues });
+    }
+  };
+  const runCases = async (version: string, files: File[]) => {
+    try {
+      const cases = await Promise.all(files.map(async (f) => JSON.parse(await f.text()) as unknown));
+      setCaseRun({ version, ...(await api.post<Omit<CaseRun, 'version'>>(`/api/v1/rule-packs/${encodeURIComponent(current!)}/versions/${encodeURIComponent(version)}/cases`, { cases })) });
+    } catch (e) {
+      message.error((e as Error).message);
     }
   };
   const activate = async (v: string) => {
@@ -156,7 +174,12 @@ export function RulesPage() {
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="rules">
       <Card size="small" title={t('rules.packs')}
-        extra={writer ? <Upload accept=".json,.yaml,.yml" showUploadList={false} beforeUpload={(f) => (void upload(f), false)} data-testid="pack-upload"><Button icon={<UploadOutlined />}>{t('rules.upload')}</Button></Upload> : null}>
+        extra={
+          <Space>
+            <Checkbox checked={validateOnly || !writer} disabled={!writer} onChange={(e) => setValidateOnly(e.target.checked)} data-testid="validate-only">{t('rules.validateOnly')}</Checkbox>
+            <span data-testid="pack-upload"><Upload accept=".json,.yaml,.yml" showUploadList={false} beforeUpload={(f) => (void upload(f), false)}><Button icon={<UploadOutlined />}>{writer && !validateOnly ? t('rules.upload') : t('rules.validate')}</Button></Upload></span>
+          </Space>
+        }>
         <Table<PackRow> size="small" rowKey="pack" dataSource={packs.data?.items ?? []} loading={packs.loading} pagination={false}
           rowSelection={{ type: 'radio', selectedRowKeys: current ? [current] : [], onChange: (k) => { setPack(String(k[0])); setShownVersion(null); setDiff(null); } }}
           onRow={(r) => ({ onClick: () => { setPack(r.pack); setShownVersion(null); setDiff(null); } })}
@@ -181,6 +204,11 @@ export function RulesPage() {
               { title: t('rules.changes'), dataIndex: 'change_summary' },
               { title: '', render: (_, v) => (
                 <Space>
+                  <span data-testid={`cases-${v.version}`}>
+                    <Upload accept=".json" multiple showUploadList={false} beforeUpload={(f, list) => { if (f === list[list.length - 1]) void runCases(v.version, list); return false; }}>
+                      <Button size="small">{t('rules.runCases')}</Button>
+                    </Upload>
+                  </span>
                   {writer && v.status !== 'active' ? <Button size="small" data-testid={`impact-${v.version}`} onClick={() => { setImpactFor(v.version); setImpact(null); }}>{t('rules.impact')}</Button> : null}
                   {writer && v.status !== 'active' ? <Button size="small" type="primary" data-testid={`activate-${v.version}`} onClick={() => activate(v.version)}>{t('rules.activate')}</Button> : null}
                 </Space>
@@ -193,6 +221,23 @@ export function RulesPage() {
             <Button onClick={compare} data-testid="diff-compare" disabled={!diffSel.from || !diffSel.to}>{t('rules.compare')}</Button>
           </Space>
           {diff ? <div style={{ marginTop: 12 }}><DiffView diff={diff} /></div> : null}
+        </Card>
+      ) : null}
+      {caseRun ? (
+        <Card size="small" title={`${t('rules.runCases')} · ${current}@${caseRun.version}`} extra={<Button size="small" onClick={() => setCaseRun(null)}>×</Button>} data-testid="case-run">
+          <Alert type={caseRun.failed ? 'error' : 'success'} showIcon title={t('rules.casesResult', { passed: caseRun.passed, failed: caseRun.failed })} style={{ marginBottom: 12 }} />
+          <Table<CaseResult> size="small" rowKey="name" dataSource={caseRun.results} pagination={false}
+            columns={[
+              { title: t('rules.caseName'), dataIndex: 'name' },
+              { title: t('rules.statusCol'), dataIndex: 'passed', render: (p: boolean) => <Tag color={p ? 'green' : 'red'}>{p ? t('rules.ok') : t('rules.failed')}</Tag> },
+              { title: t('rules.errorsCol'), render: (_, r) => (
+                <div className="fg-rule-error">
+                  {r.errors.map((e) => <div key={e}>{e}</div>)}
+                  {r.missing.map((m) => <div key={`m${m.mdtrt_id}${m.rule_id}`}>− {m.mdtrt_id} {m.rule_id} ¥{m.vola_amt} [{m.rx_ids.join(', ')}]</div>)}
+                  {r.unexpected.map((m) => <div key={`u${m.mdtrt_id}${m.rule_id}`}>+ {m.mdtrt_id} {m.rule_id} ¥{m.vola_amt} [{m.rx_ids.join(', ')}]</div>)}
+                </div>
+              ) },
+            ]} />
         </Card>
       ) : null}
       {current && viewVersion ? (
