@@ -183,6 +183,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.ok(final.state.deduction > 0, 'the upheld deduction stands');
     await signOut(page);
 
+    // The supervisor fines the final case (1× the recovered amount, hearing offered).
+    await signIn(page, 'supervisor', `/cases/${encodeURIComponent(target.id)}`);
+    await page.getByTestId('act-penalty').click();
+    await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await page.getByText(/罚款 ¥/).waitFor();
+    await signOut(page);
+
     // Rules: a pack with an error shows it beside the rule.
     await signIn(page, 'ruleadmin');
     await page.getByTestId('nav').getByText('规则库').click();

@@ -11,7 +11,7 @@ export const en: Shape<typeof zhCN> = {
     title: 'Dashboard', from: 'From month', to: 'To month', apply: 'Apply',
     encounters: 'Encounters', medfee: 'Medical fees', hifp: 'Fund paid', findings: 'Findings in cases', amount: 'Amount flagged', cases: 'Cases', proposed: 'Proposed', deducted: 'Deducted',
     byMonth: 'Violations and fund use by month', byRule: 'Top rules by amount', byInstitution: 'Top institutions by amount', byCategory: 'By category', byDepartment: 'Top departments by amount', caseStatus: 'Cases by status',
-    overrides: 'Doctor override rates of real-time warnings (3103 feedback)', rule: 'Rule', warnings: 'Warnings', answered: 'Answered', proceed: 'Proceeded', overrideRate: 'Override rate', fund: 'Fund paid', violations: 'Violations',
+    overrides: 'Doctor override rates of real-time warnings (3103 feedback)', rule: 'Rule', warnings: 'Warnings', answered: 'Answered', proceed: 'Proceeded', overrideRate: 'Override rate', by: { rule: 'By rule', institution: 'By institution', department: 'By department', doctor: 'By doctor' }, fund: 'Fund paid', violations: 'Violations',
   },
   cases: {
     title: 'Worklist', id: 'Case', medins: 'Institution', month: 'Month', status: 'Status', level: 'Level', proposed: 'Proposed', deduction: 'Deduction', risk: 'Risk', findings: 'Findings', due: 'Due',
@@ -35,7 +35,7 @@ export const en: Shape<typeof zhCN> = {
     notify: 'Notify hospital', submitExplanations: 'Submit explanations', explain: 'Explain', approve: 'Approve level', returnLevel: 'Return', appeal: 'Appeal', assign: 'Assign re-reviewer', reviewer: 'Reviewer (user name)',
     reReview: 'Re-review', referPanel: 'Refer to panel', panelVote: 'Panel vote', close: 'Close', uphold: 'Uphold', overturn: 'Overturn',
     appealReason: 'Reason for appeal', appealFindings: 'Findings appealed', attachments: 'Attachments', upload: 'Upload attachment', noticeXlsx: 'Deduction notice (Excel)', noticePdf: 'Deduction notice (PDF)',
-    done: 'Submitted', by: 'By', at: 'At', type: 'Event', appealOf: 'Appeal', yes: 'yes', no: 'no', appealed: 'Appealed',
+    done: 'Submitted', penalty: 'Penalty', penaltyKind: 'Kind', penaltyKinds: { violation: 'Violation (1–2×)', fraud: 'Fraud (2–5×)', agreement: 'Agreement breach (2–5×)' }, multiplier: 'Multiplier', hearing: 'Hearing offered', fine: 'Fine', by: 'By', at: 'At', type: 'Event', appealOf: 'Appeal', yes: 'yes', no: 'no', appealed: 'Appealed',
   },
   encounter: {
     title: 'Encounter', lookup: 'Encounter id', go: 'Open', patient: 'Patient', name: 'Name', gender: 'Sex', birth: 'Born', medins: 'Institution', dept: 'Department', adm: 'Admitted', dscg: 'Discharged', diag: 'Main diagnosis', type: 'Type',

@@ -8,7 +8,7 @@ export const zhCN = {
     title: '监管看板', from: '起始月份', to: '截止月份', apply: '查询',
     encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '立案疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
     byMonth: '按月违规金额与基金支出', byRule: '违规金额前十规则', byInstitution: '违规金额前十机构', byCategory: '按违规类别', byDepartment: '违规金额前十科室', caseStatus: '审核单状态',
-    overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', fund: '基金支付', violations: '违规金额',
+    overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', by: { rule: '按规则', institution: '按机构', department: '按科室', doctor: '按医生' }, fund: '基金支付', violations: '违规金额',
   },
   cases: {
     title: '审核工作台', id: '审核单号', medins: '机构', month: '月份', status: '状态', level: '审核级别', proposed: '拟扣金额', deduction: '扣款金额', risk: '风险分', findings: '疑点数', due: '当前时限',
@@ -32,7 +32,7 @@ export const zhCN = {
     notify: '通知医院', submitExplanations: '提交说明', explain: '填写说明', approve: '通过本级', returnLevel: '退回', appeal: '申诉', assign: '指派复核人', reviewer: '复核人（用户名）',
     reReview: '复核决定', referPanel: '提交专家合议', panelVote: '合议投票', close: '结案', uphold: '维持', overturn: '撤销',
     appealReason: '申诉理由', appealFindings: '申诉的疑点', attachments: '附件', upload: '上传附件', noticeXlsx: '扣款通知书 (Excel)', noticePdf: '扣款通知书 (PDF)',
-    done: '已提交', by: '操作人', at: '时间', type: '事件', appealOf: '申诉', yes: '是', no: '否', appealed: '已申诉',
+    done: '已提交', penalty: '处罚', penaltyKind: '性质', penaltyKinds: { violation: '违规（1–2 倍）', fraud: '欺诈骗保（2–5 倍）', agreement: '违反协议（2–5 倍）' }, multiplier: '倍数', hearing: '已告知听证权利', fine: '罚款', by: '操作人', at: '时间', type: '事件', appealOf: '申诉', yes: '是', no: '否', appealed: '已申诉',
   },
   encounter: {
     title: '就诊详情', lookup: '就诊流水号', go: '查看', patient: '参保人', name: '姓名', gender: '性别', birth: '出生日期', medins: '机构', dept: '科室', adm: '入院', dscg: '出院', diag: '主要诊断', type: '就诊类型',

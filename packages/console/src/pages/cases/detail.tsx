@@ -13,7 +13,7 @@ import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type FindingRow 
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
-  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' };
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' };
 
 const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
 
@@ -110,6 +110,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   }
   if (d.status === 'panel_review' && s.panel?.members.includes(me.id)) actions.push(<Button key="vote" type="primary" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
   if (d.status === 'final' && is('admin', 'auditor')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
+  if (['final', 'closed'].includes(d.status) && is('admin', 'supervisor') && (d.state.deduction ?? 0) > 0) actions.push(<Button key="penalty" danger data-testid="act-penalty" onClick={() => open({ kind: 'penalty' })}>{t('caseDetail.penalty')}</Button>);
   if (['decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'].includes(d.status)) {
     actions.push(<Button key="xlsx" icon={<DownloadOutlined />} data-testid="notice-xlsx" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.xlsx`, `扣款通知书-${id}.xlsx`)}>{t('caseDetail.noticeXlsx')}</Button>);
     actions.push(<Button key="pdf" icon={<DownloadOutlined />} onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.pdf`, `扣款通知书-${id}.pdf`)}>{t('caseDetail.noticePdf')}</Button>);
@@ -147,6 +148,20 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'return': return act({ type: 'return_level', reason: v.reason });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
       case 'vote': return act({ type: 'panel_vote', vote: v.vote, reason: v.reason ?? '' });
+      case 'penalty': {
+        setBusy(true);
+        try {
+          const r = await api.post<{ fine_fen: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing });
+          message.success(`${t('caseDetail.fine')} ${fenToYuan(r.fine_fen)} · ${r.basis}`);
+          setDialog(null);
+          c.reload();
+        } catch (e) {
+          message.error((e as Error).message);
+        } finally {
+          setBusy(false);
+        }
+        return;
+      }
       case 'rereview': {
         const results = (s.appeal?.findings ?? []).map((fid) => {
           const o = v[`o_${fid}`] as 'upheld' | 'overturned' | 'partial';
@@ -236,9 +251,9 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       </Card>
 
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
-        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote') }[dialog.kind] : ''}>
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty') }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
-          initialValues={dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
+          initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
           {dialog?.kind === 'partial' ? <Form.Item name="amount" label={t('caseDetail.partialAmount')} rules={[{ required: true }]}><InputNumber min={0.01} step={0.01} style={{ width: 200 }} /></Form.Item> : null}
           {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} /></Form.Item> : null}
@@ -249,6 +264,15 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           ) : null}
           {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Input data-testid="reviewer-input" /></Form.Item> : null}
           {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }]}><Select mode="tags" /></Form.Item> : null}
+          {dialog?.kind === 'penalty' ? (
+            <>
+              <Form.Item name="penaltyKind" label={t('caseDetail.penaltyKind')} rules={[{ required: true }]}>
+                <Radio.Group options={(['violation', 'fraud', 'agreement'] as const).map((k) => ({ value: k, label: t(`caseDetail.penaltyKinds.${k}`) }))} />
+              </Form.Item>
+              <Form.Item name="multiplier" label={t('caseDetail.multiplier')} rules={[{ required: true }]}><InputNumber min={1} max={5} step={0.5} /></Form.Item>
+              <Form.Item name="hearing" valuePropName="checked"><Checkbox>{t('caseDetail.hearing')}</Checkbox></Form.Item>
+            </>
+          ) : null}
           {dialog?.kind === 'vote' ? <Form.Item name="vote" rules={[{ required: true }]}><Radio.Group options={[{ value: 'uphold', label: t('caseDetail.uphold') }, { value: 'overturn', label: t('caseDetail.overturn') }]} /></Form.Item> : null}
           {dialog?.kind === 'rereview' ? (s.appeal?.findings ?? []).map((fid) => (
             <Space key={fid} direction="vertical" style={{ width: '100%', marginBottom: 8 }}>

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Card, Col, Input, Row, Space, Statistic, Table, Button, Spin, Empty } from 'antd';
+import { Card, Col, Input, Row, Segmented, Space, Statistic, Table, Button, Spin, Empty } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -19,7 +19,8 @@ interface Summary {
   by_department: (Amounts & { medins_id: string; dept_codg: string })[];
   cases_by_status: { status: string; cases: number; proposed: number; deducted: number }[];
 }
-interface OverrideRow { rule_id: string; rule_name: string; warnings: number; answered: number; proceed: number; override_rate: number | null }
+interface OverrideRow { rule_id: string; rule_name: string; medins_id?: string; dept_codg?: string; dr_codg?: string; warnings: number; answered: number; proceed: number; override_rate: number | null }
+type Grouping = 'rule' | 'institution' | 'department' | 'doctor';
 
 const wan = (fen: number) => Math.round(fen / 100) / 10000; // 万元 on chart axes
 const hbar = (names: string[], values: number[], unit: string): ChartOption => ({
@@ -37,7 +38,8 @@ export function DashboardPage() {
   const [range, setRange] = useState<{ from?: string; to?: string }>({});
   const [draft, setDraft] = useState<{ from?: string; to?: string }>({});
   const summary = useApi(() => api.get<Summary>('/api/v1/dashboard', { from: range.from, to: range.to }), [range.from, range.to]);
-  const overrides = useApi(() => api.get<{ items: OverrideRow[] }>('/api/v1/realtime/override-rates', { by: 'rule' }), []);
+  const [by, setBy] = useState<Grouping>('rule');
+  const overrides = useApi(() => api.get<{ items: OverrideRow[] }>('/api/v1/realtime/override-rates', { by, from: range.from ? `${range.from}-01` : undefined }), [by, range.from]);
   const unit = i18n.language === 'en' ? '10k ¥' : '万元';
   const s = summary.data;
 
@@ -99,12 +101,14 @@ export function DashboardPage() {
           </Row>
         </>
       )}
-      <Card size="small" title={t('dashboard.overrides')}>
+      <Card size="small" title={t('dashboard.overrides')}
+        extra={<Segmented<Grouping> size="small" value={by} onChange={setBy} options={(['rule', 'institution', 'department', 'doctor'] as const).map((g) => ({ value: g, label: t(`dashboard.by.${g}`) }))} />}>
         {overrides.error ? <Failure error={overrides.error} /> : (
-          <Table<OverrideRow> size="small" rowKey="rule_id" loading={overrides.loading} dataSource={overrides.data?.items ?? []} pagination={{ pageSize: 10 }}
+          <Table<OverrideRow> size="small" rowKey={(r) => [r.rule_id, r.medins_id, r.dept_codg, r.dr_codg].join('|')} loading={overrides.loading} dataSource={overrides.data?.items ?? []} pagination={{ pageSize: 10 }}
             locale={{ emptyText: <Empty description={t('app.noData')} /> }}
             columns={[
               { title: t('dashboard.rule'), render: (_, r) => `${r.rule_id} ${r.rule_name}` },
+              ...(by === 'rule' ? [] : [{ title: t(`dashboard.by.${by}`), render: (_: unknown, r: OverrideRow) => [r.medins_id, r.dept_codg, r.dr_codg].filter(Boolean).join(' · ') }]),
               { title: t('dashboard.warnings'), dataIndex: 'warnings', align: 'right' },
               { title: t('dashboard.answered'), dataIndex: 'answered', align: 'right' },
               { title: t('dashboard.proceed'), dataIndex: 'proceed', align: 'right' },
