@@ -53,6 +53,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   let app: FastifyInstance | null = null;
   try {
     app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
+    fg.ctx.realtime.onFlushError = (e) => app?.log.error({ err: e }, 'background write of 3101 warnings failed; they stay queued and are retried');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {
       // Printed once, on the first start only; it is stored hashed.

@@ -34,6 +34,9 @@ export interface CallRow {
 /** Warnings returned by 3101/3102 and the call log. */
 export class RealtimeRepo {
   private buffer: CallRow[] = [];
+  private warningBuffer: (WarningRow & { created_at: string })[] = [];
+  /** told when a background write fails; its rows stay queued for the next flush */
+  onFlushError: (e: Error) => void = () => undefined;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -52,6 +55,20 @@ export class RealtimeRepo {
     }
   }
 
+  /**
+   * Queues 3101 warnings to be written with the next flush (≤ 200 ms): a 事前 answer does not wait for a commit.
+   * 3103 feedback flushes first, so a warning is always found by the feedback that names it; a failed write keeps
+   * the rows queued and retries.
+   */
+  queueWarnings(rows: readonly WarningRow[], at: string): void {
+    for (const r of rows) this.warningBuffer.push({ ...r, created_at: at });
+    if (this.warningBuffer.length >= 500) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), 200);
+      this.timer.unref?.();
+    }
+  }
+
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -59,7 +76,22 @@ export class RealtimeRepo {
     }
     const rows = this.buffer;
     this.buffer = [];
+    const warnings = this.warningBuffer;
+    this.warningBuffer = [];
     this.flushing = this.flushing.then(async () => {
+      if (warnings.length) {
+        try {
+          await this.database.rows(sql`
+            insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
+            select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
+            from json_to_recordset(${JSON.stringify(warnings)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
+              patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
+            on conflict (jr_id) do nothing`);
+        } catch (e) {
+          this.warningBuffer.unshift(...warnings);
+          this.onFlushError(e as Error);
+        }
+      }
       if (!rows.length) return;
       await this.database.rows(sql`
         insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, err_msg, results, received_at, ms)

@@ -28,6 +28,7 @@ export class FeedbackService {
   /** Stores the doctor's handling of each warning; an unknown jr_id (or one of another institution) is a 400 naming it. Nothing is stored on error. */
   async record(actor: Actor, fb: FsiFeedback): Promise<{ stored: number }> {
     requirePermission(actor, 'audit.realtime');
+    await this.ctx.realtime.flush(); // warnings of this process's 3101 answers still queued
     const ids = JSON.stringify(fb.warns.map((w) => w.warn_rslt_id));
     const known = await this.ctx.database.rows<{ jr_id: string; medins_id: string }>(sql`
       select jr_id, medins_id from realtime_warnings where jr_id in (select json_array_elements_text(${ids}::json))`);

@@ -51,7 +51,10 @@ export class RealtimeAuditService {
       }
       if (stage === 'mid') for (const e of p.encounters) toStore.push({ patient: p.patient, encounter: e });
     }
-    if (warnings.length || toStore.length) {
+    if (!toStore.length) {
+      // 事前: the warnings are written in the background within 200 ms (3103 feedback flushes them first).
+      if (warnings.length) this.ctx.realtime.queueWarnings(warnings, this.ctx.nowIso());
+    } else {
       await this.ctx.database.transaction(async (tx) => {
         await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso(), tx);
         if (toStore.length) await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102' });
