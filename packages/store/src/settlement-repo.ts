@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { Accumulators } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
 
 export interface PolicySetRow {
@@ -17,13 +18,7 @@ export interface PolicySetRow {
 }
 
 /** Year-to-date figures as settlement.md names them, in fen. */
-export interface StoredAccumulators {
-  admissions: number;
-  deductible_met: number;
-  fund_paid: number;
-  catastrophic_base: number;
-  catastrophic_paid: number;
-}
+export type StoredAccumulators = Accumulators;
 
 export interface SettlementRow {
   setl_id: string;

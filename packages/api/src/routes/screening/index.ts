@@ -1,14 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { FundGuardError } from '@fundguard/core';
 import type { FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
+import { wholeNumber } from '../../query.ts';
 
-const int = (v: string | undefined, field: string) => {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new FundGuardError('E_INPUT_INVALID', `${field}: a whole number, got ${v}`, [{ field, value: v, reason: 'a whole number' }]);
-  return n;
-};
 
 /** Screening (screening.md): runs of the six screens, their leads, region parameters, and the review queue. */
 export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
@@ -20,13 +14,13 @@ export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app
 
   app.get<{ Params: { id: string } }>('/api/v1/screening-runs/:id', {
     schema: { tags: ['screening'], summary: 'A run: status, done_institutions / total_institutions, encounters, leads' },
-  }, async (req) => fg.screening.run(actorOf(req), int(req.params.id, 'id')!));
+  }, async (req) => fg.screening.run(actorOf(req), wholeNumber(req.params.id, 'id')!));
 
   app.get<{ Params: { id: string }; Querystring: { category?: string; medins_id?: string; min_score?: string; limit?: string; offset?: string } }>('/api/v1/screening-runs/:id/leads', {
     schema: { tags: ['screening'], summary: 'Leads of a run, highest score first: subject, score with its factors, evidence, amount at risk (fen)', querystring: { type: 'object', properties: { category: { type: 'string' }, medins_id: { type: 'string' }, min_score: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } } } },
   }, async (req) => fg.screening.leads(actorOf(req), {
-    runId: int(req.params.id, 'id')!, category: req.query.category, medinsId: req.query.medins_id, minScore: int(req.query.min_score, 'min_score'),
-    limit: Math.min(int(req.query.limit, 'limit') ?? 100, 1000), offset: int(req.query.offset, 'offset'),
+    runId: wholeNumber(req.params.id, 'id')!, category: req.query.category, medinsId: req.query.medins_id, minScore: wholeNumber(req.query.min_score, 'min_score'),
+    limit: Math.min(wholeNumber(req.query.limit, 'limit') ?? 100, 1000), offset: wholeNumber(req.query.offset, 'offset'),
   }));
 
   app.get<{ Params: { region: string } }>('/api/v1/screening-params/:region', {
@@ -43,7 +37,7 @@ export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app
 
   app.get<{ Querystring: { status?: string; medins_id?: string; limit?: string; offset?: string } }>('/api/v1/review-queue', {
     schema: { tags: ['screening'], summary: 'The queue, highest risk first, with each item\'s risk factors' },
-  }, async (req) => fg.queue.list(actorOf(req), { status: req.query.status, medins_id: req.query.medins_id, limit: Math.min(int(req.query.limit, 'limit') ?? 100, 1000), offset: int(req.query.offset, 'offset') }));
+  }, async (req) => fg.queue.list(actorOf(req), { status: req.query.status, medins_id: req.query.medins_id, limit: Math.min(wholeNumber(req.query.limit, 'limit') ?? 100, 1000), offset: wholeNumber(req.query.offset, 'offset') }));
 
   app.post<{ Body: { count?: number } }>('/api/v1/review-queue/next', {
     schema: { tags: ['screening'], summary: 'Take the highest-risk queued items, up to what is left of the reviewer\'s daily capacity' },

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { FundGuardError, parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
 import { requirePermission, type FundGuard, type SettleRequest } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
+import { wholeNumber } from '../../query.ts';
 
 const MAX_POLICY_BYTES = 5 * 1024 * 1024;
 
@@ -18,12 +19,6 @@ async function readBody(body: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const num = (v: string | undefined, field: string) => {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new FundGuardError('E_INPUT_INVALID', `${field}: a whole number, got ${v}`, [{ field, value: v, reason: 'a whole number' }]);
-  return n;
-};
 
 /**
  * Settlement (settlement.md): the stateless calculator of interfaces.md, policy parameter sets, stateful settle /
@@ -55,7 +50,7 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
 
   app.get<{ Querystring: { region?: string; year?: string } }>('/api/v1/policy-sets', {
     schema: { tags: ['settlement'], summary: 'Policy parameter sets with their versions and effective dates', querystring: { type: 'object', properties: { region: { type: 'string' }, year: { type: 'string' } } } },
-  }, async (req) => ({ items: await fg.settlements.policySets(actorOf(req), { region: req.query.region, year: num(req.query.year, 'year') }) }));
+  }, async (req) => ({ items: await fg.settlements.policySets(actorOf(req), { region: req.query.region, year: wholeNumber(req.query.year, 'year') }) }));
 
   app.post<{ Body: SettleRequest }>('/api/v1/settlements', {
     schema: {
@@ -80,7 +75,7 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
   app.get<{ Querystring: { patn_id?: string; medins_id?: string; year?: string; limit?: string; offset?: string } }>('/api/v1/settlements', {
     schema: { tags: ['settlement'], summary: 'Settlements, newest first (hospitals: their own; insured persons: theirs)', querystring: { type: 'object', properties: { patn_id: { type: 'string' }, medins_id: { type: 'string' }, year: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } } } },
   }, async (req) => ({
-    items: await fg.settlements.list(actorOf(req), { patnId: req.query.patn_id, medinsId: req.query.medins_id, year: num(req.query.year, 'year'), limit: Math.min(num(req.query.limit, 'limit') ?? 100, 1000), offset: num(req.query.offset, 'offset') }),
+    items: await fg.settlements.list(actorOf(req), { patnId: req.query.patn_id, medinsId: req.query.medins_id, year: wholeNumber(req.query.year, 'year'), limit: Math.min(wholeNumber(req.query.limit, 'limit') ?? 100, 1000), offset: wholeNumber(req.query.offset, 'offset') }),
   }));
 
   app.get<{ Params: { setl_id: string } }>('/api/v1/settlements/:setl_id', {
@@ -89,7 +84,7 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
 
   app.get<{ Params: { patn_id: string }; Querystring: { year: string } }>('/api/v1/accumulators/:patn_id', {
     schema: { tags: ['settlement'], summary: 'A person\'s year-to-date figures (yuan)', querystring: { type: 'object', required: ['year'], properties: { year: { type: 'string' } } } },
-  }, async (req) => fg.settlements.accumulators(actorOf(req), req.params.patn_id, num(req.query.year, 'year')!));
+  }, async (req) => fg.settlements.accumulators(actorOf(req), req.params.patn_id, wholeNumber(req.query.year, 'year')!));
 
   app.get<{ Params: { medins_id: string; month: string }; Querystring: { format?: string } }>('/api/v1/statements/:medins_id/:month', {
     schema: { tags: ['settlement'], summary: '月度结算单: fund payable from the month\'s settlements and reversals minus deductions that became final and fines decided in the month; ?format=xlsx for the sheet', querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'xlsx'] } } } },
@@ -109,7 +104,7 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
     const actor = actorOf(req);
     if (actor.role !== 'insured' || !actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this view is for insured persons (signed in as themselves)');
     const items = await fg.settlements.list(actor, { limit: 1000 });
-    const year = num(req.query.year, 'year') ?? Number((items[0]?.settled_at ?? fg.ctx.nowIso()).slice(0, 4));
+    const year = wholeNumber(req.query.year, 'year') ?? Number((items[0]?.settled_at ?? fg.ctx.nowIso()).slice(0, 4));
     return { patn_id: actor.patnId, items, accumulators: await fg.settlements.accumulators(actor, actor.patnId, year) };
   });
 };
