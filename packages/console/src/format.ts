@@ -6,7 +6,16 @@ export const fenToYuan = (fen: number | null | undefined): string => (fen === nu
 export const yuan = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `¥${yuanFmt.format(v)}`);
 export const int = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : new Intl.NumberFormat('zh-CN').format(n));
 export const pct = (r: number | null | undefined): string => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
-export const dateTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '').slice(0, 19) : '—');
+const pad = (n: number) => String(n).padStart(2, '0');
+/** Instants (ISO with Z or an offset) in the browser's time zone; naive date-times (service dates) as they are. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  if (/(Z|[+-]\d{2}:?\d{2})$/.test(iso)) {
+    const d = new Date(iso);
+    if (!Number.isNaN(d.getTime())) return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  return iso.replace('T', ' ').slice(0, 19);
+}
 
 export type PersonalKind = 'name' | 'id' | 'phone';
 

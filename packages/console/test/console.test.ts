@@ -254,6 +254,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('nav').getByText('Rules').waitFor();
     await page.getByText('Rule packs').first().waitFor();
     await shot('11-rules-english');
+    await page.getByTestId('nav').getByText('Dashboard').click();
+    await page.locator('[data-testid="chart-month"][data-rendered="true"]').waitFor();
+    await page.getByText('Top rules by amount').waitFor();
+    // Cached figures until refreshed: the refresh shows the deduction decided above.
+    await page.getByTestId('dashboard-refresh').click();
+    await page.getByTestId('kpi-deducted').filter({ hasNotText: '¥0.00' }).waitFor();
+    await shot('11-dashboard-english');
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('nav').getByText('规则库').waitFor();
     await signOut(page);

@@ -12,6 +12,8 @@ export interface DashboardQuery {
   /** last month, YYYY-MM (inclusive) */
   to?: string;
   medinsId?: string;
+  /** recompute now instead of serving cached figures (the console's refresh button) */
+  fresh?: boolean;
 }
 
 export interface Amounts {
@@ -22,6 +24,8 @@ export interface Amounts {
 
 export interface DashboardSummary {
   scope: { from: string | null; to: string | null; medins_id: string | null };
+  /** when these figures were computed (they are cached: see DashboardService) */
+  generated_at: string;
   totals: Amounts & { encounters: number; medfee: number; hifp_pay: number; cases: number; proposed: number; deducted: number };
   by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number })[];
   by_rule: (Amounts & { rule_id: string; rule_name: string; category: string })[];
@@ -58,8 +62,8 @@ export class DashboardService {
     const key = JSON.stringify([medins, from, to]);
     const hit = this.cache.get(key);
     const now = this.ctx.clock().getTime();
-    if (hit && now - hit.at < FRESH_MS) return hit.value;
-    if (hit && now - hit.at < STALE_MS) {
+    if (hit && !q.fresh && now - hit.at < FRESH_MS) return hit.value;
+    if (hit && !q.fresh && now - hit.at < STALE_MS) {
       if (!hit.refreshing) {
         hit.refreshing = true;
         this.compute(medins, from, to, key).catch(() => (hit.refreshing = false));
@@ -123,6 +127,7 @@ export class DashboardService {
     const sum = <T,>(xs: T[], g: (x: T) => number) => xs.reduce((s, x) => s + g(x), 0);
     const value: DashboardSummary = {
       scope: { from, to, medins_id: medins },
+      generated_at: this.ctx.nowIso(),
       totals: {
         findings: sum(by_month, (m) => m.findings), amount: sum(by_month, (m) => m.amount), encounters: sum(by_month, (m) => m.encounters),
         medfee: sum(by_month, (m) => m.medfee), hifp_pay: sum(by_month, (m) => m.hifp_pay),

@@ -8,7 +8,7 @@ export const en: Shape<typeof zhCN> = {
   nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance', screening: 'Screening' },
   login: { title: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', demo: 'Demo users: auditor / auditor2 / supervisor / ruleadmin / hospital / insured, password fundguard-demo', failed: 'Sign-in failed' },
   dashboard: {
-    title: 'Dashboard', from: 'From month', to: 'To month', apply: 'Apply',
+    title: 'Dashboard', asOf: 'As of', from: 'From month', to: 'To month', apply: 'Apply',
     encounters: 'Encounters', medfee: 'Medical fees', hifp: 'Fund paid', findings: 'Findings in cases', amount: 'Amount flagged', cases: 'Cases', proposed: 'Proposed', deducted: 'Deducted',
     byMonth: 'Violations and fund use by month', byRule: 'Top rules by amount', byInstitution: 'Top institutions by amount', byCategory: 'By category', byDepartment: 'Top departments by amount', caseStatus: 'Cases by status',
     overrides: 'Doctor override rates of real-time warnings (3103 feedback)', rule: 'Rule', warnings: 'Warnings', answered: 'Answered', proceed: 'Proceeded', overrideRate: 'Override rate', by: { rule: 'By rule', institution: 'By institution', department: 'By department', doctor: 'By doctor' }, fund: 'Fund paid', violations: 'Violations',

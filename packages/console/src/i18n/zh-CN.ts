@@ -5,7 +5,7 @@ export const zhCN = {
   nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
-    title: '监管看板', from: '起始月份', to: '截止月份', apply: '查询',
+    title: '监管看板', asOf: '统计时间', from: '起始月份', to: '截止月份', apply: '查询',
     encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '立案疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
     byMonth: '按月违规金额与基金支出', byRule: '违规金额前十规则', byInstitution: '违规金额前十机构', byCategory: '按违规类别', byDepartment: '违规金额前十科室', caseStatus: '审核单状态',
     overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', by: { rule: '按规则', institution: '按机构', department: '按科室', doctor: '按医生' }, fund: '基金支付', violations: '违规金额',

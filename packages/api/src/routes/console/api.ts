@@ -12,12 +12,12 @@ const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
 export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   const dash = new DashboardService(fg.ctx);
 
-  app.get<{ Querystring: { from?: string; to?: string; medins_id?: string } }>('/api/v1/dashboard', {
+  app.get<{ Querystring: { from?: string; to?: string; medins_id?: string; fresh?: boolean } }>('/api/v1/dashboard', {
     schema: {
       tags: ['dashboard'], summary: 'Aggregates for the dashboard (amounts in fen): findings in cases by month, rule, category, institution, department; fund use by month; cases by status',
-      querystring: { type: 'object', properties: { from: month, to: month, medins_id: { type: 'string' } } },
+      querystring: { type: 'object', properties: { from: month, to: month, medins_id: { type: 'string' }, fresh: { type: 'boolean', description: 'recompute instead of serving the cached figures (30 s fresh, then served while refreshing)' } } },
     },
-  }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id }));
+  }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id, fresh: req.query.fresh === true }));
 
   app.get<{ Params: { mdtrt_id: string } }>('/api/v1/encounters/:mdtrt_id/context', {
     schema: { tags: ['encounters'], summary: 'Findings of an encounter (newest run first) and the patient\'s other encounters, within the caller\'s scope' },

@@ -5,12 +5,13 @@ import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { Chart, type ChartOption } from '../../components/Chart.tsx';
 import { Failure } from '../../components/Failure.tsx';
-import { fenToYuan, int, pct } from '../../format.ts';
+import { dateTime, fenToYuan, int, pct } from '../../format.ts';
 import { useSession } from '../../session.tsx';
 import { navigate, withQueryPath } from '../../router.ts';
 
 interface Amounts { findings: number; amount: number }
 interface Summary {
+  generated_at: string;
   totals: Amounts & { encounters: number; medfee: number; hifp_pay: number; cases: number; proposed: number; deducted: number };
   by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number })[];
   by_rule: (Amounts & { rule_id: string; rule_name: string; category: string })[];
@@ -37,7 +38,8 @@ export function DashboardPage() {
   const { me } = useSession();
   const [range, setRange] = useState<{ from?: string; to?: string }>({});
   const [draft, setDraft] = useState<{ from?: string; to?: string }>({});
-  const summary = useApi(() => api.get<Summary>('/api/v1/dashboard', { from: range.from, to: range.to }), [range.from, range.to]);
+  const [fresh, setFresh] = useState(0);
+  const summary = useApi(() => api.get<Summary>('/api/v1/dashboard', { from: range.from, to: range.to, fresh: fresh ? true : undefined }), [range.from, range.to, fresh]);
   const [by, setBy] = useState<Grouping>('rule');
   const overrides = useApi(() => api.get<{ items: OverrideRow[] }>('/api/v1/realtime/override-rates', { by, from: range.from ? `${range.from}-01` : undefined }), [by, range.from]);
   const unit = i18n.language === 'en' ? '10k ¥' : '万元';
@@ -81,6 +83,8 @@ export function DashboardPage() {
           <span>{t('dashboard.to')}</span><Input type="month" style={{ width: 160 }} value={draft.to ?? ''} onChange={(e) => setDraft({ ...draft, to: e.target.value || undefined })} />
           <Button type="primary" onClick={() => setRange(draft)}>{t('dashboard.apply')}</Button>
           {me.role === 'hospital' ? <span>{me.institutionId}</span> : null}
+          {s ? <span data-testid="generated-at">{t('dashboard.asOf')} {dateTime(s.generated_at)}</span> : null}
+          <Button onClick={() => setFresh((n) => n + 1)} loading={summary.loading} data-testid="dashboard-refresh">{t('app.refresh')}</Button>
         </Space>
       </Card>
       {!s || !charts ? <Spin /> : (
@@ -88,7 +92,7 @@ export function DashboardPage() {
           <Row gutter={[16, 16]} className="fg-kpi">
             {([['encounters', int(s.totals.encounters)], ['medfee', fenToYuan(s.totals.medfee)], ['hifp', fenToYuan(s.totals.hifp_pay)], ['findings', int(s.totals.findings)],
               ['amount', fenToYuan(s.totals.amount)], ['cases', int(s.totals.cases)], ['proposed', fenToYuan(s.totals.proposed)], ['deducted', fenToYuan(s.totals.deducted)]] as const).map(([k, v]) => (
-              <Col xs={12} md={6} key={k}><Card size="small"><Statistic title={t(`dashboard.${k}`)} value={v} /></Card></Col>
+              <Col xs={12} md={6} key={k}><Card size="small" data-testid={`kpi-${k}`}><Statistic title={t(`dashboard.${k}`)} value={v} /></Card></Col>
             ))}
           </Row>
           <Row gutter={[16, 16]}>
