@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import zh from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
@@ -55,7 +55,7 @@ function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
           <Layout.Content className="fg-content">
             {!page || !Page ? <Result status="404" title={t('app.notFound')} />
               : !page.def.roles.includes(me.role) ? <Result status="403" title={t('app.forbidden')} data-testid="forbidden" />
-              : <Page key={path} params={page.params} />}
+              : <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} />}><Page key={path} params={page.params} /></Suspense>}
           </Layout.Content>
         </Layout>
       </Layout>

@@ -1,16 +1,17 @@
-import type { ComponentType, ReactNode } from 'react';
+import { lazy, type ComponentType, type ReactNode } from 'react';
 import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined } from '@ant-design/icons';
 import type { Role } from '../api.ts';
-import { DashboardPage } from './dashboard/index.tsx';
-import { WorklistPage } from './cases/index.tsx';
-import { CaseDetailPage } from './cases/detail.tsx';
-import { EncounterPage } from './encounters/index.tsx';
-import { RulesPage } from './rules/index.tsx';
-import { RunsPage } from './runs/index.tsx';
-import { ListsPage } from './lists/index.tsx';
-import { SettlementPage } from './settlement/index.tsx';
-import { MyPage } from './me/index.tsx';
-import { ScreeningPage } from './screening/index.tsx';
+
+const DashboardPage = lazy(() => import('./dashboard/index.tsx').then((m) => ({ default: m.DashboardPage })));
+const WorklistPage = lazy(() => import('./cases/index.tsx').then((m) => ({ default: m.WorklistPage })));
+const CaseDetailPage = lazy(() => import('./cases/detail.tsx').then((m) => ({ default: m.CaseDetailPage })));
+const EncounterPage = lazy(() => import('./encounters/index.tsx').then((m) => ({ default: m.EncounterPage })));
+const RulesPage = lazy(() => import('./rules/index.tsx').then((m) => ({ default: m.RulesPage })));
+const RunsPage = lazy(() => import('./runs/index.tsx').then((m) => ({ default: m.RunsPage })));
+const ListsPage = lazy(() => import('./lists/index.tsx').then((m) => ({ default: m.ListsPage })));
+const SettlementPage = lazy(() => import('./settlement/index.tsx').then((m) => ({ default: m.SettlementPage })));
+const MyPage = lazy(() => import('./me/index.tsx').then((m) => ({ default: m.MyPage })));
+const ScreeningPage = lazy(() => import('./screening/index.tsx').then((m) => ({ default: m.ScreeningPage })));
 
 export interface PageDef {
   /** `/cases/:id`: params are passed to the component */
@@ -24,7 +25,7 @@ export interface PageDef {
 
 const READERS: Role[] = ['admin', 'auditor', 'supervisor', 'hospital'];
 
-/** Every page of the console. Add one here (see ../../README.md). */
+/** Every page of the console, each loaded when first opened (its own chunk). Add one here (see ../../README.md). */
 export const PAGES: PageDef[] = [
   { path: '/me', component: MyPage, roles: ['insured'], nav: { key: 'nav.me', icon: <IdcardOutlined /> } },
   { path: '/dashboard', component: DashboardPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'], nav: { key: 'nav.dashboard', icon: <BarChartOutlined /> } },
