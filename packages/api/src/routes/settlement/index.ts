@@ -104,7 +104,9 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
     const actor = actorOf(req);
     if (actor.role !== 'insured' || !actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this view is for insured persons (signed in as themselves)');
     const items = await fg.settlements.list(actor, { limit: 1000 });
-    const year = wholeNumber(req.query.year, 'year') ?? Number((items[0]?.settled_at ?? fg.ctx.nowIso()).slice(0, 4));
+    // default: the insurance year of the latest settlement (its date of service), not the year it was recorded
+    const latestYear = (items[0]?.result as { parameters?: { year?: number } } | undefined)?.parameters?.year;
+    const year = wholeNumber(req.query.year, 'year') ?? latestYear ?? Number(fg.ctx.nowIso().slice(0, 4));
     return { patn_id: actor.patnId, items, accumulators: await fg.settlements.accumulators(actor, actor.patnId, year) };
   });
 };
