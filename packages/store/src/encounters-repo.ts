@@ -156,7 +156,9 @@ export class EncountersRepo {
     const idFilter = sql`mdtrt_id in (select json_array_elements_text(${ids}::json))`;
     const [lines, diags, ops, labs] = await Promise.all([
       // Named columns, dates as text: the drivers' Date parsing of every line's timestamp (and unused columns) cost more than the query.
-      this.database.rows<Record<string, unknown>>(sql`select ${LINE_COLUMNS}, drord_begn_date::text as drord_begn_date_t from order_lines where ${idFilter} order by mdtrt_id, seq`, tx),
+      // One JSON array per encounter: PostgreSQL builds it and JSON.parse reads it far faster than the driver parses ~30 columns per line.
+      this.database.rows<{ mdtrt_id: string; l: string }>(sql`select mdtrt_id, json_agg(json_build_array(${LINE_COLUMNS}, drord_begn_date::text) order by seq)::text as l
+        from order_lines where ${idFilter} group by mdtrt_id`, tx),
       this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date::text as dise_date_t from diagnoses where ${idFilter} order by mdtrt_id, seq`, tx),
       this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date::text as oprn_date_t from operations where ${idFilter} order by mdtrt_id, seq`, tx),
       this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, lab_code, lab_name, rslt_val, rslt_unt, test_date::text as test_date_t from lab_results where ${idFilter} order by mdtrt_id, seq`, tx),
@@ -167,14 +169,19 @@ export class EncountersRepo {
       byId.set(pe.encounter.mdtrt_id, pe);
       return pe;
     });
-    for (const l of lines) byId.get(String(l.mdtrt_id))!.encounter.fsi_order_dtos.push({
-      rx_id: s(l.rx_id), rxno: s(l.rxno), grpno: s(l.grpno), long_drord_flag: s(l.long_drord_flag), hilist_type: s(l.hilist_type), chrg_type: s(l.chrg_type),
-      drord_bhvr: s(l.drord_bhvr), hilist_code: s(l.hilist_code), hilist_name: s(l.hilist_name), hilist_lv: s(l.hilist_lv), hilist_pric: n(l.hilist_pric),
-      hosplist_code: s(l.hosplist_code), hosplist_name: s(l.hosplist_name), cnt: Number(l.cnt), pric: Number(l.pric), sumamt: Number(l.sumamt),
-      ownpay_amt: Number(l.ownpay_amt), selfpay_amt: Number(l.selfpay_amt), spec: s(l.spec), spec_unt: s(l.spec_unt), drord_begn_date: tsText(l.drord_begn_date_t),
-      drord_dept_codg: s(l.drord_dept_codg), drord_dept_name: s(l.drord_dept_name), drord_dr_codg: s(l.drord_dr_codg), drord_dr_name: s(l.drord_dr_name),
-      drord_dr_profttl: n(l.drord_dr_profttl), curr_drord_flag: Boolean(l.curr_drord_flag), ext_days: n(l.ext_days), ext_doses: n(l.ext_doses),
-    });
+    for (const row of lines) {
+      const target = byId.get(row.mdtrt_id)!.encounter.fsi_order_dtos;
+      for (const l of JSON.parse(row.l) as unknown[][]) {
+        // the order of LINE_COLUMNS, then drord_begn_date as text
+        target.push({
+          rx_id: s(l[0]), rxno: s(l[1]), grpno: s(l[2]), long_drord_flag: s(l[3]), hilist_type: s(l[4]), chrg_type: s(l[5]), drord_bhvr: s(l[6]),
+          hilist_code: s(l[7]), hilist_name: s(l[8]), hilist_lv: s(l[9]), hilist_pric: n(l[10]), hosplist_code: s(l[11]), hosplist_name: s(l[12]),
+          cnt: Number(l[13]), pric: Number(l[14]), sumamt: Number(l[15]), ownpay_amt: Number(l[16]), selfpay_amt: Number(l[17]), spec: s(l[18]), spec_unt: s(l[19]),
+          drord_dept_codg: s(l[20]), drord_dept_name: s(l[21]), drord_dr_codg: s(l[22]), drord_dr_name: s(l[23]), drord_dr_profttl: n(l[24]),
+          curr_drord_flag: Boolean(l[25]), ext_days: n(l[26]), ext_doses: n(l[27]), drord_begn_date: tsText(l[28]),
+        });
+      }
+    }
     for (const d of diags) byId.get(String(d.mdtrt_id))!.encounter.fsi_diagnose_dtos.push({
       dise_id: s(d.dise_id), inout_dise_type: s(d.inout_dise_type), maindise_flag: Boolean(d.maindise_flag), dias_srt_no: n(d.dias_srt_no),
       dise_codg: s(d.dise_codg), dise_name: s(d.dise_name), dise_date: (d.dise_date_t as string | null) ?? null,
@@ -199,7 +206,7 @@ const ENCOUNTER_COLUMNS = sql.raw(['mdtrt_id', 'patn_id', 'medins_id', 'medins_n
   'dscg_main_dise_codg', 'dscg_main_dise_name', 'dr_codg', 'adm_dept_codg', 'adm_dept_name', 'dscg_dept_codg', 'dscg_dept_name', 'med_mdtrt_type', 'med_type',
   'matn_stas', 'medfee_sumamt', 'ownpay_amt', 'selfpay_amt', 'insutype', 'reim_flag', 'out_setl_flag', 'ext_flags', 'setl_id', 'hifp_pay', 'psn_pay',
   'ext_household_id', 'ext_address'].map((c) => `e.${c}`).join(', '));
-const LINE_COLUMNS = sql.raw(['mdtrt_id', 'rx_id', 'rxno', 'grpno', 'long_drord_flag', 'hilist_type', 'chrg_type', 'drord_bhvr', 'hilist_code', 'hilist_name',
+const LINE_COLUMNS = sql.raw(['rx_id', 'rxno', 'grpno', 'long_drord_flag', 'hilist_type', 'chrg_type', 'drord_bhvr', 'hilist_code', 'hilist_name',
   'hilist_lv', 'hilist_pric', 'hosplist_code', 'hosplist_name', 'cnt', 'pric', 'sumamt', 'ownpay_amt', 'selfpay_amt', 'spec', 'spec_unt', 'drord_dept_codg',
   'drord_dept_name', 'drord_dr_codg', 'drord_dr_name', 'drord_dr_profttl', 'curr_drord_flag', 'ext_days', 'ext_doses'].join(', '));
 
