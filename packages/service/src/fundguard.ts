@@ -13,6 +13,7 @@ import { CaseService } from './cases/case-service.ts';
 import { SettlementService } from './settlement/settlement-service.ts';
 import { ScreeningService } from './screening/screening-service.ts';
 import { ReviewQueueService } from './screening/review-queue.ts';
+import { SamplingService } from './screening/sampling-service.ts';
 import type { WorkQueue } from './distributed/work-queue.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
@@ -29,6 +30,7 @@ export class FundGuard {
   readonly settlements: SettlementService;
   readonly screening: ScreeningService;
   readonly queue: ReviewQueueService;
+  readonly sampling: SamplingService;
 
   constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
@@ -56,6 +58,7 @@ export class FundGuard {
     this.settlements = new SettlementService(this.ctx);
     this.screening = new ScreeningService(this.ctx, opts.work ?? null);
     this.queue = new ReviewQueueService(this.ctx);
+    this.sampling = new SamplingService(this.ctx);
   }
 
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null }): Promise<FundGuard> {

@@ -25,3 +25,4 @@ export * from './screening/screening-service.ts';
 export * from './screening/review-queue.ts';
 export * from './distributed/work-queue.ts';
 export * from './distributed/worker.ts';
+export * from './screening/sampling-service.ts';

@@ -608,3 +608,16 @@ export const screeningParts = pgTable('screening_parts', {
   worker: text('worker').notNull(),
   doneAt: tsz('done_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.runId, t.medinsId] })]);
+
+/** Sampling draws (抽查) and 双随机 inspection draws: what was drawn, from what, with which seed — reproducible and published. */
+export const sampleDraws = pgTable('sample_draws', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  params: jsonb('params').notNull(),
+  draw: jsonb('draw').notNull(),
+  /** sampled id → its stratum key (for extrapolation) */
+  strataOf: jsonb('strata_of').notNull(),
+  extrapolation: jsonb('extrapolation'),
+  actor: text('actor').notNull(),
+  createdAt: tsz('created_at').notNull(),
+});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { FundGuard } from '@fundguard/service';
+import type { EncounterDrawRequest, FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { wholeNumber } from '../../query.ts';
 
@@ -46,6 +46,24 @@ export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app
   app.post<{ Params: { mdtrt_id: string }; Body: { outcome: 'pass' | 'refer'; note?: string } }>('/api/v1/review-queue/:mdtrt_id/decision', {
     schema: { tags: ['screening'], summary: 'Record the reviewer\'s decision on an assigned item (pass or refer)', body: { type: 'object', required: ['outcome'] } },
   }, async (req) => fg.queue.decide(actorOf(req), req.params.mdtrt_id, req.body.outcome, req.body.note));
+
+  app.post<{ Body: EncounterDrawRequest }>('/api/v1/sample-draws', {
+    schema: { tags: ['screening'], summary: '抽查: draw stored encounters (method random | stratified (strata: medins_id, dept, amount_band) | preset (≤50 all, 50–150 half ×2, >150 a third ×3) | inpatient_10pct | hospital (5 current + 20 discharged)); seed, strata and population are stored with the draw', body: { type: 'object', required: ['method', 'from', 'to', 'seed'] } },
+  }, async (req, reply) => reply.status(201).send(await fg.sampling.drawEncounters(actorOf(req), req.body)));
+
+  app.post<{ Body: { seed: string; inspectors: { id: string; name: string; linked_institutions?: string[] }[]; institutions?: { id: string; name: string }[]; share?: number; team_size?: number } }>('/api/v1/inspection-draws', {
+    schema: { tags: ['screening'], summary: '双随机: random institutions (share, default 5 %) × random inspector teams, excluding linked inspectors and those who inspected the institution in the previous draw; the publication list is in draw.publication', body: { type: 'object', required: ['seed', 'inspectors'] } },
+  }, async (req, reply) => reply.status(201).send(await fg.sampling.drawInspections(actorOf(req), req.body)));
+
+  app.get('/api/v1/sample-draws', { schema: { tags: ['screening'], summary: 'Sampling and inspection draws, newest first' } }, async (req) => ({ items: await fg.sampling.list(actorOf(req)) }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/sample-draws/:id', {
+    schema: { tags: ['screening'], summary: 'A draw: its parameters, seed, strata, the drawn ids (or the published assignments) and any extrapolation' },
+  }, async (req) => fg.sampling.get(actorOf(req), wholeNumber(req.params.id, 'id')!));
+
+  app.post<{ Params: { id: string }; Body: { errors: Record<string, unknown> } }>('/api/v1/sample-draws/:id/extrapolation', {
+    schema: { tags: ['screening'], summary: 'Error amounts found in the sampled records (yuan by mdtrt_id; unnamed: 0) → the population\'s estimated error with a 95 % confidence interval (stratified estimator) and the seeds\' ×2/×3 figure', body: { type: 'object', required: ['errors'] } },
+  }, async (req) => fg.sampling.extrapolate(actorOf(req), wholeNumber(req.params.id, 'id')!, req.body.errors));
 
   app.get('/api/v1/review-queue/backlog', {
     schema: { tags: ['screening'], summary: 'Counts by status, queued by risk band, reviewers, capacity per day and days to clear' },
