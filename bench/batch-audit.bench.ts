@@ -41,6 +41,7 @@ async function measure(db: Database): Promise<Record<string, number>> {
     await fg.ctx.catalogue.upsertMany(tx, catalogue, null);
     for (let i = 0; i < records.length; i += 2000) await fg.ctx.encounters.replaceMany(tx, records.slice(i, i + 2000), { importId: null, source: 'bench' });
   });
+  await fg.ctx.encounters.refreshStatistics(); // as an encounter import does
   await fg.rules.reload();
   for (const p of packs) await fg.packs.upload(SYSTEM_ACTOR, p, { activate: true });
   const svc = new BatchAuditService(fg.ctx);

@@ -53,6 +53,7 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
     await fg.ctx.encounters.replaceMany(tx, batch, { importId: null, source: 'demo' });
     await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.encounters', entityType: 'encounters', entityId: 'demo', at: fg.ctx.nowIso(), detail: { encounters: n } }]);
   });
+  await fg.ctx.encounters.refreshStatistics();
   const first = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters order by mdtrt_id limit 1`);
   const sample = first[0] ? await fg.ctx.encounters.get(first[0].mdtrt_id) : null;
   const users = [

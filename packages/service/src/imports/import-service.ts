@@ -116,12 +116,18 @@ export class ImportService {
       },
     };
     if ('encounters' in file) {
-      return this.run<PatientEncounter>({ ...common, file: { path: file.encounters.path, name: file.encounters.name, format: file.encounters.format }, source: () => readEncounterTables(file) });
+      return this.run<PatientEncounter>({ ...common, file: { path: file.encounters.path, name: file.encounters.name, format: file.encounters.format }, source: () => readEncounterTables(file) }).then((r) => this.afterBulk(r));
     }
     if (file.format !== 'jsonl') {
       throw new FundGuardError('E_IMPORT_INVALID', `${file.name}: encounters come as JSON Lines, or as three CSV files / XLSX sheets (encounters, orders, diagnoses)`);
     }
-    return this.run<PatientEncounter>({ ...common, file, spec: { known: [], required: [], allowUnknownInJson: true } });
+    return this.run<PatientEncounter>({ ...common, file, spec: { known: [], required: [], allowUnknownInJson: true } }).then((r) => this.afterBulk(r));
+  }
+
+  /** After a large encounter import the planner's statistics are refreshed (see EncountersRepo.refreshStatistics). */
+  private async afterBulk(report: ImportReport): Promise<ImportReport> {
+    if (report.records >= 1000) await this.ctx.encounters.refreshStatistics();
+    return report;
   }
 
   private async run<T>(job: {
