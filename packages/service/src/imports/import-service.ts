@@ -72,6 +72,7 @@ export class ImportService {
         return { ...r, replaced: [] };
       },
     });
+    if (report.records >= 1000) await this.ctx.database.rows(sql`analyze catalogue_entries`);
     await this.onCatalogueChange?.();
     return report;
   }
