@@ -61,6 +61,10 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const other = (await call<{ items: CaseView[] }>(adminKey, 'GET', '/api/v1/cases?limit=50')).json.items.find((c) => c.medins_id !== H)!;
     assert.ok(other, 'a case of another institution');
 
+    // The demo has no class C (hilist_lv 03) or own-pay lines: half the lines of one other institution become both (above the 15 % limit).
+    const [{ over }] = await fg.database.rows<{ over: string }>(sql`select min(medins_id) as over from encounters where medins_id <> ${H} and medins_id <> ${other.medins_id}`);
+    await fg.database.rows(sql`update order_lines set hilist_lv = '03', ownpay_amt = sumamt where seq % 2 = 0 and mdtrt_id in (select mdtrt_id from encounters where medins_id = ${over})`);
+
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
@@ -93,7 +97,31 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
       await page.locator(`[data-testid="${id}"][data-rendered="true"] canvas`).first().waitFor();
     }
     await page.getByText('违规金额前十规则').waitFor();
+    // 协议管理指标: one row per institution, sorted by the class C share, those over the 15 % limit highlighted.
+    const kpis = (await call<{ agreement: { medins_id: string; over_limit: boolean }[] }>(adminKey, 'GET', '/api/v1/dashboard')).json.agreement;
+    assert.ok(kpis.length > 0, 'agreement KPIs per institution');
+    const agreement = page.getByTestId('agreement');
+    await agreement.locator('tr.ant-table-row').first().waitFor();
+    await agreement.getByText('平均住院日').first().waitFor();
+    await agreement.getByText('目录外/丙类占比').first().waitFor();
+    assert.deepEqual(kpis.filter((k) => k.over_limit).map((k) => k.medins_id), [over]);
+    // Sorted by the class C share, highest first: the institution over the limit is the first row, highlighted.
+    await agreement.locator('tr.ant-table-row.fg-row-over').first().getByText(over).waitFor();
+    assert.equal(await agreement.locator('tr.ant-table-row.fg-row-over').count(), 1, 'only the institution over the limit is highlighted');
+    await agreement.getByTestId('agreement-over-count').filter({ hasText: '超限 1 家' }).waitFor();
     await shot('02-dashboard');
+    await agreement.screenshot({ path: join(ARTIFACTS, '02b-agreement-kpis.png'), animations: 'disabled' });
+    // The columns sort: by drug share, ascending, then descending.
+    const drugHeader = agreement.locator('th').filter({ hasText: '药占比' }).first();
+    const drugShares = async () => (await agreement.locator('tr.ant-table-row td:nth-child(7)').allTextContents()).map((v) => parseFloat(v));
+    await drugHeader.click();
+    await agreement.locator('th[aria-sort="ascending"]').filter({ hasText: '药占比' }).waitFor();
+    const asc = await drugShares();
+    assert.deepEqual(asc, [...asc].sort((a, b) => a - b), 'sorted by drug share, ascending');
+    await drugHeader.click();
+    await agreement.locator('th[aria-sort="descending"]').filter({ hasText: '药占比' }).waitFor();
+    const desc = await drugShares();
+    assert.deepEqual(desc, [...desc].sort((a, b) => b - a), 'sorted by drug share, descending');
 
     // Worklist → filter by institution → open the case.
     await page.getByTestId('nav').getByText('审核工作台').click();
@@ -165,6 +193,11 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByText('无权访问').waitFor();
     assert.equal((await call(hospital.token, 'GET', `/api/v1/cases/${other.id}`)).status, 403);
     await shot('07-hospital-forbidden');
+    // The hospital's dashboard: the agreement KPIs of its own institution only.
+    await page.getByTestId('nav').getByText('监管看板').click();
+    await page.getByTestId('agreement').locator('tr.ant-table-row').first().waitFor();
+    assert.equal(await page.getByTestId('agreement').locator('tr.ant-table-row').count(), 1);
+    await page.getByTestId('agreement').getByTestId('agreement-medins').filter({ hasText: H }).waitFor();
     await signOut(page);
 
     // The supervisor assigns the re-review; auditor2 (not involved in the decision) decides it.
@@ -292,6 +325,45 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
       assert.doesNotMatch((await page.getByTestId('lead-summary').first().textContent()) ?? '', /\d{15}/, 'ID numbers in lead summaries are masked');
     }
     await shot('14-screening');
+
+    // 抽查: a stratified draw by amount band, stored with its seed; its strata and drawn records shown.
+    const field = (id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+    await page.getByTestId('tab-sampling').click();
+    await field('draw-seed').fill('console-test-seed');
+    await page.getByTestId('draw-start').click();
+    await page.getByTestId('draw-seed-shown').filter({ hasText: 'console-test-seed' }).waitFor();
+    const strataRows = page.locator('[data-testid="strata"] tr.ant-table-row');
+    await strataRows.first().waitFor();
+    const stored = (await call<{ items: { id: number; kind: string; params: { seed: string; method: string } }[] }>(adminKey, 'GET', '/api/v1/sample-draws')).json.items[0];
+    assert.deepEqual([stored.kind, stored.params.seed, stored.params.method], ['encounters', 'console-test-seed', 'stratified']);
+    const drawn = (await call<{ draw: { strata: { key: string; sampled: number }[]; ids: string[] } }>(adminKey, 'GET', `/api/v1/sample-draws/${stored.id}`)).json.draw;
+    assert.equal(await strataRows.count(), Math.min(drawn.strata.length, 10));
+    assert.match((await page.getByTestId('stratum-key').first().textContent()) ?? '', /^amount_band=/);
+    await page.getByTestId('drawn-link').filter({ hasText: drawn.ids[0] }).waitFor();
+    // An error amount entered for a drawn record: the estimate with its 95 % CI.
+    await field('error-input').fill('100');
+    await page.getByTestId('extrapolate').click();
+    const extrapolation = page.getByTestId('extrapolation');
+    await extrapolation.getByText('95% 置信区间').waitFor();
+    await extrapolation.getByText('¥100.00').first().waitFor();
+    const x = (await call<{ extrapolation: { found_fen: number; estimate: number; low: number; high: number } }>(adminKey, 'GET', `/api/v1/sample-draws/${stored.id}`)).json.extrapolation;
+    assert.equal(x.found_fen, 10_000);
+    assert.ok(x.low <= x.estimate && x.estimate <= x.high && x.estimate >= 10_000, 'the estimate lies in its interval');
+    await shot('14b-sampling');
+    // The drawn id opens the encounter page.
+    await page.getByTestId('drawn-link').first().click();
+    await page.getByTestId('encounter').waitFor();
+    await page.goBack();
+
+    // 双随机: institutions × inspector teams, and the list to publish (一公开).
+    await page.getByTestId('tab-inspection').click();
+    await field('inspection-seed').fill('console-test-inspection');
+    await page.getByTestId('inspection-start').click();
+    const publication = page.getByTestId('publication');
+    await publication.getByTestId('publication-line').first().waitFor();
+    assert.match((await publication.getByTestId('publication-line').first().textContent()) ?? '', /^1\. .+（.+）：检查人员 .+/);
+    await publication.getByText('随机种子：console-test-inspection', { exact: false }).waitFor();
+    await shot('14c-inspection');
 
     await signOut(page);
 

@@ -33,7 +33,34 @@ export interface DashboardSummary {
   by_institution: (Amounts & { medins_id: string; medins_name: string })[];
   by_department: (Amounts & { medins_id: string; dept_codg: string })[];
   cases_by_status: { status: string; cases: number; proposed: number; deducted: number }[];
+  /** 协议管理指标 per institution (encounters admitted in the range); shares are 0–1, null without a denominator */
+  agreement: AgreementKpis[];
+  /** the agreement's limit on 目录外/丙类 (hilist_lv 03) fees as a share of all line fees */
+  agreement_limits: { class_c_share: number };
 }
+
+export interface AgreementKpis {
+  medins_id: string;
+  medins_name: string;
+  inpatient: number;
+  outpatient: number;
+  /** 次均费用 (fen): Σ lines_sumamt / encounters, by inpatient (med_mdtrt_type 2) and the rest */
+  inpatient_avg_fee: number | null;
+  outpatient_avg_fee: number | null;
+  /** 平均住院日: discharged inpatient stays, discharge day − admission day (a same-day stay counts 1) */
+  avg_los: number | null;
+  /** 药占比: lines with hilist_type 1xx / all lines (by sumamt) */
+  drug_share: number | null;
+  /** 自费比例: Σ ownpay_amt / Σ sumamt of the lines */
+  ownpay_share: number | null;
+  /** 目录外/丙类费用占比: lines with hilist_lv 03 / all lines (by sumamt) */
+  class_c_share: number | null;
+  /** class_c_share above the agreement's limit */
+  over_limit: boolean;
+}
+
+/** 协议管理: 目录外/丙类费用占比 ≤ 15 % */
+export const CLASS_C_LIMIT = 0.15;
 
 const MONTH = /^\d{4}-\d{2}$/;
 const FRESH_MS = 30_000;
@@ -124,6 +151,42 @@ export class DashboardService {
         and (${from}::text is null or c.month >= ${from}) and (${to}::text is null or c.month <= ${to})
       group by c.status order by c.status`)).map((r) => ({ status: r.status, cases: num(r.cases), proposed: num(r.proposed), deducted: num(r.deducted) }));
 
+    // 协议管理指标: encounters' stored totals and their lines, grouped per institution in one pass each.
+    const ratio = (a: unknown, b: unknown) => (num(b) > 0 ? num(a) / num(b) : null);
+    const agreementRows = await db.rows<{ medins_id: string; medins_name: string; inpatient: number; outpatient: number; inpatient_fee: number; outpatient_fee: number;
+      avg_los: number | null; line_total: number; drug: number; ownpay: number; class_c: number }>(sql`
+      with enc as (
+        select e.mdtrt_id, e.medins_id, e.medins_name, e.med_mdtrt_type, e.lines_sumamt, e.adm_date, e.dscg_date from encounters e
+        where (${medins}::text is null or e.medins_id = ${medins})
+          and (${fromDay}::timestamp is null or e.adm_date >= ${fromDay}::timestamp) and (${toDay}::timestamp is null or e.adm_date < ${toDay}::timestamp)),
+      per_enc as (
+        select enc.medins_id, max(enc.medins_name) as medins_name,
+          count(*) filter (where enc.med_mdtrt_type = '2')::int as inpatient, count(*) filter (where enc.med_mdtrt_type <> '2')::int as outpatient,
+          coalesce(sum(enc.lines_sumamt) filter (where enc.med_mdtrt_type = '2'), 0)::float8 as inpatient_fee,
+          coalesce(sum(enc.lines_sumamt) filter (where enc.med_mdtrt_type <> '2'), 0)::float8 as outpatient_fee,
+          avg(greatest(enc.dscg_date::date - enc.adm_date::date, 1)) filter (where enc.med_mdtrt_type = '2' and enc.dscg_date is not null)::float8 as avg_los
+        from enc group by enc.medins_id),
+      per_line as (
+        select enc.medins_id, coalesce(sum(o.sumamt), 0)::float8 as line_total,
+          coalesce(sum(o.sumamt) filter (where o.hilist_type like '1%'), 0)::float8 as drug,
+          coalesce(sum(o.ownpay_amt), 0)::float8 as ownpay,
+          coalesce(sum(o.sumamt) filter (where o.hilist_lv = '03'), 0)::float8 as class_c
+        from enc join order_lines o on o.mdtrt_id = enc.mdtrt_id group by enc.medins_id)
+      select p.*, coalesce(l.line_total, 0) as line_total, coalesce(l.drug, 0) as drug, coalesce(l.ownpay, 0) as ownpay, coalesce(l.class_c, 0) as class_c
+      from per_enc p left join per_line l on l.medins_id = p.medins_id order by p.medins_id limit 1000`);
+    const agreement: AgreementKpis[] = agreementRows.map((r) => {
+      const classC = ratio(r.class_c, r.line_total);
+      const inpatientAvg = ratio(r.inpatient_fee, r.inpatient);
+      const outpatientAvg = ratio(r.outpatient_fee, r.outpatient);
+      return {
+        medins_id: r.medins_id, medins_name: r.medins_name ?? '', inpatient: num(r.inpatient), outpatient: num(r.outpatient),
+        inpatient_avg_fee: inpatientAvg === null ? null : Math.round(inpatientAvg), outpatient_avg_fee: outpatientAvg === null ? null : Math.round(outpatientAvg),
+        avg_los: r.avg_los === null ? null : Math.round(num(r.avg_los) * 10) / 10,
+        drug_share: ratio(r.drug, r.line_total), ownpay_share: ratio(r.ownpay, r.line_total), class_c_share: classC,
+        over_limit: classC !== null && classC > CLASS_C_LIMIT,
+      };
+    });
+
     const sum = <T,>(xs: T[], g: (x: T) => number) => xs.reduce((s, x) => s + g(x), 0);
     const value: DashboardSummary = {
       scope: { from, to, medins_id: medins },
@@ -134,6 +197,7 @@ export class DashboardService {
         cases: sum(cases_by_status, (c) => c.cases), proposed: sum(cases_by_status, (c) => c.proposed), deducted: sum(cases_by_status, (c) => c.deducted),
       },
       by_month, by_rule, by_category, by_institution, by_department, cases_by_status,
+      agreement, agreement_limits: { class_c_share: CLASS_C_LIMIT },
     };
     this.cache.set(key, { at: this.ctx.clock().getTime(), value });
     if (this.cache.size > 200) this.cache.delete(this.cache.keys().next().value!);

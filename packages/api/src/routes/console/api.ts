@@ -14,7 +14,7 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
 
   app.get<{ Querystring: { from?: string; to?: string; medins_id?: string; fresh?: boolean } }>('/api/v1/dashboard', {
     schema: {
-      tags: ['dashboard'], summary: 'Aggregates for the dashboard (amounts in fen): findings in cases by month, rule, category, institution, department; fund use by month; cases by status',
+      tags: ['dashboard'], summary: 'Aggregates for the dashboard (amounts in fen): findings in cases by month, rule, category, institution, department; fund use by month; cases by status; 协议管理指标 per institution (次均费用, 平均住院日, 药占比, 自费比例, 目录外/丙类占比 against its ≤ 15 % limit)',
       querystring: { type: 'object', properties: { from: month, to: month, medins_id: { type: 'string' }, fresh: { type: 'boolean', description: 'recompute instead of serving the cached figures (30 s fresh, then served while refreshing)' } } },
     },
   }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id, fresh: req.query.fresh === true }));

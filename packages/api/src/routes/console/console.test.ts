@@ -77,6 +77,9 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       const hospital = await login('hospital');
       const get = (token: string, url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
+      // The demo has no class C (hilist_lv 03) or own-pay lines: half the lines of one institution become both, above the 15 % limit.
+      const [{ over }] = await fg.database.rows<{ over: string }>(sql`select min(medins_id) as over from encounters`);
+      await fg.database.rows(sql`update order_lines set hilist_lv = '03', ownpay_amt = sumamt where seq % 2 = 0 and mdtrt_id in (select mdtrt_id from encounters where medins_id = ${over})`);
       const d = (await get(auditor.token, '/api/v1/dashboard')).json();
       const [expected] = await fg.database.rows<{ n: number; amount: number }>(sql`select count(*)::int as n, coalesce(sum(amount_fen), 0)::float8 as amount from findings where case_id is not null`);
       assert.equal(d.totals.findings, expected.n);
@@ -88,6 +91,35 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       assert.ok(d.by_rule.length > 0 && d.by_rule[0].rule_name);
       for (let i = 1; i < d.by_rule.length; i++) assert.ok(d.by_rule[i - 1].amount >= d.by_rule[i].amount, 'top rules by amount');
 
+      // 协议管理指标 per institution, checked against the rows summed here.
+      const encs = await fg.database.rows<{ mdtrt_id: string; medins_id: string; t: string; fee: number; los: number | null }>(sql`
+        select mdtrt_id, medins_id, med_mdtrt_type as t, lines_sumamt::float8 as fee, (dscg_date::date - adm_date::date) as los from encounters`);
+      const lines = await fg.database.rows<{ mdtrt_id: string; ty: string; lv: string; sumamt: number; ownpay: number }>(sql`
+        select mdtrt_id, hilist_type as ty, hilist_lv as lv, sumamt::float8 as sumamt, ownpay_amt::float8 as ownpay from order_lines`);
+      assert.equal(d.agreement_limits.class_c_share, 0.15);
+      assert.equal(d.agreement.length, new Set(encs.map((e) => e.medins_id)).size, 'one row per institution');
+      assert.deepEqual(d.agreement.filter((k: { over_limit: boolean }) => k.over_limit).map((k: { medins_id: string }) => k.medins_id), [over], 'only the institution above 15 % is flagged');
+      assert.ok(d.agreement[0].medins_id === over && d.agreement[0].class_c_share > 0.15 && d.agreement[0].ownpay_share > 0);
+      for (const k of d.agreement.slice(0, 5)) {
+        const mine = encs.filter((e) => e.medins_id === k.medins_id);
+        const ids = new Set(mine.map((e) => e.mdtrt_id));
+        const ls = lines.filter((l) => ids.has(l.mdtrt_id));
+        const total = ls.reduce((a, l) => a + l.sumamt, 0);
+        const inp = mine.filter((e) => e.t === '2');
+        const out = mine.filter((e) => e.t !== '2');
+        assert.equal(k.inpatient, inp.length);
+        assert.equal(k.outpatient, out.length);
+        if (inp.length) assert.equal(k.inpatient_avg_fee, Math.round(inp.reduce((a, e) => a + e.fee, 0) / inp.length));
+        if (out.length) assert.equal(k.outpatient_avg_fee, Math.round(out.reduce((a, e) => a + e.fee, 0) / out.length));
+        const stays = inp.filter((e) => e.los !== null).map((e) => Math.max(Number(e.los), 1));
+        if (stays.length) assert.equal(k.avg_los, Math.round((stays.reduce((a, b) => a + b, 0) / stays.length) * 10) / 10);
+        const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
+        close(k.drug_share, ls.filter((l) => l.ty.startsWith('1')).reduce((a, l) => a + l.sumamt, 0) / total);
+        close(k.ownpay_share, ls.reduce((a, l) => a + l.ownpay, 0) / total);
+        close(k.class_c_share, ls.filter((l) => l.lv === '03').reduce((a, l) => a + l.sumamt, 0) / total);
+        assert.equal(k.over_limit, k.class_c_share > 0.15);
+      }
+
       const one = (await get(auditor.token, '/api/v1/dashboard?from=2024-03&to=2024-03')).json();
       assert.ok(one.by_month.every((m: { month: string }) => m.month === '2024-03'));
       assert.equal((await get(auditor.token, '/api/v1/dashboard?from=2024-3')).statusCode, 400);
@@ -95,6 +127,7 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       const h = (await get(hospital.token, '/api/v1/dashboard?medins_id=SOMEONE-ELSE')).json();
       assert.equal(h.scope.medins_id, hospital.user.institutionId, 'a hospital sees its own institution whatever it asks');
       assert.ok(h.by_institution.every((r: { medins_id: string }) => r.medins_id === hospital.user.institutionId));
+      assert.deepEqual(h.agreement.map((r: { medins_id: string }) => r.medins_id), [hospital.user.institutionId], 'agreement KPIs of its own institution only');
       assert.equal((await get((await login('insured')).token, '/api/v1/dashboard')).statusCode, 403);
 
       const [f] = await fg.database.rows<{ mdtrt_id: string; medins_id: string }>(sql`select mdtrt_id, medins_id from findings where case_id is not null order by id limit 1`);

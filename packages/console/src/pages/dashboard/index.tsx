@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Card, Col, Input, Row, Segmented, Space, Statistic, Table, Button, Spin, Empty } from 'antd';
+import { Card, Col, Input, Row, Segmented, Space, Statistic, Table, Button, Spin, Empty, Tag, Tooltip } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -19,10 +19,18 @@ interface Summary {
   by_institution: (Amounts & { medins_id: string; medins_name: string })[];
   by_department: (Amounts & { medins_id: string; dept_codg: string })[];
   cases_by_status: { status: string; cases: number; proposed: number; deducted: number }[];
+  agreement: AgreementRow[];
+  agreement_limits: { class_c_share: number };
+}
+interface AgreementRow {
+  medins_id: string; medins_name: string; inpatient: number; outpatient: number; inpatient_avg_fee: number | null; outpatient_avg_fee: number | null;
+  avg_los: number | null; drug_share: number | null; ownpay_share: number | null; class_c_share: number | null; over_limit: boolean;
 }
 interface OverrideRow { rule_id: string; rule_name: string; medins_id?: string; dept_codg?: string; dr_codg?: string; warnings: number; answered: number; proceed: number; override_rate: number | null }
 type Grouping = 'rule' | 'institution' | 'department' | 'doctor';
 
+/** Sorts numbers with nulls (no denominator) last. */
+const byNum = <T,>(f: (r: T) => number | null) => (a: T, b: T) => (f(a) ?? -Infinity) - (f(b) ?? -Infinity);
 const wan = (fen: number) => Math.round(fen / 100) / 10000; // 万元 on chart axes
 const hbar = (names: string[], values: number[], unit: string): ChartOption => ({
   grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
@@ -105,6 +113,25 @@ export function DashboardPage() {
           </Row>
         </>
       )}
+      {s ? (
+        <Card size="small" title={t('dashboard.agreement.title')} data-testid="agreement"
+          extra={<span>{t('dashboard.agreement.limit', { limit: pct(s.agreement_limits.class_c_share) })} · <Tag color="error" data-testid="agreement-over-count">{t('dashboard.agreement.over', { n: s.agreement.filter((r) => r.over_limit).length })}</Tag></span>}>
+          <Table<AgreementRow> size="small" rowKey="medins_id" dataSource={s.agreement} pagination={{ pageSize: 10, hideOnSinglePage: true, showSizeChanger: false }}
+            rowClassName={(r) => (r.over_limit ? 'fg-row-over' : '')} locale={{ emptyText: <Empty description={t('app.noData')} /> }} scroll={{ x: 1000 }}
+            columns={[
+              { title: t('dashboard.agreement.medins'), fixed: 'left', width: 220, sorter: (a, b) => a.medins_id.localeCompare(b.medins_id), render: (_, r) => <span data-testid="agreement-medins">{r.medins_name || r.medins_id}<br /><small>{r.medins_id}</small></span> },
+              { title: t('dashboard.agreement.inpatient'), dataIndex: 'inpatient', align: 'right', render: int, sorter: byNum((r) => r.inpatient) },
+              { title: t('dashboard.agreement.inpatientAvg'), dataIndex: 'inpatient_avg_fee', align: 'right', render: (v: number | null) => fenToYuan(v), sorter: byNum((r) => r.inpatient_avg_fee) },
+              { title: t('dashboard.agreement.outpatient'), dataIndex: 'outpatient', align: 'right', render: int, sorter: byNum((r) => r.outpatient) },
+              { title: t('dashboard.agreement.outpatientAvg'), dataIndex: 'outpatient_avg_fee', align: 'right', render: (v: number | null) => fenToYuan(v), sorter: byNum((r) => r.outpatient_avg_fee) },
+              { title: t('dashboard.agreement.los'), dataIndex: 'avg_los', align: 'right', render: (v: number | null) => (v === null ? '—' : v.toFixed(1)), sorter: byNum((r) => r.avg_los) },
+              { title: t('dashboard.agreement.drug'), dataIndex: 'drug_share', align: 'right', render: (v: number | null) => pct(v), sorter: byNum((r) => r.drug_share) },
+              { title: t('dashboard.agreement.ownpay'), dataIndex: 'ownpay_share', align: 'right', render: (v: number | null) => pct(v), sorter: byNum((r) => r.ownpay_share) },
+              { title: <Tooltip title={t('dashboard.agreement.classCHelp')}>{t('dashboard.agreement.classC')}</Tooltip>, dataIndex: 'class_c_share', align: 'right', defaultSortOrder: 'descend', sorter: byNum((r) => r.class_c_share),
+                render: (v: number | null, r) => (r.over_limit ? <Tag color="error" data-testid="agreement-over">{pct(v)} ↑</Tag> : pct(v)) },
+            ]} />
+        </Card>
+      ) : null}
       <Card size="small" title={t('dashboard.overrides')}
         extra={<Segmented<Grouping> size="small" value={by} onChange={setBy} options={(['rule', 'institution', 'department', 'doctor'] as const).map((g) => ({ value: g, label: t(`dashboard.by.${g}`) }))} />}>
         {overrides.error ? <Failure error={overrides.error} /> : (

@@ -8,6 +8,7 @@ import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { Masked } from '../../components/Masked.tsx';
 import { dateTime, fenToYuan, int, maskText } from '../../format.ts';
+import { Inspection, Sampling } from './sampling.tsx';
 
 interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; started_at: string; finished_at: string | null }
 interface Lead {
@@ -185,8 +186,9 @@ function Queue() {
   );
 }
 
-/** Screening (screening.md): runs of the six cross-encounter screens with their ranked leads, and the risk-ranked review queue. */
+/** Screening (screening.md): runs of the six cross-encounter screens with their ranked leads, the risk-ranked review queue, 抽查 and 双随机 draws. */
 export function ScreeningPage() {
   const { t } = useTranslation();
-  return <Card size="small" data-testid="screening"><Tabs destroyOnHidden items={[{ key: 'leads', label: t('screening.leadsTab'), children: <Leads /> }, { key: 'queue', label: t('screening.queueTab'), children: <Queue /> }]} /></Card>;
+  return <Card size="small" data-testid="screening"><Tabs destroyOnHidden items={[{ key: 'leads', label: t('screening.leadsTab'), children: <Leads /> }, { key: 'queue', label: t('screening.queueTab'), children: <Queue /> },
+    { key: 'sampling', label: <span data-testid="tab-sampling">{t('sampling.tab')}</span>, children: <Sampling /> }, { key: 'inspection', label: <span data-testid="tab-inspection">{t('sampling.inspectionTab')}</span>, children: <Inspection /> }]} /></Card>;
 }
