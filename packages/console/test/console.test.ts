@@ -350,6 +350,21 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.equal(x.found_fen, 10_000);
     assert.ok(x.low <= x.estimate && x.estimate <= x.high && x.estimate >= 10_000, 'the estimate lies in its interval');
     await shot('14b-sampling');
+    // A preset-proportion draw within one institution: the seeds' ×2/×3 figure beside the estimate.
+    const methods = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+    await page.getByTestId('draw-method').click();
+    await methods.locator('.ant-select-item-option').filter({ hasText: '按比例预设' }).click();
+    await field('draw-medins').fill(H);
+    await field('draw-seed').fill('console-test-preset');
+    await page.getByTestId('draw-start').click();
+    await page.getByTestId('draw-seed-shown').filter({ hasText: 'console-test-preset' }).waitFor();
+    await field('error-input').fill('50');
+    await page.getByTestId('extrapolate').click();
+    await page.getByTestId('simple-factor').getByText(/^按 ×\d+ 简单推算$/).waitFor();
+    const preset = (await call<{ items: { id: number }[] }>(adminKey, 'GET', '/api/v1/sample-draws')).json.items[0];
+    const px = (await call<{ draw: { factor: number }; extrapolation: { simpleFactorEstimate: number } }>(adminKey, 'GET', `/api/v1/sample-draws/${preset.id}`)).json;
+    assert.equal(px.extrapolation.simpleFactorEstimate, 5_000 * px.draw.factor);
+    await shot('14b-sampling-preset');
     // The drawn id opens the encounter page.
     await page.getByTestId('drawn-link').first().click();
     await page.getByTestId('encounter').waitFor();
@@ -364,6 +379,11 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.match((await publication.getByTestId('publication-line').first().textContent()) ?? '', /^1\. .+（.+）：检查人员 .+/);
     await publication.getByText('随机种子：console-test-inspection', { exact: false }).waitFor();
     await shot('14c-inspection');
+    await page.getByTestId('lang-switch').click();
+    await publication.getByText('Publication list').waitFor();
+    await shot('14d-inspection-english');
+    await page.getByTestId('lang-switch').click();
+    await publication.getByText('公示名单（一公开）').waitFor();
 
     await signOut(page);
 

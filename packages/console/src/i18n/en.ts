@@ -68,11 +68,11 @@ export const en: Shape<typeof zhCN> = {
   },
   sampling: {
     tab: 'Sampling', inspectionTab: 'Double random', newDraw: 'New sample', draw: 'Draw', methodLabel: 'Method', seed: 'Seed', n: 'Sample size', strataBy: 'Strata', inpatientOnly: 'Inpatient only',
-    method: { random: 'Simple random', stratified: 'Stratified random', preset: 'Preset proportion (≤50 all, 50–150 half ×2, >150 a third ×3)', inpatient_10pct: 'Inpatient records 10 %', hospital: 'Hospital inspection (5 current + 20 discharged)' },
+    method: { random: 'Simple random', stratified: 'Stratified random', preset: 'Preset proportion', inpatient_10pct: 'Inpatient records 10 %', hospital: 'Hospital inspection' },
     methodHelp: {
       random: 'n encounters of the period, each equally likely; the seed, method and population are stored with the draw so that it can be reproduced and checked.',
       stratified: 'Strata by the chosen fields, the sample allocated in proportion to their sizes (at least 1 each); extrapolated with the stratified estimator.',
-      preset: 'The proportion follows from the number of records; the extrapolation also shows the simple ×2/×3 figure.',
+      preset: 'The proportion follows from the number of records: ≤50 all, 50–150 half (×2), >150 a third (×3); the extrapolation also shows the simple factor figure.',
       inpatient_10pct: '10 % of inpatient records.',
       hospital: 'One institution: 5 current and 20 discharged inpatient records (purposive: not extrapolated).',
     },

@@ -65,11 +65,11 @@ export const zhCN = {
   },
   sampling: {
     tab: '抽查', inspectionTab: '双随机', newDraw: '新建抽查', draw: '抽取', methodLabel: '抽样方法', seed: '随机种子', n: '样本量', strataBy: '分层依据', inpatientOnly: '仅住院',
-    method: { random: '简单随机', stratified: '分层随机', preset: '按比例预设（≤50 全查，50–150 抽一半 ×2，>150 抽三分之一 ×3）', inpatient_10pct: '住院病历 10%', hospital: '医院现场检查（在院 5 份 + 出院 20 份）' },
+    method: { random: '简单随机', stratified: '分层随机', preset: '按比例预设', inpatient_10pct: '住院病历 10%', hospital: '医院现场检查' },
     methodHelp: {
       random: '从期间内全部就诊中等概率抽取 n 份；种子、方法和总体随抽样结果一并保存，可复现核验。',
       stratified: '按所选字段分层，样本量按各层规模比例分配（每层至少 1 份），外推按分层估计量计算。',
-      preset: '按总份数自动确定抽样比例，外推时同时给出按 ×2/×3 系数的简单推算。',
+      preset: '按总份数确定抽样比例：≤50 份全查，50–150 份抽一半（×2），>150 份抽三分之一（×3）；外推时同时给出按系数的简单推算。',
       inpatient_10pct: '住院病历按 10% 抽取。',
       hospital: '指定一家机构：在院病历 5 份、出院病历 20 份（有目的抽取，不作外推）。',
     },

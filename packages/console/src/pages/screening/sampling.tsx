@@ -64,7 +64,7 @@ export function Sampling() {
             <Select<StratumField[]> mode="multiple" style={{ minWidth: 240 }} placeholder={t('sampling.strataBy')} value={form.strata} onChange={(strata) => setForm({ ...form, strata })} data-testid="draw-strata"
               options={FIELDS.map((f) => ({ value: f, label: t(`sampling.field.${f}`) }))} />
           ) : null}
-          <Input placeholder={form.method === 'hospital' ? `${t('runs.medins')} *` : t('runs.medins')} style={{ width: 180 }} value={form.medins_id} onChange={(e) => setForm({ ...form, medins_id: e.target.value.trim() })} />
+          <Input placeholder={form.method === 'hospital' ? `${t('runs.medins')} *` : t('runs.medins')} style={{ width: 180 }} value={form.medins_id} onChange={(e) => setForm({ ...form, medins_id: e.target.value.trim() })} data-testid="draw-medins" />
           {form.method === 'random' || form.method === 'stratified' || form.method === 'preset' ? (
             <Checkbox checked={form.inpatient} onChange={(e) => setForm({ ...form, inpatient: e.target.checked })}>{t('sampling.inpatientOnly')}</Checkbox>
           ) : null}
@@ -167,7 +167,7 @@ function DrawDetail({ id, onChange }: { id: number; onChange: () => void }) {
                 <Col xs={12} md={5}><Statistic title={t('sampling.found')} value={fenToYuan(x.found_fen)} /></Col>
                 <Col xs={12} md={5}><Statistic title={t('sampling.estimate')} value={fenToYuan(x.estimate)} valueStyle={{ color: '#c01c28' }} /></Col>
                 <Col xs={24} md={8}><Statistic title={t('sampling.ci')} value={`${fenToYuan(x.low)} – ${fenToYuan(x.high)}`} /></Col>
-                <Col xs={12} md={6}><Statistic title={draw.factor ? t('sampling.simpleFactor', { factor: draw.factor }) : t('sampling.simpleFactorNone')} value={x.simpleFactorEstimate === null ? '—' : fenToYuan(x.simpleFactorEstimate)} /></Col>
+                <Col xs={12} md={6} data-testid="simple-factor"><Statistic title={draw.factor ? t('sampling.simpleFactor', { factor: draw.factor }) : t('sampling.simpleFactorNone')} value={x.simpleFactorEstimate === null ? '—' : fenToYuan(x.simpleFactorEstimate)} /></Col>
               </Row>
               <Typography.Paragraph type="secondary" style={{ margin: '8px 0 0' }}>
                 {t('sampling.note', { se: fenToYuan(x.standardError), n: x.sampled, N: int(x.population), by: x.by, at: dateTime(x.at) })}
