@@ -3,7 +3,7 @@ import type { Diagnosis, Encounter, LabResult, OrderLine, Patient, PatientEncoun
 import { dayNumber, dayFromNumber } from '../model/dates.ts';
 import { seededRng, type Rng } from '../screening/prng.ts';
 import {
-  allItems, CLASS_C, CONSUMABLES, DEPARTMENTS, DISTRICTS, DRUGS, GIVEN, HERBS, POOLAREA, RESTRICTED, SERVICES, SURNAMES, UNLISTED_CODE, type ItemDef,
+  allItems, CLASS_C, CONSUMABLES, DEPARTMENTS, DISTRICTS, DRUGS, GIVEN, HERBS, INPATIENT_EXTRAS, POOLAREA, RESTRICTED, SERVICES, SURNAMES, UNLISTED_CODE, type ItemDef,
 } from './reference.ts';
 
 /** Rule kinds (rule-pack.md §3) and screens (screening.md) the generator can inject, with the shipped rule that detects each. */
@@ -342,6 +342,10 @@ function inpatientLines(rng: Rng, inst: Institution, doctor: Institution['doctor
   out.push({ item: SERVICES.bloodRoutine, offset: 0, minute: 30, extra: {} });
   if (rng.next() < 0.7) out.push({ item: SERVICES.liverFunction, offset: 0, minute: 31, extra: {} });
   if (rng.next() < 0.6) out.push({ item: SERVICES.ultrasound, offset: 0, minute: 32, extra: {} });
+  // each stay has its own handful of further tests (once each, on the first or second day)
+  INPATIENT_EXTRAS.forEach((item, k) => {
+    if (rng.next() < 0.3) out.push({ item, offset: Math.min(bedDays - 1, rng.int(2)), minute: 33 + k, extra: {} });
+  });
   if (inst.level >= 2 && rng.next() < 0.2) for (let d = 0; d < Math.min(3, bedDays); d++) out.push({ item: RESTRICTED.guanxinning, offset: d, minute: 40, extra: { cnt: 2 } });
   return out;
 }

@@ -105,7 +105,14 @@ export const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 export const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美娟建国平刚桂英玉兰霞红梅文斌辉鹏飞宇浩然子涵雨欣俊杰欣怡梓萱';
 
 /** Every item the generator can bill, for the matching catalogue. */
+/** Tests and examinations a stay may or may not have: real stays differ in these, so no two look alike by chance. */
+export const INPATIENT_EXTRAS: ItemDef[] = [
+  ['250307001', '肾功能', 4000], ['250302001', '电解质测定', 2500], ['250203001', '凝血功能', 6000], ['250401001', 'C反应蛋白测定', 3000],
+  ['250102001', '尿常规', 1000], ['250303001', '血糖测定', 800], ['250304001', '血脂测定', 3500], ['210102001', '胸部X线摄影', 6500],
+  ['250310001', '心肌酶谱', 5000], ['250501001', '血培养', 9000], ['220301001', '心脏彩超', 18000], ['250104001', '粪便常规', 800],
+].map(([code, name, price]) => ({ code: code as string, name: name as string, type: '201', lv: '01', price: price as number, unit: '次' }) as ItemDef);
+
 export function allItems(): ItemDef[] {
-  return [...DRUGS, ...HERBS, ...Object.values(SERVICES), ...Object.values(CONSUMABLES), ...Object.values(RESTRICTED), CLASS_C]
+  return [...DRUGS, ...HERBS, ...Object.values(SERVICES), ...INPATIENT_EXTRAS, ...Object.values(CONSUMABLES), ...Object.values(RESTRICTED), CLASS_C]
     .filter((v, i, a) => a.findIndex((x) => x.code === v.code) === i);
 }

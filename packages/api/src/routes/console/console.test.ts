@@ -77,9 +77,14 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       const hospital = await login('hospital');
       const get = (token: string, url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
-      // The demo has no class C (hilist_lv 03) or own-pay lines: half the lines of one institution become both, above the 15 % limit.
+      // The demo has no class C (hilist_lv 03) or own-pay lines: every other line of one institution's encounters
+      // becomes both, and the first line of each, so that the share is above the 15 % limit whatever the amounts.
       const [{ over }] = await fg.database.rows<{ over: string }>(sql`select min(medins_id) as over from encounters`);
-      await fg.database.rows(sql`update order_lines set hilist_lv = '03', ownpay_amt = sumamt where seq % 2 = 0 and mdtrt_id in (select mdtrt_id from encounters where medins_id = ${over})`);
+      await fg.database.rows(sql`update order_lines set hilist_lv = '03', ownpay_amt = sumamt where (seq % 2 = 0 or seq = 0)
+        and mdtrt_id in (select mdtrt_id from encounters where medins_id = ${over})`);
+      await fg.database.rows(sql`update order_lines ol set hilist_lv = '03', ownpay_amt = sumamt from (
+          select distinct on (mdtrt_id) mdtrt_id, seq from order_lines where mdtrt_id in (select mdtrt_id from encounters where medins_id = ${over}) order by mdtrt_id, sumamt desc
+        ) top where ol.mdtrt_id = top.mdtrt_id and ol.seq = top.seq`);
       const d = (await get(auditor.token, '/api/v1/dashboard')).json();
       const [expected] = await fg.database.rows<{ n: number; amount: number }>(sql`select count(*)::int as n, coalesce(sum(amount_fen), 0)::float8 as amount from findings where case_id is not null`);
       assert.equal(d.totals.findings, expected.n);
