@@ -139,3 +139,17 @@ test('encounter risk: independent signals combine, amounts scale findings, nothi
   assert.equal(both.risk, 61);
   assert.deepEqual(both.factors.map((f) => f.id), ['L1', 'f1']);
 });
+
+test('PEER_OUTLIER: two outliers in one peer group do not hide each other (the second pass leaves flagged peers out of the reference)', () => {
+  const peers = new PeerOutlierScreen(P.peer_outlier);
+  const drugs = ['X1', 'X2', 'X3', 'X4'];
+  for (let d = 0; d < 12; d++) {
+    for (let c = 0; c < 40; c++) {
+      const units = d <= 1 ? 4 : 1 + ((d + c) % 3 === 0 ? 1 : 0);
+      peers.add(enc({ medins_id: `H${d}`, dr_codg: `D${d}`, total_fen: 50000, drug_fen: 20000, items: drugs.map((x) => [x, units] as const) }));
+    }
+  }
+  const leads = peers.finish().filter((l) => l.subject_type === 'doctor');
+  assert.deepEqual(leads.map((l) => l.subject_ids[0]).sort(), ['D0', 'D1']);
+  assert.match(leads[0].factors.find((f) => f.factor === 'item_rate')!.detail, /不含其他异常者/);
+});

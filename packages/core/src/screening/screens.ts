@@ -517,6 +517,43 @@ export class PeerOutlierScreen {
     return out;
   }
 
+  /** The subject against a reference set of peers: cost per case, drug share, rate of an item. */
+  private judge(t: PeerTally, reference: readonly PeerTally[], cleaned: boolean, belowOwn = false): { factors: LeadFactor[]; excessFen: number } {
+    const p = this.p;
+    const pct = `同级同科室${cleaned ? '（不含其他异常者）' : ''}第 ${Math.round(p.percentile * 100)} 百分位`;
+    const metrics = [
+      { name: 'cost_per_case', label: '次均费用', value: (x: PeerTally) => x.total / x.cases, fmt: (v: number) => `${(v / 100).toFixed(2)} 元` },
+      { name: 'drug_share', label: '药占比', value: (x: PeerTally) => (x.total ? x.drug / x.total : 0), fmt: (v: number) => `${(v * 100).toFixed(1)}%` },
+    ];
+    const factors: LeadFactor[] = [];
+    let excessFen = 0;
+    for (const m of metrics) {
+      const own = m.value(t);
+      const others = reference.map((o) => m.value(o)).filter((v) => !belowOwn || v < own).sort((a, b) => a - b);
+      const ref = percentile(others, p.percentile);
+      if (ref > 0 && own >= p.factor * ref) {
+        factors.push({ factor: m.name, points: factors.length ? 20 : 50, detail: `${m.label} ${m.fmt(own)}，为${pct} ${m.fmt(ref)} 的 ${(own / ref).toFixed(2)} 倍（阈值 ${p.factor} 倍）` });
+        factors.push({ factor: `${m.name}_ratio`, points: Math.round(Math.min(30, 30 * (own / ref / p.factor - 1))), detail: '超出越多越可疑' });
+        if (m.name === 'cost_per_case') excessFen = Math.round((own - percentile(others, 0.5)) * t.cases);
+      }
+    }
+    // Rate of an item: units of a drug billed per case, against the same rate of the peers (0 where unused).
+    const itemHits: { code: string; own: number; ref: number }[] = [];
+    for (const [code, units] of t.units) {
+      if (units < p.min_item_units) continue;
+      const own = units / t.cases;
+      const ref = percentile(reference.map((o) => (o.units.get(code) ?? 0) / o.cases).filter((v) => !belowOwn || v < own).sort((a, b) => a - b), p.percentile);
+      if (ref > 0 && own >= p.factor * ref) itemHits.push({ code, own, ref });
+    }
+    if (itemHits.length >= p.min_items) {
+      itemHits.sort((a, b) => b.own / b.ref - a.own / a.ref || (a.code < b.code ? -1 : 1));
+      const top = itemHits.slice(0, 3).map((h) => `${h.code} 每例 ${h.own.toFixed(2)}（${pct} ${h.ref.toFixed(2)}，${(h.own / h.ref).toFixed(2)} 倍）`).join('；');
+      factors.push({ factor: 'item_rate', points: factors.length ? 20 : 50, detail: `${itemHits.length} 种药品的每例用量 ≥ 同行 ${p.factor} 倍：${top}` });
+      factors.push({ factor: 'item_rate_count', points: Math.min(30, 5 * (itemHits.length - 1)), detail: `异常药品 ${itemHits.length} 种` });
+    }
+    return { factors, excessFen };
+  }
+
   private outliers(map: Map<string, PeerTally>, kind: 'doctor' | 'institution'): Lead[] {
     const groups = new Map<string, PeerTally[]>();
     for (const t of map.values()) {
@@ -527,48 +564,21 @@ export class PeerOutlierScreen {
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
     }
     const out: Lead[] = [];
-    const metrics = [
-      { name: 'cost_per_case', label: '次均费用', value: (t: PeerTally) => t.total / t.cases, fmt: (v: number) => `${(v / 100).toFixed(2)} 元` },
-      { name: 'drug_share', label: '药占比', value: (t: PeerTally) => (t.total ? t.drug / t.total : 0), fmt: (v: number) => `${(v * 100).toFixed(1)}%` },
-    ];
     for (const peers of groups.values()) {
       // at least a handful of peers, or a percentile means nothing
       if (peers.length < 5) continue;
-      const sortedBy = metrics.map((m) => peers.map((t) => m.value(t)).sort((a, b) => a - b));
+      // Two passes: outliers among the peers would raise the reference and hide each other (two in one group mask
+      // each other at the 95th percentile). The first pass finds candidates against the peers below them; the
+      // second compares each subject with the peers that are not candidates — as long as at least 5 remain.
+      const flagged = new Set(peers.filter((t) => this.judge(t, peers.filter((o) => o !== t), false, true).factors.length));
       for (const t of peers) {
-        const factors: LeadFactor[] = [];
-        let excessFen = 0;
-        metrics.forEach((m, k) => {
-          const own = m.value(t);
-          // the percentile of the others: remove one occurrence of the subject's own value
-          const others = sortedBy[k].slice();
-          others.splice(others.indexOf(own), 1);
-          const ref = percentile(others, this.p.percentile);
-          if (ref > 0 && own >= this.p.factor * ref) {
-            factors.push({ factor: m.name, points: factors.length ? 20 : 50, detail: `${m.label} ${m.fmt(own)}，为同级同科室第 ${Math.round(this.p.percentile * 100)} 百分位 ${m.fmt(ref)} 的 ${(own / ref).toFixed(2)} 倍（阈值 ${this.p.factor} 倍）` });
-            factors.push({ factor: `${m.name}_ratio`, points: Math.round(Math.min(30, 30 * (own / ref / this.p.factor - 1))), detail: '超出越多越可疑' });
-            if (m.name === 'cost_per_case') excessFen = Math.round((own - percentile(others, 0.5)) * t.cases);
-          }
-        });
-        // Rate of an item: units of a drug billed per case, against the same rate of the peers (0 where unused).
-        const itemHits: { code: string; own: number; ref: number }[] = [];
-        for (const [code, units] of t.units) {
-          if (units < this.p.min_item_units) continue;
-          const own = units / t.cases;
-          const others = peers.filter((o) => o !== t).map((o) => (o.units.get(code) ?? 0) / o.cases).sort((a, b) => a - b);
-          const ref = percentile(others, this.p.percentile);
-          if (ref > 0 && own >= this.p.factor * ref) itemHits.push({ code, own, ref });
-        }
-        if (itemHits.length >= this.p.min_items) {
-          itemHits.sort((a, b) => b.own / b.ref - a.own / a.ref);
-          const top = itemHits.slice(0, 3).map((h) => `${h.code} 每例 ${h.own.toFixed(2)}（同行第 ${Math.round(this.p.percentile * 100)} 百分位 ${h.ref.toFixed(2)}，${(h.own / h.ref).toFixed(2)} 倍）`).join('；');
-          factors.push({ factor: 'item_rate', points: factors.length ? 20 : 50, detail: `${itemHits.length} 种药品的每例用量 ≥ 同行 ${this.p.factor} 倍：${top}` });
-          factors.push({ factor: 'item_rate_count', points: Math.min(30, 5 * (itemHits.length - 1)), detail: `异常药品 ${itemHits.length} 种` });
-        }
+        const clean = peers.filter((o) => o !== t && !flagged.has(o));
+        const cleaned = clean.length >= 5 && clean.length < peers.length - 1;
+        const { factors, excessFen } = this.judge(t, cleaned ? clean : peers.filter((o) => o !== t), cleaned);
         if (!factors.length) continue;
         const subject = kind === 'doctor' ? t.id.slice(t.medins_id.length + 1) : t.id;
         out.push(lead('PEER_OUTLIER', kind, [subject], t.medins_id, factors, [], Math.max(0, excessFen),
-          `${kind === 'doctor' ? `医师 ${subject}（${t.medins_id}）` : `机构 ${subject}`}${factors.filter((f) => !f.factor.endsWith('_ratio')).map((f) => f.detail.split('，')[0]).join('、')} 显著高于同行（${t.cases} 例）`));
+          `${kind === 'doctor' ? `医师 ${subject}（${t.medins_id}）` : `机构 ${subject}`}${factors.filter((f) => !f.factor.endsWith('_ratio') && f.factor !== 'item_rate_count').map((f) => f.detail.split('，')[0]).join('、')} 显著高于同行（${t.cases} 例）`));
       }
     }
     return out;
