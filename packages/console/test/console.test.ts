@@ -20,7 +20,7 @@ const skip = existsSync(CHROMIUM) ? false : required ? false : `no browser at ${
 
 interface CaseView { id: string; medins_id: string; status: string; finding_count: number; version: number; state: { findings: { appealable: boolean; severity: string }[] } }
 
-test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload errors, language, scope', { skip, timeout: 240_000 }, async () => {
+test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload errors, language, scope', { skip, timeout: 600_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `REQUIRE_POSTGRES=1 (CI) needs a browser at ${CHROMIUM}`);
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs'), '--strict'], { stdio: 'inherit' });
   assert.equal(build.status, 0, 'console build');
@@ -68,6 +68,8 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
+    // CI runs this beside other heavy tests (two at a time): server work such as impact replay may take a while there.
+    page.setDefaultTimeout(90_000);
     failPage = page;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -274,7 +276,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('case-run').getByText(`− ${wrong.expected[0].mdtrt_id} ${wrong.expected[0].rule_id}`).waitFor();
     await page.getByTestId(`impact-${good.version}`).click();
     await page.getByTestId('impact-run').click();
-    await page.getByTestId('impact-result').waitFor({ timeout: 60_000 });
+    await page.getByTestId('impact-result').waitFor({ timeout: 240_000 });
     await shot('10-rules-impact');
     await page.getByTestId('impact-activate').click();
     await page.getByText(`已启用 ${good.version}`).waitFor();
@@ -310,7 +312,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('run-to').fill('2024-04-01');
     await page.getByTestId('run-start').click();
     const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 – 2024-04-01' });
-    await newRun.getByText('done').waitFor({ timeout: 60_000 });
+    await newRun.getByText('done').waitFor({ timeout: 240_000 });
     await newRun.getByText('生成审核单').waitFor();
     assert.equal((await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`))[0].n, runsBefore[0].n + 1);
     await shot('13-runs');
@@ -318,7 +320,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     // Screening: a run of the six screens over the year, followed to done, its ranked leads listed.
     await page.getByTestId('nav').getByText('筛查与队列').click();
     await page.getByTestId('screening-start').click();
-    await page.locator('[data-testid="screening-runs"] tr.ant-table-row').first().getByText('done').waitFor({ timeout: 90_000 });
+    await page.locator('[data-testid="screening-runs"] tr.ant-table-row').first().getByText('done').waitFor({ timeout: 240_000 });
     const [screened] = await fg.database.rows<{ leads: number }>(sql`select leads from screening_runs order by id desc limit 1`);
     if (screened.leads > 0) {
       await page.locator('[data-testid="leads"] tr.ant-table-row').first().waitFor();
