@@ -35,3 +35,16 @@ export async function spoolToTempFile(body: Readable, name: string, limit = MAX_
   }
   return { path, bytes, cleanup };
 }
+
+/** Reads a small upload (attachment, policy file) into memory, refusing it past `limit` bytes with `tooLarge` as the message. */
+export async function readBoundedBody(body: unknown, limit: number, tooLarge: string): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body as Readable) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new FundGuardError('E_INPUT_INVALID', tooLarge);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

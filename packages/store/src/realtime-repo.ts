@@ -81,12 +81,7 @@ export class RealtimeRepo {
     this.flushing = this.flushing.then(async () => {
       if (warnings.length) {
         try {
-          await this.database.rows(sql`
-            insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
-            select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
-            from json_to_recordset(${JSON.stringify(warnings)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
-              patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
-            on conflict (jr_id) do nothing`);
+          await this.writeWarnings(warnings);
         } catch (e) {
           this.warningBuffer.unshift(...warnings);
           this.onFlushError(e as Error);
@@ -103,12 +98,17 @@ export class RealtimeRepo {
   }
 
   async insertWarnings(rows: readonly WarningRow[], at: string, tx?: Db): Promise<void> {
+    await this.writeWarnings(rows.map((r) => ({ ...r, created_at: at })), tx);
+  }
+
+  /** One statement for the warnings of a 3102 transaction and for the queued 3101 ones; a jr_id written twice keeps the first. */
+  private async writeWarnings(rows: readonly (WarningRow & { created_at: string })[], tx?: Db): Promise<void> {
     if (!rows.length) return;
     await this.database.rows(sql`
       insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
-      select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, ${at}::timestamptz
+      select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
       from json_to_recordset(${JSON.stringify(rows)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
-        patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb)
+        patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
       on conflict (jr_id) do nothing`, tx);
   }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import {
-  canonicalJson, explainSettlement, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
+  canonicalJson, explainSettlement, fenToYuan, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
   reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter,
 } from '@fundguard/core';
 import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
@@ -221,8 +221,8 @@ export class SettlementService {
     if (actor.role === 'hospital') throw new FundGuardError('E_FORBIDDEN', 'year-to-date figures are the insured person\'s');
     const a = await this.repo.accumulators(patnId, year);
     return {
-      patn_id: patnId, year, admissions: a.admissions, catastrophic_base: fenY(a.catastrophic_base), catastrophic_paid: fenY(a.catastrophic_paid),
-      cap_groups: a.cap_groups.map((c) => ({ cap_group: c.cap_group, fund_paid: fenY(c.fund_paid), deductible_met: fenY(c.deductible_met) })),
+      patn_id: patnId, year, admissions: a.admissions, catastrophic_base: fenToYuan(a.catastrophic_base), catastrophic_paid: fenToYuan(a.catastrophic_paid),
+      cap_groups: a.cap_groups.map((c) => ({ cap_group: c.cap_group, fund_paid: fenToYuan(c.fund_paid), deductible_met: fenToYuan(c.deductible_met) })),
     };
   }
 
@@ -302,8 +302,7 @@ export interface InstitutionStatement {
   payable_fen: number;
 }
 
-const fenY = (f: number) => Math.round(f) / 100;
-const yuanAccumulators = (a: Accumulators) => ({ admissions: a.admissions, deductible_met: fenY(a.deductible_met), fund_paid: fenY(a.fund_paid), catastrophic_base: fenY(a.catastrophic_base), catastrophic_paid: fenY(a.catastrophic_paid) });
+const yuanAccumulators = (a: Accumulators) => ({ admissions: a.admissions, deductible_met: fenToYuan(a.deductible_met), fund_paid: fenToYuan(a.fund_paid), catastrophic_base: fenToYuan(a.catastrophic_base), catastrophic_paid: fenToYuan(a.catastrophic_paid) });
 
 function checkKey(v: unknown, field: string): string {
   if (typeof v !== 'string' || !KEY_RE.test(v)) throw new FundGuardError('E_INPUT_INVALID', `${field}: 1–128 printable ASCII characters, required`, [{ field, value: v, reason: '1–128 printable ASCII characters' }]);

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readable } from 'node:stream';
 import { FundGuardError } from '@fundguard/core';
 import { sql } from 'drizzle-orm';
 import {
@@ -7,6 +6,7 @@ import {
 } from '@fundguard/service';
 import type { CaseState } from '@fundguard/core';
 import { actorOf } from '../../auth.ts';
+import { readBoundedBody } from '../../uploads.ts';
 
 const EVENT_TYPES = ['notify', 'explain', 'submit_explanations', 'explanation_deadline_passed', 'decide', 'approve_level', 'return_level', 'escalate', 'appeal',
   'appeal_deadline_passed', 'assign_re_review', 're_review', 'refer_to_panel', 'panel_vote', 'close'];
@@ -71,14 +71,8 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
   app.post<{ Params: { id: string }; Querystring: { name: string } }>('/api/v1/cases/:id/attachments', {
     schema: { tags: ['cases'], summary: 'Upload an attachment (body = the file); returns its SHA-256 to cite in explain/appeal', querystring: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 } } } },
   }, async (req, reply) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req.body as Readable) {
-      size += (c as Buffer).length;
-      if (size > MAX_ATTACHMENT_BYTES) throw new FundGuardError('E_INPUT_INVALID', `attachments are limited to ${MAX_ATTACHMENT_BYTES / 1048576} MB`);
-      chunks.push(c as Buffer);
-    }
-    const a = await cases.attach(actorOf(req), req.params.id, { name: req.query.name, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), content: Buffer.concat(chunks) });
+    const content = await readBoundedBody(req.body, MAX_ATTACHMENT_BYTES, `attachments are limited to ${MAX_ATTACHMENT_BYTES / 1048576} MB`);
+    const a = await cases.attach(actorOf(req), req.params.id, { name: req.query.name, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), content });
     return reply.status(201).send(a);
   });
 

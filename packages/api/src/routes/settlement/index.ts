@@ -1,23 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readable } from 'node:stream';
 import { FundGuardError, parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
 import { requirePermission, type FundGuard, type SettleRequest } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { wholeNumber } from '../../query.ts';
+import { readBoundedBody } from '../../uploads.ts';
 
 const MAX_POLICY_BYTES = 5 * 1024 * 1024;
 
-async function readBody(body: unknown): Promise<Buffer> {
-  if (Buffer.isBuffer(body)) return body;
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of body as Readable) {
-    n += (c as Buffer).length;
-    if (n > MAX_POLICY_BYTES) throw new FundGuardError('E_INPUT_INVALID', 'a policy file larger than 5 MB');
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 
 /**
@@ -43,7 +32,7 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
     const type = String(req.headers['content-type'] ?? '');
     const name = req.query.name ?? (type.includes('spreadsheetml') ? 'policies.xlsx' : 'policies.json');
     const r = type.includes('spreadsheetml')
-      ? await fg.settlements.importPolicyFile(actor, await readBody(req.body), name, type)
+      ? await fg.settlements.importPolicyFile(actor, await readBoundedBody(req.body, MAX_POLICY_BYTES, 'a policy file larger than 5 MB'), name, type)
       : await fg.settlements.importPolicySets(actor, Array.isArray(req.body) ? req.body : [req.body], name);
     return reply.status(r.created ? 201 : 200).send(r);
   });
