@@ -86,10 +86,6 @@ export class SettlementRepo {
     return rows[0] ?? null;
   }
 
-  async policySet(id: number, tx?: Db): Promise<PolicySetRow | null> {
-    return (await this.database.rows<PolicySetRow>(sql`select ${POLICY_COLUMNS} from policy_sets where id = ${id}`, tx))[0] ?? null;
-  }
-
   async listPolicySets(q: { region?: string; year?: number } = {}): Promise<PolicySetRow[]> {
     return this.database.rows<PolicySetRow>(sql`select ${POLICY_COLUMNS} from policy_sets
       where (${q.region ?? null}::text is null or region = ${q.region ?? null}) and (${q.year ?? null}::int is null or year = ${q.year ?? null})
@@ -152,10 +148,6 @@ export class SettlementRepo {
     const rows = await this.database.rows<SettlementRow & { by_key: boolean }>(sql`select ${SETTLEMENT_COLUMNS}, idempotency_key = ${key} as by_key from settlements
       where idempotency_key = ${key} or (mdtrt_id = ${mdtrtId} and status = 'settled')`, tx);
     return { byKey: rows.find((r) => r.by_key) ?? null, live: rows.find((r) => r.status === 'settled' && r.mdtrt_id === mdtrtId) ?? null };
-  }
-
-  async liveForEncounter(mdtrtId: string, tx?: Db): Promise<SettlementRow | null> {
-    return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where mdtrt_id = ${mdtrtId} and status = 'settled'`, tx))[0] ?? null;
   }
 
   async insert(tx: Db, s: Omit<SettlementRow, 'status' | 'reversal_key' | 'reversed_at' | 'reversed_by' | 'reversal_reason'>): Promise<void> {

@@ -12,6 +12,12 @@ export function register(program: Command): void {
         onReady: async (fg, log) => {
           const resumed = await fg.runs.resumeUnfinished();
           if (resumed.length) log.info({ runs: resumed }, 'resuming audit runs left unfinished');
+          // In-process screening runs die with their process (all-or-nothing): mark them failed so they can be run
+          // again. With NATS workers another API process may be coordinating them, so they are left alone there.
+          if (!fg.screening.work) {
+            const failed = await fg.screening.failInterrupted();
+            if (failed) log.warn({ runs: failed }, 'screening runs left running by a stopped process marked failed; start them again');
+          }
         },
         onListening: async (fg, log) => {
           if (config.demo) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });

@@ -72,3 +72,14 @@ testBothBackends('screening over stored encounters finds exactly what the screen
   assert.equal(again.encounters, records.length);
   assert.equal((await queue.list(auditor, { status: 'reviewed' })).total, 1);
 }, { timeout: 300_000 });
+
+testBothBackends('a screening run left running by a stopped process is marked failed at start-up, with the reason', async (db) => {
+  const ctx = new ServiceContext(db, () => new Date('2024-12-10T01:00:00Z'));
+  const before = new ScreeningService(ctx);
+  const orphan = await before.repo.createRun({ from: '2024-01-01', to: '2025-01-01' }, 'aud1', '2024-12-10T00:00:00Z', 3);
+  const after = new ScreeningService(ctx);
+  assert.equal(await after.failInterrupted(), 1);
+  const r = await after.run(auditor, orphan.id);
+  assert.deepEqual([r.status, /interrupted/.test(r.error ?? '')], ['failed', true]);
+  assert.equal(await after.failInterrupted(), 0);
+});
