@@ -69,19 +69,19 @@ export class EncountersRepo {
         mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
         rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
         hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
-        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe),
+        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe), doc: detailDoc(e),
       };
     });
     await this.database.rows(sql`
       insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
         adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
         med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
-        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, source, import_id, updated_at)
+        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, detail_doc, source, import_id, updated_at)
       select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
-        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, ${opts.source}, ${opts.importId}, now()
+        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc, ${opts.source}, ${opts.importId}, now()
       from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text, mt text, ml text, wa text, wn text, bn text,
         ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text, ms text, mf bigint, oa bigint, sa bigint,
-        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb)`, tx);
+        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb, doc text)`, tx);
 
     const lines = items.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l, seq) => ({
       m: pe.encounter.mdtrt_id, s: seq, ri: l.rx_id, rn: l.rxno, gn: l.grpno, lf: l.long_drord_flag, ht: l.hilist_type, ct: l.chrg_type, db: l.drord_bhvr,
@@ -154,55 +154,55 @@ export class EncountersRepo {
 
   /** Loads whole encounters matching a condition on `encounters e`, ordered by patient and admission. */
   async load(where: ReturnType<typeof sql>, tx?: Db): Promise<PatientEncounter[]> {
-    const encRows = await this.database.rows<Record<string, unknown>>(sql`
+    // One query: the lines, diagnoses, operations and labs come from the encounter's detail document, not the rows.
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
       select ${ENCOUNTER_COLUMNS}, e.adm_date::text as adm_date_t, e.dscg_date::text as dscg_date_t, e.setl_time::text as setl_time_t,
-        p.patn_name, p.gend, p.brdy::text as brdy_t, p.poolarea
+        e.detail_doc, p.patn_name, p.gend, p.brdy::text as brdy_t, p.poolarea
       from encounters e left join patients p on p.patn_id = e.patn_id
       where ${where} order by e.patn_id, e.adm_date, e.mdtrt_id`, tx);
-    if (encRows.length === 0) return [];
-    const ids = JSON.stringify(encRows.map((r) => r.mdtrt_id));
-    const idFilter = sql`mdtrt_id in (select json_array_elements_text(${ids}::json))`;
-    const [lines, diags, ops, labs] = await Promise.all([
-      // Named columns, dates as text: the drivers' Date parsing of every line's timestamp (and unused columns) cost more than the query.
-      // One JSON array per encounter: PostgreSQL builds it and JSON.parse reads it far faster than the driver parses ~30 columns per line.
-      this.database.rows<{ mdtrt_id: string; l: string }>(sql`select mdtrt_id, json_agg(json_build_array(${LINE_COLUMNS}, drord_begn_date::text) order by seq)::text as l
-        from order_lines where ${idFilter} group by mdtrt_id`, tx),
-      this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date::text as dise_date_t from diagnoses where ${idFilter} order by mdtrt_id, seq`, tx),
-      this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date::text as oprn_date_t from operations where ${idFilter} order by mdtrt_id, seq`, tx),
-      this.database.rows<Record<string, unknown>>(sql`select mdtrt_id, lab_code, lab_name, rslt_val, rslt_unt, test_date::text as test_date_t from lab_results where ${idFilter} order by mdtrt_id, seq`, tx),
-    ]);
-    const byId = new Map<string, PatientEncounter>();
-    const out = encRows.map((r) => {
+    return rows.map((r) => {
       const pe = rowToEncounter(r);
-      byId.set(pe.encounter.mdtrt_id, pe);
+      readDetailDoc(pe.encounter, String(r.detail_doc));
       return pe;
     });
-    for (const row of lines) {
-      const target = byId.get(row.mdtrt_id)!.encounter.fsi_order_dtos;
-      for (const l of JSON.parse(row.l) as unknown[][]) {
-        // the order of LINE_COLUMNS, then drord_begn_date as text
-        target.push({
-          rx_id: s(l[0]), rxno: s(l[1]), grpno: s(l[2]), long_drord_flag: s(l[3]), hilist_type: s(l[4]), chrg_type: s(l[5]), drord_bhvr: s(l[6]),
-          hilist_code: s(l[7]), hilist_name: s(l[8]), hilist_lv: s(l[9]), hilist_pric: n(l[10]), hosplist_code: s(l[11]), hosplist_name: s(l[12]),
-          cnt: Number(l[13]), pric: Number(l[14]), sumamt: Number(l[15]), ownpay_amt: Number(l[16]), selfpay_amt: Number(l[17]), spec: s(l[18]), spec_unt: s(l[19]),
-          drord_dept_codg: s(l[20]), drord_dept_name: s(l[21]), drord_dr_codg: s(l[22]), drord_dr_name: s(l[23]), drord_dr_profttl: n(l[24]),
-          curr_drord_flag: Boolean(l[25]), ext_days: n(l[26]), ext_doses: n(l[27]), drord_begn_date: tsText(l[28]),
-        });
-      }
-    }
-    for (const d of diags) byId.get(String(d.mdtrt_id))!.encounter.fsi_diagnose_dtos.push({
-      dise_id: s(d.dise_id), inout_dise_type: s(d.inout_dise_type), maindise_flag: Boolean(d.maindise_flag), dias_srt_no: n(d.dias_srt_no),
-      dise_codg: s(d.dise_codg), dise_name: s(d.dise_name), dise_date: (d.dise_date_t as string | null) ?? null,
-    });
-    for (const o of ops) byId.get(String(o.mdtrt_id))!.encounter.fsi_operation_dtos.push({
-      setl_list_oprn_id: s(o.setl_list_oprn_id), oprn_code: s(o.oprn_code), oprn_name: s(o.oprn_name), main_oprn_flag: Boolean(o.main_oprn_flag),
-      oprn_date: (o.oprn_date_t as string | null) ?? null,
-    });
-    for (const l of labs) byId.get(String(l.mdtrt_id))!.encounter.fsi_lab_dtos.push({
-      lab_code: s(l.lab_code), lab_name: s(l.lab_name), rslt_val: Number(l.rslt_val), rslt_unt: s(l.rslt_unt), test_date: tsText(l.test_date_t),
-    });
-    return out;
   }
+}
+
+/**
+ * The detail document: [lines, diagnoses, operations, labs], each a list of value arrays in the field orders below
+ * (migration 0010 builds the same arrays in SQL from the rows). Dates are already canonical text.
+ */
+function detailDoc(e: Encounter): string {
+  return JSON.stringify([
+    e.fsi_order_dtos.map((l) => [l.rx_id, l.rxno, l.grpno, l.long_drord_flag, l.hilist_type, l.chrg_type, l.drord_bhvr, l.hilist_code, l.hilist_name,
+      l.hilist_lv, l.hilist_pric, l.hosplist_code, l.hosplist_name, l.cnt, l.pric, l.sumamt, l.ownpay_amt, l.selfpay_amt, l.spec, l.spec_unt,
+      l.drord_dept_codg, l.drord_dept_name, l.drord_dr_codg, l.drord_dr_name, l.drord_dr_profttl, l.curr_drord_flag, l.ext_days, l.ext_doses, l.drord_begn_date]),
+    e.fsi_diagnose_dtos.map((d) => [d.dise_id, d.inout_dise_type, d.maindise_flag, d.dias_srt_no, d.dise_codg, d.dise_name, d.dise_date]),
+    e.fsi_operation_dtos.map((o) => [o.setl_list_oprn_id, o.oprn_code, o.oprn_name, o.main_oprn_flag, o.oprn_date]),
+    e.fsi_lab_dtos.map((x) => [x.lab_code, x.lab_name, x.rslt_val, x.rslt_unt, x.test_date]),
+  ]);
+}
+
+/** Fills an encounter's lines, diagnoses, operations and labs from its detail document (the reverse of detailDoc). */
+function readDetailDoc(e: Encounter, text: string): void {
+  const [lines, diags, ops, labs] = JSON.parse(text) as unknown[][][];
+  for (const l of lines) {
+    e.fsi_order_dtos.push({
+      rx_id: s(l[0]), rxno: s(l[1]), grpno: s(l[2]), long_drord_flag: s(l[3]), hilist_type: s(l[4]), chrg_type: s(l[5]), drord_bhvr: s(l[6]),
+      hilist_code: s(l[7]), hilist_name: s(l[8]), hilist_lv: s(l[9]), hilist_pric: n(l[10]), hosplist_code: s(l[11]), hosplist_name: s(l[12]),
+      cnt: Number(l[13]), pric: Number(l[14]), sumamt: Number(l[15]), ownpay_amt: Number(l[16]), selfpay_amt: Number(l[17]), spec: s(l[18]), spec_unt: s(l[19]),
+      drord_dept_codg: s(l[20]), drord_dept_name: s(l[21]), drord_dr_codg: s(l[22]), drord_dr_name: s(l[23]), drord_dr_profttl: n(l[24]),
+      curr_drord_flag: Boolean(l[25]), ext_days: n(l[26]), ext_doses: n(l[27]), drord_begn_date: tsText(l[28]),
+    });
+  }
+  for (const d of diags) e.fsi_diagnose_dtos.push({
+    dise_id: s(d[0]), inout_dise_type: s(d[1]), maindise_flag: Boolean(d[2]), dias_srt_no: n(d[3]), dise_codg: s(d[4]), dise_name: s(d[5]),
+    dise_date: (d[6] as string | null) ?? null,
+  });
+  for (const o of ops) e.fsi_operation_dtos.push({
+    setl_list_oprn_id: s(o[0]), oprn_code: s(o[1]), oprn_name: s(o[2]), main_oprn_flag: Boolean(o[3]), oprn_date: (o[4] as string | null) ?? null,
+  });
+  for (const x of labs) e.fsi_lab_dtos.push({ lab_code: s(x[0]), lab_name: s(x[1]), rslt_val: Number(x[2]), rslt_unt: s(x[3]), test_date: tsText(x[4]) });
 }
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -214,9 +214,6 @@ const ENCOUNTER_COLUMNS = sql.raw(['mdtrt_id', 'patn_id', 'medins_id', 'medins_n
   'dscg_main_dise_codg', 'dscg_main_dise_name', 'dr_codg', 'adm_dept_codg', 'adm_dept_name', 'dscg_dept_codg', 'dscg_dept_name', 'med_mdtrt_type', 'med_type',
   'matn_stas', 'medfee_sumamt', 'ownpay_amt', 'selfpay_amt', 'insutype', 'reim_flag', 'out_setl_flag', 'ext_flags', 'setl_id', 'hifp_pay', 'psn_pay',
   'ext_household_id', 'ext_address'].map((c) => `e.${c}`).join(', '));
-const LINE_COLUMNS = sql.raw(['rx_id', 'rxno', 'grpno', 'long_drord_flag', 'hilist_type', 'chrg_type', 'drord_bhvr', 'hilist_code', 'hilist_name',
-  'hilist_lv', 'hilist_pric', 'hosplist_code', 'hosplist_name', 'cnt', 'pric', 'sumamt', 'ownpay_amt', 'selfpay_amt', 'spec', 'spec_unt', 'drord_dept_codg',
-  'drord_dept_name', 'drord_dr_codg', 'drord_dr_name', 'drord_dr_profttl', 'curr_drord_flag', 'ext_days', 'ext_doses'].join(', '));
 
 function rowToEncounter(r: Record<string, unknown>): PatientEncounter {
   const encounter: Encounter = {

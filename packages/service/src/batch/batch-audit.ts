@@ -50,6 +50,11 @@ export interface RunStatus {
   finished_at: string | null;
 }
 
+interface ChunkData {
+  byPatient: Map<string, PatientEncounter[]>;
+  inScope: Set<string>;
+}
+
 export const PATIENTS_PER_CHUNK = Number(process.env.FUNDGUARD_CHUNK_PATIENTS ?? 500);
 
 /** Deterministic finding id: the same run, pack, rule and encounter always give the same id (idempotent writes). */
@@ -111,6 +116,9 @@ export class BatchAuditService {
     if (['done', 'cancelled'].includes(run.status)) return run;
     const scope = run.params;
     try {
+      // While one chunk is evaluated, the next one's encounters are already being read: the database works on the
+      // other core instead of waiting (a chunk in memory twice at most).
+      let prefetched: { chunkNo: number; data: Promise<ChunkData> } | null = null;
       for (;;) {
         if (this.stopping) return this.status(runId);
         const current = await this.status(runId);
@@ -119,9 +127,12 @@ export class BatchAuditService {
           return this.status(runId);
         }
         const next = await this.ctx.database.rows<{ chunk_no: number; patient_ids: string[] }>(sql`
-          select chunk_no, patient_ids from audit_run_chunks where run_id = ${runId} and status <> 'done' order by chunk_no limit 1`);
+          select chunk_no, patient_ids from audit_run_chunks where run_id = ${runId} and status <> 'done' order by chunk_no limit 2`);
         if (!next.length) break;
-        await this.runChunk(runId, next[0].chunk_no, next[0].patient_ids, scope, evaluate, opts.worker ?? 'in-process');
+        const data = prefetched?.chunkNo === next[0].chunk_no ? prefetched.data : this.loadChunk(next[0].patient_ids, scope);
+        prefetched = next[1] ? { chunkNo: next[1].chunk_no, data: this.loadChunk(next[1].patient_ids, scope) } : null;
+        prefetched?.data.catch(() => undefined); // its error, if any, is met when that chunk is run
+        await this.runLoadedChunk(runId, next[0].chunk_no, await data, evaluate, opts.worker ?? 'in-process');
         opts.onChunk?.(await this.status(runId));
       }
       await this.finish(runId, run.kind);
@@ -156,18 +167,26 @@ export class BatchAuditService {
 
   /** Evaluates one chunk and commits its findings with its done mark; safe to repeat (ids are deterministic). */
   async runChunk(runId: number, chunkNo: number, patientIds: readonly string[], scope: RunScope, evaluate: BatchEvaluator, worker: string): Promise<number> {
+    return this.runLoadedChunk(runId, chunkNo, await this.loadChunk(patientIds, scope), evaluate, worker);
+  }
+
+  /** All encounters of the chunk's patients (those in scope are audited, the rest are history for wide windows), by patient. */
+  private async loadChunk(patientIds: readonly string[], scope: RunScope): Promise<ChunkData> {
     const ids = JSON.stringify(patientIds);
-    // All encounters of the chunk's patients: those in scope are audited, the rest are history for wide windows.
-    const all = await this.ctx.encounters.load(sql`e.patn_id in (select json_array_elements_text(${ids}::json))`);
-    const inScope = new Set(
-      (await this.ctx.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters where patn_id in (select json_array_elements_text(${ids}::json)) and ${this.scopeSql(scope)}`)).map((r) => r.mdtrt_id),
-    );
+    const [all, inScopeRows] = await Promise.all([
+      this.ctx.encounters.load(sql`e.patn_id in (select json_array_elements_text(${ids}::json))`),
+      this.ctx.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters where patn_id in (select json_array_elements_text(${ids}::json)) and ${this.scopeSql(scope)}`),
+    ]);
     const byPatient = new Map<string, PatientEncounter[]>();
     for (const pe of all) {
       let list = byPatient.get(pe.patient.patn_id);
       if (!list) byPatient.set(pe.patient.patn_id, (list = []));
       list.push(pe);
     }
+    return { byPatient, inScope: new Set(inScopeRows.map((r) => r.mdtrt_id)) };
+  }
+
+  private async runLoadedChunk(runId: number, chunkNo: number, { byPatient, inScope }: ChunkData, evaluate: BatchEvaluator, worker: string): Promise<number> {
     const rows: FindingRow[] = [];
     let evaluated = 0;
     for (const [, encounters] of byPatient) {
