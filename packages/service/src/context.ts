@@ -1,3 +1,4 @@
+import { ChangeFeed } from './changes.ts';
 import { AuditLogRepo, CatalogueRepo, EncountersRepo, ListsRepo, RealtimeRepo, type Database } from '@fundguard/store';
 
 /** The clock is injected so that tests are deterministic and the core never reads time itself. */
@@ -11,6 +12,8 @@ export class ServiceContext {
   readonly lists: ListsRepo;
   readonly encounters: EncountersRepo;
   readonly realtime: RealtimeRepo;
+  /** in-memory state that other processes on the same database can make stale is kept current through this */
+  readonly changes: ChangeFeed;
 
   constructor(readonly database: Database, readonly clock: Clock = systemClock) {
     this.auditLog = new AuditLogRepo(database);
@@ -18,6 +21,7 @@ export class ServiceContext {
     this.lists = new ListsRepo(database);
     this.encounters = new EncountersRepo(database);
     this.realtime = new RealtimeRepo(database);
+    this.changes = new ChangeFeed(database);
   }
 
   nowIso(): string {

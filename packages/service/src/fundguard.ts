@@ -47,11 +47,23 @@ export class FundGuard {
       }
       this.rules.compile(pack);
     });
-    this.packs.onActivation(() => this.rules.recompile().then(() => undefined));
-    this.imports.onCatalogueChange = () => this.rules.reload().then(() => undefined);
-    this.imports.onListsChange = () => this.rules.reloadLists();
     this.history = new HistoryCache(this.ctx);
-    this.imports.onEncountersChange = (ids) => this.history.invalidate(ids);
+    // What a write changes is applied here and, over PostgreSQL NOTIFY, in every other process on the database.
+    const changes = this.ctx.changes;
+    changes.on('packs', () => this.rules.recompile().then(() => undefined));
+    changes.on('catalogue', () => this.rules.reload().then(() => undefined));
+    changes.on('lists', () => this.rules.reloadLists());
+    changes.on('patients', (c) => (c.ids ? this.history.invalidate(c.ids) : this.history.clear()));
+    changes.on('keys', () => this.keys.forgetCached());
+    changes.onRefreshAll(async () => {
+      this.history.clear();
+      this.keys.forgetCached();
+      await this.rules.reload();
+    });
+    this.packs.onActivation(() => changes.publish({ kind: 'packs' }));
+    this.imports.onCatalogueChange = () => changes.publish({ kind: 'catalogue' });
+    this.imports.onListsChange = () => changes.publish({ kind: 'lists' });
+    this.imports.onEncountersChange = (ids) => changes.publish({ kind: 'patients', ids });
     this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
     this.runs = new RunService(this.ctx, this.rules, opts.work ?? null);
     this.cases = new CaseService(this.ctx);
@@ -65,6 +77,7 @@ export class FundGuard {
     const fg = new FundGuard(await openDatabase(opts), opts);
     try {
       await fg.rules.reload();
+      await fg.ctx.changes.start();
     } catch (e) {
       await fg.close();
       throw e;
@@ -73,6 +86,7 @@ export class FundGuard {
   }
 
   async close(): Promise<void> {
+    await this.ctx.changes.stop();
     await this.ctx.realtime.flush();
     await this.runs.work?.close();
     await this.database.close();

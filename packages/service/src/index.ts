@@ -26,3 +26,4 @@ export * from './screening/review-queue.ts';
 export * from './distributed/work-queue.ts';
 export * from './distributed/worker.ts';
 export * from './screening/sampling-service.ts';
+export * from './changes.ts';

@@ -42,6 +42,14 @@ export interface Database {
   close(): Promise<void>;
   /** the lock file of an embedded data directory, if any */
   readonly lockFile: string | null;
+  /**
+   * PostgreSQL only (null on PGlite, which one process owns): LISTEN on a channel over a connection of its own, for
+   * the notifications other processes send with `notify`. A dropped connection is re-opened after a second and
+   * `onReconnect` is called, because notifications sent meanwhile are lost.
+   */
+  listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<{ close(): Promise<void> }>) | null;
+  /** pg_notify on PostgreSQL; nothing on PGlite */
+  notify(channel: string, payload: string): Promise<void>;
 }
 
 /** Opens the database and applies migrations. Embedded directories are locked to this process until close(). */
@@ -50,12 +58,16 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return openPglite(opts.dataDir, opts.lockInfo);
 }
 
-function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<void>, lockFile: string | null): Database {
+function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<void>, lockFile: string | null, listen: Database['listen'] = null): Database {
   let closed = false;
   const self: Database = {
     kind,
     db,
     lockFile,
+    listen,
+    async notify(channel, payload) {
+      if (kind === 'postgres') await self.rows(sql`select pg_notify(${channel}, ${payload})`);
+    },
     async rows<T>(query: SQL, tx?: Db): Promise<T[]> {
       try {
         const res = (await (tx ?? db).execute(query)) as unknown as { rows: T[] };
@@ -107,7 +119,55 @@ async function openPostgres(url: string): Promise<Database> {
     await client.query('select pg_advisory_unlock(726354)').catch(() => undefined);
     client.release();
   }
-  return makeDatabase('postgres', db, () => pool.end(), null);
+  return makeDatabase('postgres', db, () => pool.end(), null, (channel, onMessage, onReconnect) => listenPostgres(url, channel, onMessage, onReconnect));
+}
+
+/** A dedicated connection that LISTENs on a channel and comes back after the server or network drops it. */
+async function listenPostgres(url: string, channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const open = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => n.channel === channel && onMessage(n.payload ?? ''));
+    c.on('error', () => dropped(c));
+    c.on('end', () => dropped(c));
+    try {
+      await c.connect();
+      await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (e) {
+      c.end().catch(() => undefined);
+      throw e;
+    }
+    return c;
+  };
+  const dropped = (c: pg.Client) => {
+    if (closed || client !== c) return;
+    client = null;
+    c.end().catch(() => undefined);
+    reconnectSoon();
+  };
+  const reconnectSoon = () => {
+    retry = setTimeout(async () => {
+      try {
+        const c = await open();
+        if (closed) return void (await c.end());
+        client = c;
+        onReconnect();
+      } catch {
+        reconnectSoon();
+      }
+    }, 1000);
+    retry.unref();
+  };
+  client = await open();
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
 }
 
 async function openPglite(dataDir: string | undefined, lockInfo: Record<string, unknown> = {}): Promise<Database> {

@@ -75,6 +75,14 @@ export function testBothBackends(name: string, fn: (db: Database, t: TestContext
       await s.drop();
     }
   });
+  testPostgres(name, (s, t) => fn(s.database, t), opts);
+}
+
+/**
+ * `[postgres] name`, given a scratch database and its URL (for tests that open more connections or processes on it);
+ * skipped when PostgreSQL is unreachable, failed instead under REQUIRE_POSTGRES=1.
+ */
+export function testPostgres(name: string, fn: (s: ScratchDatabase, t: TestContext) => Promise<void>, opts: { timeout?: number } = {}): void {
   test(`[postgres] ${name}`, { timeout: opts.timeout ?? 120_000 }, async (t) => {
     if (!(await postgresReachable())) {
       if (process.env.REQUIRE_POSTGRES === '1') throw new Error(`PostgreSQL is required (REQUIRE_POSTGRES=1) but ${TEST_PG_URL} is unreachable`);
@@ -83,7 +91,7 @@ export function testBothBackends(name: string, fn: (db: Database, t: TestContext
     }
     const s = await scratchPostgres();
     try {
-      await fn(s.database, t);
+      await fn(s, t);
     } finally {
       await s.drop();
     }

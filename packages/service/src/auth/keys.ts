@@ -151,9 +151,14 @@ export class KeyService {
     await this.ctx.database.transaction(async (tx) => {
       const r = await this.ctx.database.rows(sql`update api_keys set revoked_at = ${this.ctx.nowIso()}::timestamptz where key_id = ${keyId} and revoked_at is null returning key_id`, tx);
       if (!r.length) throw new FundGuardError('E_NOT_FOUND', `no active key ${keyId}`);
-      this.cache.clear();
       await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'key.revoke', entityType: 'api_key', entityId: keyId, at: this.ctx.nowIso() }]);
     });
+    await this.ctx.changes.publish({ kind: 'keys' }); // forgotten by every process at once, not after KEY_CACHE_MS
+  }
+
+  /** Drops every resolved key, so that the next request asks the database (after a revocation). */
+  forgetCached(): void {
+    this.cache.clear();
   }
 
   /**
@@ -182,8 +187,8 @@ export class KeyService {
   }
 
   async expireLocalKey(keyId: string): Promise<void> {
-    this.cache.clear();
     await this.ctx.database.rows(sql`update api_keys set revoked_at = ${this.ctx.nowIso()}::timestamptz where key_id = ${keyId} and label = 'local-cli'`);
+    await this.ctx.changes.publish({ kind: 'keys' });
   }
 
   // ---- users and sign-in -------------------------------------------------------------------------------

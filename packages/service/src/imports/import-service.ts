@@ -55,7 +55,8 @@ export class ImportService {
   /** called after a lists import commits */
   onListsChange: (() => Promise<void>) | null = null;
   /** called with the patients whose encounters an import replaced or added (history caches drop them) */
-  onEncountersChange: ((patnIds: string[]) => void) | null = null;
+  /** after an encounter import commits: whose stored encounters changed */
+  onEncountersChange: ((patnIds: string[]) => Promise<void>) | null = null;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -97,6 +98,7 @@ export class ImportService {
   /** JSON Lines (streamed), or the CSV/XLSX table form of claims-import.md (`tables`). */
   importEncounters(file: ImportFile | EncounterTables, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
     requirePermission(actor, 'encounters.import');
+    const touched = new Set<string>();
     const common = {
       kind: 'encounters' as const, actor, onProgress,
       normalise: (rec: Record<string, unknown>, base: { file?: string; line?: number }) => {
@@ -112,21 +114,25 @@ export class ImportService {
       describeKey: (e: PatientEncounter) => `mdtrt_id=${e.encounter.mdtrt_id}`,
       apply: async (tx: Db, batch: PatientEncounter[], importId: number) => {
         const replaced = await this.ctx.encounters.replaceMany(tx, batch, { importId, source: 'import' });
-        this.onEncountersChange?.(batch.map((pe) => pe.patient.patn_id));
+        for (const pe of batch) touched.add(pe.patient.patn_id);
         return { inserted: batch.length - replaced.length, updated: replaced.length, replaced };
       },
     };
     if ('encounters' in file) {
-      return this.run<PatientEncounter>({ ...common, file: { path: file.encounters.path, name: file.encounters.name, format: file.encounters.format }, source: () => readEncounterTables(file) }).then((r) => this.afterBulk(r));
+      return this.run<PatientEncounter>({ ...common, file: { path: file.encounters.path, name: file.encounters.name, format: file.encounters.format }, source: () => readEncounterTables(file) }).then((r) => this.afterBulk(r, touched));
     }
     if (file.format !== 'jsonl') {
       throw new FundGuardError('E_IMPORT_INVALID', `${file.name}: encounters come as JSON Lines, or as three CSV files / XLSX sheets (encounters, orders, diagnoses)`);
     }
-    return this.run<PatientEncounter>({ ...common, file, spec: { known: [], required: [], allowUnknownInJson: true } }).then((r) => this.afterBulk(r));
+    return this.run<PatientEncounter>({ ...common, file, spec: { known: [], required: [], allowUnknownInJson: true } }).then((r) => this.afterBulk(r, touched));
   }
 
-  /** After a large encounter import the planner's statistics are refreshed (see EncountersRepo.refreshStatistics). */
-  private async afterBulk(report: ImportReport): Promise<ImportReport> {
+  /**
+   * After an encounter import has committed: cached histories of its patients are dropped (here and in the other
+   * processes), and after a large one the planner's statistics are refreshed (see EncountersRepo.refreshStatistics).
+   */
+  private async afterBulk(report: ImportReport, patients: Set<string>): Promise<ImportReport> {
+    if (patients.size) await this.onEncountersChange?.([...patients]);
     if (report.records >= 1000) await this.ctx.encounters.refreshStatistics();
     return report;
   }

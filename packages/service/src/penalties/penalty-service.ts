@@ -75,6 +75,7 @@ export class PenaltyService {
         await this.ctx.lists.upsertMany(tx, entries, 'case-escalation', actor.id);
         await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'penalty.escalate', entityType: 'month', entityId: month, at: this.ctx.nowIso(), detail: { entries: entries.map((x) => `${x.subject_code} ${x.effective_from}→${x.effective_to}`) } }]);
       });
+      await this.ctx.changes.publish({ kind: 'lists' }); // the blacklist rules enforce the suspension from the next request on
     }
     return results;
   }
@@ -89,6 +90,7 @@ export class PenaltyService {
       await this.ctx.lists.upsertMany(tx, [entry], 'penalty', actor.id);
       await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'penalty.suspend_person', entityType: 'patient', entityId: patnId, at: this.ctx.nowIso(), detail: { ...period, months } }]);
     });
+    await this.ctx.changes.publish({ kind: 'lists' });
     return entry;
   }
 }

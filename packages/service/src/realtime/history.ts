@@ -3,13 +3,15 @@ import type { ServiceContext } from '../context.ts';
 
 /**
  * A patient's stored encounters, the history that cross-encounter rules see at 事前/事中 (audit-api.md §2).
- * Cached per patient (LRU) because a doctor's orders for one inpatient arrive many times a day; every write of
- * that patient's encounters (imports, 3102) invalidates the entry, so a cached history is never stale in this
- * process. Several API processes on one PostgreSQL invalidate each other through `invalidate` being called from
- * their write paths and a short time-to-live as a bound.
+ * Cached per patient (LRU) because a doctor's orders for one inpatient arrive many times a day; every committed
+ * write of that patient's encounters (imports, 3102) invalidates the entry, in this process and — through the
+ * change feed — in every other process on the same PostgreSQL; a time-to-live bounds what a lost notification
+ * could leave behind.
  */
 export class HistoryCache {
   private readonly entries = new Map<string, { at: number; encounters: PatientEncounter[] }>();
+  /** counts invalidations: a history read while one happened may predate the write, so it is not cached */
+  private generation = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -25,7 +27,9 @@ export class HistoryCache {
       this.entries.set(patnId, hit);
       return hit.encounters;
     }
+    const before = this.generation;
     const encounters = await this.ctx.encounters.forPatient(patnId);
+    if (this.generation !== before) return encounters;
     this.entries.set(patnId, { at: now, encounters });
     const max = this.opts.maxPatients ?? 10_000;
     while (this.entries.size > max) this.entries.delete(this.entries.keys().next().value as string);
@@ -33,7 +37,13 @@ export class HistoryCache {
   }
 
   invalidate(patnIds: Iterable<string>): void {
+    this.generation++;
     for (const id of patnIds) this.entries.delete(id);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
   }
 
   get size(): number {

@@ -59,7 +59,7 @@ export class RealtimeAuditService {
         await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso(), tx);
         if (toStore.length) await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102' });
       });
-      this.history.invalidate(toStore.map((pe) => pe.patient.patn_id));
+      await this.ctx.changes.publish({ kind: 'patients', ids: [...new Set(toStore.map((pe) => pe.patient.patn_id))] });
     }
     return { result: rows };
   }

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@fundguard/store';
+
+/**
+ * What a process keeps in memory and another process can make stale: the compiled rule packs (activation), the
+ * catalogue and the 名单 they are compiled with, patients' histories (3102, imports), resolved API keys (revocation).
+ */
+export type Change =
+  | { kind: 'packs' }
+  | { kind: 'catalogue' }
+  | { kind: 'lists' }
+  /** `ids: null`: too many to name (a large import) — forget every patient */
+  | { kind: 'patients'; ids: string[] | null }
+  | { kind: 'keys' };
+
+type Kind = Change['kind'];
+type Handler<K extends Kind> = (change: Extract<Change, { kind: K }>) => Promise<void> | void;
+
+export const CHANGES_CHANNEL = 'fundguard_changes';
+/** pg_notify payloads must stay under 8 000 bytes: beyond this many patient ids the change says "all" */
+const MAX_IDS = 150;
+
+/**
+ * Keeps the in-memory state of every process on one PostgreSQL database current: a change is applied here at once
+ * and sent to the other processes with NOTIFY (delivered to them within milliseconds), which apply it the same way.
+ * A process that loses its LISTEN connection may have missed changes, so on reconnecting it refreshes everything.
+ * On PGlite there is only ever this process.
+ */
+export class ChangeFeed {
+  /** tells this process's own notifications from the others' */
+  readonly origin = randomUUID();
+  private readonly handlers = new Map<Kind, Handler<Kind>[]>();
+  private readonly refreshers: (() => Promise<void> | void)[] = [];
+  private listening: { close(): Promise<void> } | null = null;
+  /** errors of applying a change that came from another process (logged by the server) */
+  onError: (e: unknown, change: Change | null) => void = () => undefined;
+
+  constructor(private readonly database: Database) {}
+
+  on<K extends Kind>(kind: K, handler: Handler<K>): void {
+    const list = this.handlers.get(kind) ?? [];
+    list.push(handler as unknown as Handler<Kind>);
+    this.handlers.set(kind, list);
+  }
+
+  /** What to do after missing notifications (a reconnect): reload whatever could be stale. */
+  onRefreshAll(refresh: () => Promise<void> | void): void {
+    this.refreshers.push(refresh);
+  }
+
+  /** Applies a change in this process, then tells the others. Call it after the change has committed. */
+  async publish(change: Change): Promise<void> {
+    const sent: Change = change.kind === 'patients' && change.ids && change.ids.length > MAX_IDS ? { kind: 'patients', ids: null } : change;
+    await this.apply(change);
+    if (this.listening) await this.database.notify(CHANGES_CHANNEL, JSON.stringify({ origin: this.origin, change: sent }));
+  }
+
+  /** Starts receiving the other processes' changes (PostgreSQL only; a no-op on PGlite). */
+  async start(): Promise<void> {
+    if (this.listening || !this.database.listen) return;
+    this.listening = await this.database.listen(CHANGES_CHANNEL, (payload) => this.received(payload), () => this.refreshAll());
+  }
+
+  async stop(): Promise<void> {
+    const l = this.listening;
+    this.listening = null;
+    await l?.close();
+  }
+
+  private received(payload: string): void {
+    let message: { origin?: string; change?: Change };
+    try {
+      message = JSON.parse(payload);
+    } catch (e) {
+      return this.onError(e, null);
+    }
+    if (message.origin === this.origin || !message.change) return;
+    const change = message.change;
+    this.apply(change).catch((e) => this.onError(e, change));
+  }
+
+  private async apply(change: Change): Promise<void> {
+    for (const h of this.handlers.get(change.kind) ?? []) await h(change);
+  }
+
+  private refreshAll(): void {
+    for (const r of this.refreshers) Promise.resolve().then(r).catch((e) => this.onError(e, null));
+  }
+}
