@@ -10,6 +10,11 @@ export interface ServerConfig {
   dataDir: string;
   demo: boolean;
   adminKey?: string;
+  /**
+   * Several API processes may serve one PostgreSQL database (FUNDGUARD_API_PROCESSES); one of them, the lead, also
+   * does the process-wide chores: resuming runs, loading demo data, the case deadline sweep. A single process leads.
+   */
+  lead: boolean;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -20,6 +25,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: env.FUNDGUARD_DATA_DIR ?? './data',
     demo: (env.FUNDGUARD_DEMO ?? '1') === '1',
     adminKey: env.FUNDGUARD_ADMIN_KEY || undefined,
+    lead: (env.FUNDGUARD_PROCESS_ROLE ?? 'lead') === 'lead',
   };
 }
 
@@ -54,6 +60,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   try {
     app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
     fg.ctx.realtime.onFlushError = (e) => app?.log.error({ err: e }, 'background write of 3101 warnings failed; they stay queued and are retried');
+    fg.ctx.changes.onError = (e, change) => app?.log.error({ err: e, change }, 'applying a change made by another process failed');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {
       // Printed once, on the first start only; it is stored hashed.
@@ -70,12 +77,18 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       localKeyId = local.keyId;
       updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
     }
-    // Case deadlines (explanations, SLA per review level, appeals) move on without anyone asking: a sweep a minute.
+    // The lead's chores, a minute apart: case deadlines (explanations, SLA per review level, appeals) move on
+    // without anyone asking, and runs whose process died beside live ones are taken over (run-lease.ts).
+    const chores = async () => {
+      const r = await fg.cases.sweepDeadlines({ id: 'system', role: 'admin' });
+      if (r.moved.length || r.escalated.length) app?.log.info(r, 'case deadlines swept');
+      const resumed = await fg.runs.resumeUnfinished();
+      if (resumed.length) app?.log.info({ runs: resumed }, 'resumed audit runs of a process that stopped');
+      const failed = await fg.screening.failInterrupted();
+      if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
+    };
     const sweep = setInterval(() => {
-      fg.cases.sweepDeadlines({ id: 'system', role: 'admin' }).then(
-        (r) => (r.moved.length || r.escalated.length) && app?.log.info(r, 'case deadlines swept'),
-        (e) => app?.log.error({ err: e }, 'case deadline sweep failed'),
-      );
+      if (config.lead) chores().catch((e) => app?.log.error({ err: e }, 'periodic chores (deadline sweep, run take-over) failed'));
     }, Number(process.env.FUNDGUARD_SWEEP_MS ?? 60_000));
     sweep.unref();
     await hooks.onListening?.(fg, app.log);

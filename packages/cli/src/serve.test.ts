@@ -3,11 +3,19 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { testPostgres } from '@fundguard/store/testing.ts';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+const root = new URL('../../../', import.meta.url);
+const nationalSample = JSON.parse(readFileSync(new URL('rules/national-sample/pack.json', root), 'utf8'));
+/** the contract's 3101 example with albumin given at 31 g/L: one INDICATION finding under national-sample */
+const highAlbumin = JSON.parse(readFileSync(new URL('../shared/examples/3101-request-envelope.json', root), 'utf8'));
+highAlbumin.input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_lab_dtos[0].rslt_val = '31';
 
 function cli(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,3 +90,60 @@ test('import with bad input exits 2 and names file, line and field', { timeout: 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+testPostgres('serve with FUNDGUARD_API_PROCESSES=2: both processes answer on one port, a pack activated through one is used by both at once, a killed process is started again, SIGTERM stops all', async (scratch) => {
+  const port = await freePort();
+  const key = 'cluster-admin-key-123';
+  const server = cli(['serve'], { DATABASE_URL: scratch.url!, FUNDGUARD_API_PROCESSES: '2', PORT: String(port), FUNDGUARD_DEMO: '0', FUNDGUARD_ADMIN_KEY: key, LOG_LEVEL: 'info' });
+  let log = '';
+  server.stdout!.on('data', (d) => (log += d));
+  server.stderr!.on('data', (d) => (log += d));
+  const exited = once(server, 'exit');
+  const listeningPids = () => [...log.matchAll(/"pid":(\d+)[^\n]*"msg":"FundGuard listening"/g)].map((m) => Number(m[1]));
+  const waitFor = async (what: string, check: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 600; i++) {
+      if (await check()) return;
+      if (server.exitCode !== null) throw new Error(`server exited: ${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`not seen within 60 s: ${what}\n${log}`);
+  };
+  try {
+    await waitFor('two API processes listening', () => listeningPids().length === 2);
+    const [lead, replica] = listeningPids();
+    const url = `http://127.0.0.1:${port}`;
+    // A fresh connection per request: the cluster deals connections to the processes in turn.
+    const call3101 = async () => {
+      const r = await fetch(`${url}/api/v1/fsi/3101`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(highAlbumin) });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { output: { result: unknown[] } }).output.result.length;
+    };
+    assert.deepEqual(await Promise.all(Array.from({ length: 6 }, call3101)), [0, 0, 0, 0, 0, 0], 'no pack active yet');
+    const up = await fetch(`${url}/api/v1/rule-packs?activate=true`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(nationalSample) });
+    assert.equal(up.status, 201, await up.text());
+    // The process that activated it has it at once; the other within the NOTIFY's delivery. 3101 is answered by both.
+    await waitFor('the pack in both processes', async () => (await Promise.all(Array.from({ length: 6 }, call3101))).every((n) => n === 1));
+    const listeners = await scratch.database.rows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`);
+    assert.equal(listeners[0].n, 2, 'each process listens for the other\'s changes');
+
+    process.kill(replica, 'SIGKILL');
+    await waitFor('the killed process started again', () => listeningPids().length === 3);
+    assert.ok(!listeningPids().slice(2).includes(replica) && listeningPids().includes(lead));
+    assert.equal(await call3101(), 1);
+  } finally {
+    server.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, log);
+  }
+}, { timeout: 180_000 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}

@@ -1,4 +1,5 @@
 import { ChangeFeed } from './changes.ts';
+import { newExecutorId } from './run-lease.ts';
 import { AuditLogRepo, CatalogueRepo, EncountersRepo, ListsRepo, RealtimeRepo, type Database } from '@fundguard/store';
 
 /** The clock is injected so that tests are deterministic and the core never reads time itself. */
@@ -14,6 +15,8 @@ export class ServiceContext {
   readonly realtime: RealtimeRepo;
   /** in-memory state that other processes on the same database can make stale is kept current through this */
   readonly changes: ChangeFeed;
+  /** this instance as the executor of the runs it starts (run-lease.ts) */
+  readonly executorId = newExecutorId();
 
   constructor(readonly database: Database, readonly clock: Clock = systemClock) {
     this.auditLog = new AuditLogRepo(database);

@@ -358,6 +358,9 @@ export const auditRuns = pgTable('audit_runs', {
   error: text('error'),
   startedAt: tsz('started_at').notNull(),
   finishedAt: tsz('finished_at'),
+  /** the process executing or coordinating the run (host/pid/instance) and when it last showed progress: its lease */
+  executor: text('executor'),
+  heartbeatAt: tsz('heartbeat_at'),
 });
 
 /** A run's chunks: the patients each covers; a chunk's findings are written in the same transaction as its `done`. */
@@ -561,6 +564,9 @@ export const screeningRuns = pgTable('screening_runs', {
   error: text('error'),
   startedAt: tsz('started_at').notNull(),
   finishedAt: tsz('finished_at'),
+  /** as audit_runs: the executing process and its last progress */
+  executor: text('executor'),
+  heartbeatAt: tsz('heartbeat_at'),
 });
 
 /** 疑点线索: one per (run, lead_id); `mdtrt_ids` lists the encounters its evidence cites, for per-encounter risk. */

@@ -121,14 +121,20 @@ export class ScreeningRepo {
     }));
   }
 
-  async createRun(params: Record<string, unknown>, actor: string, at: string, totalInstitutions: number): Promise<ScreeningRunRow> {
-    const r = await this.database.rows<ScreeningRunRow>(sql`insert into screening_runs (status, params, total_institutions, actor, started_at)
-      values ('running', ${JSON.stringify(params)}::jsonb, ${totalInstitutions}, ${actor}, ${at}::timestamptz) returning ${RUN_COLUMNS}`);
+  /** `executor`: the process that executes or coordinates the run (its lease, renewed by `progress`) */
+  async createRun(params: Record<string, unknown>, actor: string, at: string, totalInstitutions: number, executor: string): Promise<ScreeningRunRow> {
+    const r = await this.database.rows<ScreeningRunRow>(sql`insert into screening_runs (status, params, total_institutions, actor, started_at, executor, heartbeat_at)
+      values ('running', ${JSON.stringify(params)}::jsonb, ${totalInstitutions}, ${actor}, ${at}::timestamptz, ${executor}, ${at}::timestamptz) returning ${RUN_COLUMNS}`);
     return r[0];
   }
 
-  async progress(id: number, done: number, encounters: number): Promise<void> {
-    await this.database.rows(sql`update screening_runs set done_institutions = ${done}, encounters = ${encounters} where id = ${id}`);
+  async progress(id: number, done: number, encounters: number, at: string): Promise<void> {
+    await this.database.rows(sql`update screening_runs set done_institutions = ${done}, encounters = ${encounters}, heartbeat_at = ${at}::timestamptz where id = ${id}`);
+  }
+
+  /** Running runs with their executors' leases. */
+  async runningLeases(): Promise<{ id: number; executor: string | null; heartbeat_at: string | null }[]> {
+    return this.database.rows(sql`select id, executor, ${ISO('heartbeat_at')} as heartbeat_at from screening_runs where status = 'running' order by id`);
   }
 
   async fail(id: number, error: string, at: string): Promise<void> {

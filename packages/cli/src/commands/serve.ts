@@ -1,48 +1,109 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { configFromEnv, startServer } from '@fundguard/api';
+import { configFromEnv, startServer, type ServerConfig } from '@fundguard/api';
 import { loadDemoIfEmpty } from '@fundguard/service';
+
+/** FUNDGUARD_API_PROCESSES: a whole number ≥ 1, or `auto` (one per core). */
+export function apiProcesses(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = (env.FUNDGUARD_API_PROCESSES ?? '1').trim();
+  if (raw === 'auto') return availableParallelism();
+  if (!/^[1-9]\d*$/.test(raw)) throw new Error(`FUNDGUARD_API_PROCESSES=${raw}: expected a whole number ≥ 1 or "auto"`);
+  return Number(raw);
+}
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY')
+    .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY, FUNDGUARD_API_PROCESSES')
     .action(async () => {
       const config = configFromEnv();
-      const server = await startServer(config, {
-        onReady: async (fg, log) => {
-          const resumed = await fg.runs.resumeUnfinished();
-          if (resumed.length) log.info({ runs: resumed }, 'resuming audit runs left unfinished');
-          // In-process screening runs die with their process (all-or-nothing): mark them failed so they can be run
-          // again. With NATS workers another API process may be coordinating them, so they are left alone there.
-          if (!fg.screening.work) {
-            const failed = await fg.screening.failInterrupted();
-            if (failed) log.warn({ runs: failed }, 'screening runs left running by a stopped process marked failed; start them again');
-          }
-        },
-        onListening: async (fg, log) => {
-          if (config.demo) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
-        },
-      });
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        server.app.log.info({ signal }, 'shutting down');
-        // Whatever happens, exit within 10 s (interfaces.md).
-        const force = setTimeout(() => {
-          server.app.log.error('shutdown took longer than 10 s; exiting');
-          process.exit(1);
-        }, 9_500);
-        force.unref();
-        server.stop().then(
-          () => process.exit(0),
-          (e) => {
-            server.app.log.error({ err: e }, 'error during shutdown');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      const processes = cluster.isPrimary ? apiProcesses() : 1;
+      if (processes > 1) return superviseCluster(processes, config);
+      return serveOne(config);
     });
+}
+
+async function serveOne(config: ServerConfig): Promise<void> {
+  const server = await startServer(config, {
+    onReady: async (fg, log) => {
+      if (!config.lead) return;
+      // Runs and screening runs whose process is gone (run-lease.ts): batch runs resume, screening runs (all-or-
+      // nothing) are failed so they can be started again. Runs of live processes are left to them.
+      const resumed = await fg.runs.resumeUnfinished();
+      if (resumed.length) log.info({ runs: resumed }, 'resuming audit runs left unfinished');
+      const failed = await fg.screening.failInterrupted();
+      if (failed) log.warn({ runs: failed }, 'screening runs left running by a stopped process marked failed; start them again');
+    },
+    onListening: async (fg, log) => {
+      if (config.demo && config.lead) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
+    },
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    // Whatever happens, exit within 10 s (interfaces.md).
+    const force = setTimeout(() => {
+      server.app.log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 9_500);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (e) => {
+        server.app.log.error({ err: e }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Several API processes on one port (node:cluster shares the listening socket; connections are dealt round-robin).
+ * They share the PostgreSQL database and keep each other's caches current through the change feed. The lead starts
+ * first (migrations, the admin key, demo data) and the others once it listens; a process that dies is started again.
+ */
+async function superviseCluster(processes: number, config: ServerConfig): Promise<void> {
+  if (!config.databaseUrl) {
+    throw new Error(`FUNDGUARD_API_PROCESSES=${processes} needs DATABASE_URL: only one process may open the embedded database`);
+  }
+  const log = (msg: string, data: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg, ...data })}\n`);
+  const indexOf = new Map<Worker, number>();
+  let stopping = false;
+  let started = false;
+  const fork = (index: number): Worker => {
+    const w = cluster.fork({ FUNDGUARD_PROCESS_ROLE: index === 0 ? 'lead' : 'replica', FUNDGUARD_PROCESS_INDEX: String(index) });
+    indexOf.set(w, index);
+    return w;
+  };
+  cluster.on('exit', (w, code, signal) => {
+    const index = indexOf.get(w)!;
+    indexOf.delete(w);
+    if (stopping || !started) {
+      if (stopping && indexOf.size === 0) process.exit(0);
+      return; // a lead that fails to start fails the whole start (below)
+    }
+    log('API process exited; starting it again', { index, code, signal });
+    setTimeout(() => fork(index), 1000);
+  });
+  const lead = fork(0);
+  await new Promise<void>((resolve, reject) => {
+    lead.once('listening', () => resolve());
+    lead.once('exit', (code) => reject(new Error(`the lead API process exited during start-up (code ${code})`)));
+  });
+  started = true;
+  for (let i = 1; i < processes; i++) fork(i);
+  log('FundGuard API processes started', { processes });
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of indexOf.keys()) w.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), 9_800).unref(); // each process exits within 10 s on its own
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }

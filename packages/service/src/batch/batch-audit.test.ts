@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '@fundguard/store';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { ServiceContext } from '../context.ts';
 import { BatchAuditService } from './batch-audit.ts';
+import { FundGuard } from '../fundguard.ts';
 import { over500, syntheticEncounters } from './test-fixtures.ts';
 
 const admin = { id: 'admin', role: 'admin' as const };
@@ -98,4 +99,25 @@ test('kill -9 in the middle of a run, then resume: identical findings, no duplic
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+testBothBackends('resuming takes over only runs whose executor is gone: a dead process\'s batch run is resumed, a live process\'s run is left to it, an orphaned impact replay is failed', async (db) => {
+  await seed(db, 12, 2);
+  const fg = new FundGuard(db);
+  await fg.packs.upload(admin, JSON.parse(readFileSync(new URL('../../../../rules/national-sample/pack.json', import.meta.url), 'utf8')), { activate: true });
+  const versions = fg.rules.snapshot().versions;
+  const orphan = await fg.runs.batch.plan(admin, scope, versions, 'batch', 5);
+  const alive = await fg.runs.batch.plan(admin, scope, versions, 'batch', 5);
+  const replay = await fg.runs.batch.plan(admin, scope, versions, 'replay', 5);
+  const setExecutor = (id: number, executor: string) => db.rows(sql`update audit_runs set executor = ${executor}, heartbeat_at = now() where id = ${id}`);
+  await setExecutor(orphan, `${hostname()}/4194399/dead`); // no such process
+  await setExecutor(alive, `${hostname()}/${process.ppid}/live`); // our parent: alive, progress just now
+  await setExecutor(replay, `${hostname()}/4194399/dead`);
+
+  assert.deepEqual(await fg.runs.resumeUnfinished(), [orphan]);
+  assert.equal((await fg.runs.done(orphan)).status, 'done');
+  assert.equal((await fg.runs.batch.status(alive)).status, 'running');
+  const failed = await fg.runs.batch.status(replay);
+  assert.deepEqual([failed.status, /interrupted/.test(failed.error ?? '')], ['failed', true]);
+  assert.deepEqual(await fg.runs.resumeUnfinished(), [], 'nothing left to take over');
 });

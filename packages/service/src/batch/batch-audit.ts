@@ -5,6 +5,7 @@ import type { FindingRow } from '@fundguard/store';
 import { CasesRepo } from '@fundguard/store';
 import type { Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import type { RunLease } from '../run-lease.ts';
 
 /** Which encounters a run audits (period by admission date, [from, to)), optionally one region or institution. */
 export interface RunScope {
@@ -115,6 +116,7 @@ export class BatchAuditService {
     const run = await this.status(runId);
     if (['done', 'cancelled'].includes(run.status)) return run;
     const scope = run.params;
+    await this.heartbeat(runId); // this process executes it now
     try {
       // While one chunk is evaluated, the next one's encounters are already being read: the database works on the
       // other core instead of waiting (a chunk in memory twice at most).
@@ -217,7 +219,8 @@ export class BatchAuditService {
         update audit_run_chunks set status = 'done', encounters = ${inScope.size}, findings = ${rows.length}, worker = ${worker}, done_at = ${this.ctx.nowIso()}::timestamptz
         where run_id = ${runId} and chunk_no = ${chunkNo}`, tx);
       await this.ctx.database.rows(sql`
-        update audit_runs set done_chunks = done_chunks + 1, encounters = encounters + ${inScope.size}, findings = findings + ${rows.length} where id = ${runId}`, tx);
+        update audit_runs set done_chunks = done_chunks + 1, encounters = encounters + ${inScope.size}, findings = findings + ${rows.length},
+          heartbeat_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`, tx);
     });
     return rows.length;
   }
@@ -238,8 +241,25 @@ export class BatchAuditService {
     return rows[0];
   }
 
-  /** Runs left running by a process that stopped (resume them at start-up). */
+  /** Runs not finished, whoever executes them. */
   async unfinished(): Promise<number[]> {
-    return (await this.ctx.database.rows<{ id: number }>(sql`select id from audit_runs where status in ('running', 'cancelling') order by id`)).map((r) => r.id);
+    return (await this.unfinishedRuns()).map((r) => r.id);
+  }
+
+  async unfinishedRuns(): Promise<({ id: number; kind: string } & RunLease)[]> {
+    return this.ctx.database.rows(sql`select id, kind, executor, to_char(heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as heartbeat_at
+      from audit_runs where status in ('running', 'cancelling') order by id`);
+  }
+
+  /** Records this process as the run's executor, alive now (at the start, and while coordinating workers). */
+  async heartbeat(runId: number): Promise<void> {
+    await this.ctx.database.rows(sql`update audit_runs set executor = ${this.ctx.executorId}, heartbeat_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`);
+  }
+
+  /** Takes a run over from an executor that is gone; false when another process took it first. */
+  async claim(runId: number, from: RunLease): Promise<boolean> {
+    const r = await this.ctx.database.rows(sql`update audit_runs set executor = ${this.ctx.executorId}, heartbeat_at = ${this.ctx.nowIso()}::timestamptz
+      where id = ${runId} and executor is not distinct from ${from.executor} returning id`);
+    return r.length === 1;
   }
 }

@@ -7,6 +7,7 @@ import { rulesEvaluator } from '../engine/batch-evaluator.ts';
 import { BatchAuditService, type RunScope, type RunStatus } from './batch-audit.ts';
 import { RulePacksRepo } from '@fundguard/store';
 import type { WorkQueue } from '../distributed/work-queue.ts';
+import { executorGone } from '../run-lease.ts';
 
 export interface ImpactReport {
   run_active: number;
@@ -57,11 +58,25 @@ export class RunService {
     return this.running.get(id) ?? this.batch.status(id);
   }
 
-  /** Resumes runs left running by a stopped process (with the rules active now, recorded in the log). */
+  /**
+   * Resumes the runs whose executing process is gone (run-lease.ts), with the rules active now. Impact replays are
+   * failed instead: each answered one request, with a draft pack that only that request had compiled.
+   * At start-up and then periodically, so that runs of a process that died beside live ones are picked up too.
+   */
   async resumeUnfinished(): Promise<number[]> {
-    const ids = await this.batch.unfinished();
-    for (const id of ids) if (!this.running.has(id)) this.track(id, this.work ? this.distribute(id) : this.batch.execute(id, rulesEvaluator(this.rules.snapshot(), id)));
-    return ids;
+    const resumed: number[] = [];
+    const now = this.ctx.clock().getTime();
+    for (const run of await this.batch.unfinishedRuns()) {
+      if (this.running.has(run.id) || !executorGone(run, this.ctx.executorId, now)) continue;
+      if (!(await this.batch.claim(run.id, run))) continue;
+      if (run.kind === 'replay') {
+        await this.batch.fail(run.id, 'interrupted: the process computing this impact replay stopped; request the replay again');
+        continue;
+      }
+      this.track(run.id, this.work ? this.distribute(run.id) : this.batch.execute(run.id, rulesEvaluator(this.rules.snapshot(), run.id)));
+      resumed.push(run.id);
+    }
+    return resumed;
   }
 
   /**
@@ -70,8 +85,14 @@ export class RunService {
    */
   private async distribute(id: number): Promise<RunStatus> {
     const run = await this.batch.status(id);
+    await this.batch.heartbeat(id);
     await this.work!.publish((await this.batch.pendingChunks(id)).map((c) => ({ kind: 'audit' as const, run_id: id, chunk_no: c.chunk_no })));
+    let beat = Date.now();
     for (;;) {
+      if (Date.now() - beat > 5000) {
+        await this.batch.heartbeat(id); // the coordinator is alive even while workers' chunks take long
+        beat = Date.now();
+      }
       const s = await this.batch.status(id);
       if (s.status === 'cancelling') {
         await this.ctx.database.rows(sql`update audit_runs set status = 'cancelled', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${id}`);

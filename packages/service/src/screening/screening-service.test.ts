@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import { generate, runScreens, summariseEncounter, type PatientEncounter, type ScreenEncounter } from '@fundguard/core';
 import { testBothBackends } from '@fundguard/store/testing.ts';
@@ -73,13 +74,28 @@ testBothBackends('screening over stored encounters finds exactly what the screen
   assert.equal((await queue.list(auditor, { status: 'reviewed' })).total, 1);
 }, { timeout: 300_000 });
 
-testBothBackends('a screening run left running by a stopped process is marked failed at start-up, with the reason', async (db) => {
+testBothBackends('screening runs whose executing process is gone are marked failed with the reason; runs of live processes are left alone', async (db) => {
   const ctx = new ServiceContext(db, () => new Date('2024-12-10T01:00:00Z'));
   const before = new ScreeningService(ctx);
-  const orphan = await before.repo.createRun({ from: '2024-01-01', to: '2025-01-01' }, 'aud1', '2024-12-10T00:00:00Z', 3);
+  const scope = { from: '2024-01-01', to: '2025-01-01' };
+  const here = hostname();
+  // On this host: a process that has exited (no such pid, progress a minute ago), a live one (our parent) and a live
+  // pid silent for an hour (a reused pid); on another host: silent for 10 minutes, and progress a minute ago.
+  const exited = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:59:00Z', 3, `${here}/4194399/a`);
+  const liveHere = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:59:30Z', 3, `${here}/${process.ppid}/b`);
+  const reusedPid = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:00:00Z', 3, `${here}/${process.ppid}/e`);
+  const silentElsewhere = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:50:00Z', 3, 'other-host/12/c');
+  const recentElsewhere = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:59:00Z', 3, 'other-host/13/d');
   const after = new ScreeningService(ctx);
-  assert.equal(await after.failInterrupted(), 1);
-  const r = await after.run(auditor, orphan.id);
-  assert.deepEqual([r.status, /interrupted/.test(r.error ?? '')], ['failed', true]);
+  assert.equal(await after.failInterrupted(), 3);
+  const status = async (id: number) => {
+    const r = await after.run(auditor, id);
+    return [r.status, /interrupted/.test(r.error ?? '')];
+  };
+  assert.deepEqual(await status(exited.id), ['failed', true]);
+  assert.deepEqual(await status(silentElsewhere.id), ['failed', true]);
+  assert.deepEqual(await status(reusedPid.id), ['failed', true]);
+  assert.deepEqual(await status(liveHere.id), ['running', false]);
+  assert.deepEqual(await status(recentElsewhere.id), ['running', false]);
   assert.equal(await after.failInterrupted(), 0);
 });

@@ -5,6 +5,7 @@ import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguar
 import type { WorkQueue } from '../distributed/work-queue.ts';
 import { requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import { executorGone } from '../run-lease.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -60,7 +61,7 @@ export class ScreeningService {
     }
     const clean: ScreenScope = { from: scope.from, to: scope.to, ...(scope.region ? { region: scope.region } : {}), ...(scope.medins_id ? { medins_id: scope.medins_id } : {}) };
     const institutions = await this.repo.institutions(clean);
-    const run = await this.repo.createRun({ ...clean, screens: params }, actor.id, this.ctx.nowIso(), institutions.length);
+    const run = await this.repo.createRun({ ...clean, screens: params }, actor.id, this.ctx.nowIso(), institutions.length, this.ctx.executorId);
     await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'screening.start', entityType: 'screening_run', entityId: String(run.id), at: this.ctx.nowIso(), detail: { ...clean } }]);
     const ids = institutions.map((i) => i.medins_id);
     const p = (this.work ? this.distribute(run.id, ids) : this.execute(run.id, clean, params, ids)).finally(() => this.running.delete(run.id));
@@ -76,16 +77,20 @@ export class ScreeningService {
     return r;
   }
 
-  /** Runs marked running by a process that stopped are failed on start-up (start them again). */
+  /**
+   * Runs whose executing (or, with workers, coordinating) process is gone are failed: a run is all-or-nothing and
+   * deterministic, so it is simply started again. Called at start-up and then periodically (run-lease.ts).
+   */
   async failInterrupted(): Promise<number> {
-    const stale = (await this.repo.runs(1000)).filter((r) => r.status === 'running' && !this.running.has(r.id));
-    for (const r of stale) await this.repo.fail(r.id, 'interrupted: the process stopped; start the run again', this.ctx.nowIso());
+    const now = this.ctx.clock().getTime();
+    const stale = (await this.repo.runningLeases()).filter((r) => !this.running.has(r.id) && executorGone(r, this.ctx.executorId, now));
+    for (const r of stale) await this.repo.fail(r.id, 'interrupted: the process running it stopped; start the run again', this.ctx.nowIso());
     return stale.length;
   }
 
   private async execute(id: number, scope: ScreenScope, params: ScreenParams, institutions: readonly string[]): Promise<ScreeningRunRow> {
     try {
-      const leads = await screenStoredEncounters(this.repo, scope, params, institutions, (done, encounters) => this.repo.progress(id, done, encounters));
+      const leads = await screenStoredEncounters(this.repo, scope, params, institutions, (done, encounters) => this.repo.progress(id, done, encounters, this.ctx.nowIso()));
       await this.repo.finish(id, leads, this.ctx.nowIso());
     } catch (e) {
       await this.repo.fail(id, (e as Error).message, this.ctx.nowIso());
@@ -107,7 +112,7 @@ export class ScreeningService {
         const now = await this.repo.run(id);
         if (!now || now.status !== 'running') return now!;
         const done = await this.repo.partsDone(id);
-        await this.repo.progress(id, done.parts, done.encounters);
+        await this.repo.progress(id, done.parts, done.encounters, this.ctx.nowIso());
         if (done.parts >= institutions.length) break;
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/**
+ * Which process executes a run. Several API processes share one database (a cluster on one host, or hosts behind a
+ * balancer); a run started in one of them is executed there, and only a run whose executor is gone may be taken
+ * over — resumed (batch) or failed (screening) — by another. Without this, a restarted process would resume runs
+ * that a live process is still executing.
+ */
+export interface RunLease {
+  executor: string | null;
+  heartbeat_at: string | null;
+}
+
+/** After this long without progress a run on another host counts as abandoned (chunks take seconds). */
+export const RUN_LEASE_MS = Number(process.env.FUNDGUARD_RUN_LEASE_MS ?? 120_000);
+
+/** host/pid/instance: the instance tells two FundGuard objects of one process apart (tests; a closed one is gone). */
+export function newExecutorId(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a run's executor is gone: nobody recorded; on this host, its process has exited (known at once) or is
+ * another FundGuard instance of this process; elsewhere (or a reused pid), no progress for `leaseMs`.
+ */
+export function executorGone(lease: RunLease, self: string, nowMs: number, leaseMs = RUN_LEASE_MS): boolean {
+  if (!lease.executor) return true;
+  if (lease.executor === self) return false;
+  const [host, pid] = lease.executor.split('/');
+  if (host === hostname() && (Number(pid) === process.pid || !pidAlive(Number(pid)))) return true;
+  return lease.heartbeat_at === null || nowMs - Date.parse(lease.heartbeat_at) > leaseMs;
+}
