@@ -5,7 +5,10 @@
  * the maximum sustained throughput; on PGlite and PostgreSQL. Baseline in the same run: GET /healthz at the same
  * rate (the HTTP stack's own latency on this machine).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { scratchPostgres } from '@fundguard/store/testing.ts';
 import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +99,54 @@ async function run(db: Database): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * The same load against `fundguard serve` with FUNDGUARD_API_PROCESSES=N (BENCH_API_PROCESSES, default 2) on a scratch
+ * PostgreSQL: what a region deploys. Request logging off (LOG_LEVEL=warn) as in the in-process runs above.
+ */
+async function runCluster(processes: number): Promise<Record<string, unknown>> {
+  const pg = await scratchPostgres();
+  const fg = new FundGuard(pg.database, { secrets: new SecretBox('bench') });
+  await fg.rules.reload();
+  const admin = { id: 'admin', role: 'admin' as const };
+  await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
+  await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
+  key = (await fg.keys.create(admin, { role: 'integration' })).key;
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const server = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
+    env: { ...process.env, DATABASE_URL: pg.url!, FUNDGUARD_API_PROCESSES: String(processes), PORT: String(port), FUNDGUARD_DEMO: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  server.stdout!.on('data', (d) => (out += d));
+  try {
+    for (let i = 0; !out.includes('FundGuard API processes listening'); i++) {
+      if (i > 600 || server.exitCode !== null) throw new Error(`the API processes did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const base = `http://127.0.0.1:${port}`;
+    return {
+      processes,
+      call_3101_at_300: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
+      call_3102_at_200: await cannon(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20 }),
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+    await fg.close();
+    await pg.drop();
+  }
+}
+
 const result: Record<string, unknown> = { bench: 'realtime', seconds_per_run: SECONDS, orders: current.fsi_order_dtos.length, history_encounters: history.length, rules: rules.length + 19, aims: { p99_ms_at_300: 25, max_rps: 1500, p99_ms_3102_at_200: 50 } };
 Object.assign(result, await onBothBackends(dir, run));
+if ((process.env.BENCH_BACKENDS ?? 'postgres').includes('postgres')) {
+  result.postgres_api_processes = await runCluster(Number(process.env.BENCH_API_PROCESSES ?? 2)).catch((e) => ({ error: (e as Error).message }));
+}
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));

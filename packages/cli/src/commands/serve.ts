@@ -90,14 +90,6 @@ async function superviseCluster(processes: number, config: ServerConfig): Promis
     log('API process exited; starting it again', { index, code, signal });
     setTimeout(() => fork(index), 1000);
   });
-  const lead = fork(0);
-  await new Promise<void>((resolve, reject) => {
-    lead.once('listening', () => resolve());
-    lead.once('exit', (code) => reject(new Error(`the lead API process exited during start-up (code ${code})`)));
-  });
-  started = true;
-  for (let i = 1; i < processes; i++) fork(i);
-  log('FundGuard API processes started', { processes });
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
@@ -106,4 +98,13 @@ async function superviseCluster(processes: number, config: ServerConfig): Promis
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  const lead = fork(0);
+  await new Promise<void>((resolve, reject) => {
+    lead.once('listening', () => resolve());
+    lead.once('exit', (code) => reject(new Error(`the lead API process exited during start-up (code ${code})`)));
+  });
+  started = true;
+  const replicas = Array.from({ length: processes - 1 }, (_, i) => fork(i + 1));
+  await Promise.all(replicas.map((w) => new Promise((resolve) => w.once('listening', resolve).once('exit', resolve))));
+  log('FundGuard API processes listening', { processes });
 }
