@@ -1,9 +1,11 @@
 /**
  * Real-time audit latency (issue 5): a 3101 request with 1 patient, a current encounter of 40 orders and 3 history
  * encounters, against national-sample plus 2 000 generated rules, served by this process over loopback; the load
- * comes from autocannon in a child process. Fixed rate 300 req/s (3101) and 200 req/s (3102, which stores), then
- * the maximum sustained throughput; on PGlite and PostgreSQL. Baseline in the same run: GET /healthz at the same
- * rate (the HTTP stack's own latency on this machine).
+ * comes from child processes: a constant-rate open-loop generator (constant-rate.mjs) for 300 req/s (3101) and
+ * 200 req/s (3102, which stores), autocannon (and wrk when installed) for the maximum sustained throughput; on
+ * PGlite and PostgreSQL, and on PostgreSQL with several API processes. Each 3102 request names a patient and
+ * encounters of its own (distinct.mjs), as 3102 traffic from many doctors does. Baseline in the same run: GET
+ * /healthz at the same rate (the HTTP stack's own latency on this machine).
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,11 +13,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { scratchPostgres } from '@fundguard/store/testing.ts';
 import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate, KINDS, seededRng, toImportShape, type Rule } from '@fundguard/core';
+import { generate, KINDS, parseFsiAuditData, seededRng, toImportShape, type PatientEncounter, type Rule } from '@fundguard/core';
+import { distinctBody } from './distinct.mjs';
 import type { Database } from '@fundguard/store';
 import { onBothBackends } from './backends.ts';
 import { FundGuard, SecretBox } from '@fundguard/service';
@@ -73,6 +76,54 @@ async function cannon(url: string, payload: string | null, opts: { rate?: number
   };
 }
 
+/**
+ * The maximum throughput again with wrk (C, one thread) when it is installed (`apt-get install wrk`): autocannon is a
+ * Node process that takes much of a core at these rates on this 2-core machine, which the server then lacks.
+ */
+async function wrkMax(url: string, payload: string, connections: number): Promise<Record<string, number> | null> {
+  if (!existsSync('/usr/bin/wrk')) return null;
+  const bodyFile = join(dir, `wrk-body-${payload.length}.json`);
+  writeFileSync(bodyFile, payload);
+  const script = join(dir, 'wrk.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = io.open(${JSON.stringify(bodyFile)}):read("*a")\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
+  const r = await execFileAsync('/usr/bin/wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const ms = (p: string) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(r.stdout);
+    return m ? Math.round(Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]] * 10) / 10 : NaN;
+  };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  return { rps: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)![1])), p50_ms: ms('50'), p99_ms: ms('99'), non2xx: non2xx ? Number(non2xx[1]) : 0 };
+}
+
+/**
+ * Stores the earlier encounters of every body variant constant-rate.mjs will send (enough for SECONDS at 200 req/s),
+ * parsed exactly as the API parses them: a 3102 then writes only its current encounter, as in a hospital where each
+ * patient's earlier encounters arrived with earlier calls.
+ */
+async function storeDistinctHistory(fg: FundGuard): Promise<void> {
+  const template = body('3102');
+  const count = Math.ceil(200 * SECONDS * 1.5) + 500;
+  for (let from = 0; from < count; from += 500) {
+    const slice: PatientEncounter[] = [];
+    for (let i = from; i < Math.min(count, from + 500); i++) {
+      const [p] = parseFsiAuditData(JSON.parse(distinctBody(template, i)).input.data).patients;
+      for (const e of p.encounters) if (e.mdtrt_id !== p.curr_mdtrt_id) slice.push({ patient: p.patient, encounter: e });
+    }
+    await fg.database.transaction((tx) => fg.ctx.encounters.replaceMany(tx, slice, { importId: null, source: 'bench' }));
+  }
+}
+
+/** Latency at a constant rate (constant-rate.mjs): what a fixed request rate gives, unlike autocannon's -R bursts. */
+async function steady(url: string, payload: string | null, opts: { rate: number; connections: number; distinct?: boolean }): Promise<Record<string, number>> {
+  let file = '-';
+  if (payload) {
+    file = join(dir, `steady-${payload.length}.json`);
+    writeFileSync(file, payload);
+  }
+  const r = await execFileAsync(process.execPath, [join(here, 'constant-rate.mjs'), url, file, key, String(SECONDS), String(opts.connections), String(opts.rate), ...(opts.distinct ? ['distinct'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return JSON.parse(r.stdout);
+}
+
 let key = '';
 async function run(db: Database): Promise<Record<string, unknown>> {
   const fg = new FundGuard(db, { secrets: new SecretBox('bench') });
@@ -81,6 +132,7 @@ async function run(db: Database): Promise<Record<string, unknown>> {
   await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
   await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
   key = (await fg.keys.create(admin, { role: 'integration' })).key;
+  await storeDistinctHistory(fg);
   const app = await buildApp({ fg });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -89,10 +141,12 @@ async function run(db: Database): Promise<Record<string, unknown>> {
   try {
     return {
       findings_per_call: check.json().output.result.length,
-      baseline_healthz_300: await cannon(`${base}/healthz`, null, { rate: 300, connections: 10 }),
-      call_3101_at_300: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      baseline_healthz_300: await steady(`${base}/healthz`, null, { rate: 300, connections: 20 }),
+      call_3101_at_300: await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3101_at_300_autocannon_bursts: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
       call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
-      call_3102_at_200: await cannon(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20 }),
+      call_3101_max_wrk: await wrkMax(`${base}/api/v1/fsi/3101`, body('3101'), 32),
+      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
     };
   } finally {
     await app.close();
@@ -111,6 +165,7 @@ async function runCluster(processes: number): Promise<Record<string, unknown>> {
   await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
   await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
   key = (await fg.keys.create(admin, { role: 'integration' })).key;
+  await storeDistinctHistory(fg);
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as AddressInfo).port;
@@ -131,9 +186,10 @@ async function runCluster(processes: number): Promise<Record<string, unknown>> {
     const base = `http://127.0.0.1:${port}`;
     return {
       processes,
-      call_3101_at_300: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3101_at_300: await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
       call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
-      call_3102_at_200: await cannon(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20 }),
+      call_3101_max_wrk: await wrkMax(`${base}/api/v1/fsi/3101`, body('3101'), 32),
+      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
     };
   } finally {
     server.kill('SIGTERM');

@@ -3,6 +3,17 @@ import { parseDecimal, parseYuan, type Fen } from '../model/money.ts';
 import { parseDay, parseTimestamp, type Day, type Timestamp } from '../model/dates.ts';
 
 /**
+ * String.trim, skipped when both ends are printable ASCII (the usual case: readers run per field of every line).
+ * Anything else at an end — including the ideographic space U+3000 — goes through trim.
+ */
+function trim(v: string): string {
+  if (v.length === 0) return v;
+  const a = v.charCodeAt(0);
+  const b = v.charCodeAt(v.length - 1);
+  return a > 32 && a < 127 && b > 32 && b < 127 ? v : v.trim();
+}
+
+/**
  * Reads typed fields out of an untyped record and records every problem with its path, instead of throwing at
  * the first one: validation reports all errors of a record at once.
  */
@@ -32,7 +43,7 @@ export class FieldReader {
 
   private present(field: string): boolean {
     const v = this.obj[field];
-    return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+    return v !== undefined && v !== null && !(typeof v === 'string' && trim(v) === '');
   }
 
   /** A text field; numbers are accepted and kept as their decimal text (codes often arrive as numbers). */
@@ -42,7 +53,7 @@ export class FieldReader {
       if (required) this.issue(field, 'required');
       return '';
     }
-    if (typeof v === 'string') return v.trim();
+    if (typeof v === 'string') return trim(v);
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     this.issue(field, 'must be text', v);
     return '';

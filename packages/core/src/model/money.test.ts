@@ -25,3 +25,25 @@ test('fen renders back as yuan', () => {
   assert.equal(formatYuan(73421569), '734215.69');
   assert.equal(formatYuan(-5), '-0.05');
 });
+
+test('parseYuan: numbers take a fast path that accepts exactly what their decimal text would', () => {
+  assert.deepEqual(parseYuan(0.1 + 0.2), { reason: 'more than 2 decimals (amounts are kept in whole fen)' });
+  assert.deepEqual(parseYuan(1.005), { reason: 'more than 2 decimals (amounts are kept in whole fen)' });
+  assert.deepEqual(parseYuan(1e-7), { reason: 'more than 2 decimals (amounts are kept in whole fen)' });
+  assert.ok(Object.is((parseYuan(-0) as { fen: number }).fen, 0), '-0 yuan is 0 fen, not -0');
+  assert.deepEqual(parseYuan(-5.5), { fen: -550 });
+  assert.deepEqual(parseYuan(123456789.12), { fen: 12345678912 });
+  assert.deepEqual(parseYuan(1e17), { reason: 'amount too large' });
+  assert.deepEqual(parseYuan(Infinity), { reason: 'not a finite number' });
+  // Every amount with whole fen, as a number and as text, gives the same fen; a third decimal is refused both ways.
+  let seed = 7;
+  const next = () => (seed = (seed * 48271) % 2147483647);
+  for (let i = 0; i < 20000; i++) {
+    const fen = (next() % 2_000_000_000) - 1_000_000_000;
+    const yuan = fen / 100;
+    assert.deepEqual(parseYuan(yuan), { fen: fen + 0 }, String(yuan));
+    assert.deepEqual(parseYuan(String(yuan)), { fen: fen + 0 }, String(yuan));
+    const third = yuan + (fen >= 0 ? 0.005 : -0.005);
+    assert.deepEqual(parseYuan(third), parseYuan(String(third)), String(third));
+  }
+});

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { evaluatePatient, FundGuardError, parseFsiAuditData, toResultRow, type Encounter, type PatientEncounter } from '@fundguard/core';
 import { requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
@@ -33,7 +34,8 @@ export class RealtimeAuditService {
     const toStore: PatientEncounter[] = [];
     for (const p of req.patients) {
       const requestIds = new Set(p.encounters.map((e) => e.mdtrt_id));
-      const stored = (await this.history.get(p.patient.patn_id)).filter((pe) => !requestIds.has(pe.encounter.mdtrt_id)).map((pe) => pe.encounter);
+      const storedAll = await this.history.get(p.patient.patn_id);
+      const stored = storedAll.filter((pe) => !requestIds.has(pe.encounter.mdtrt_id)).map((pe) => pe.encounter);
       const encounters: Encounter[] = [...stored, ...p.encounters];
       const current = new Set(p.curr_mdtrt_id ? [p.curr_mdtrt_id] : p.encounters.map((e) => e.mdtrt_id));
       const findings = evaluatePatient(snap.packs, { patient: p.patient, encounters, current }, { stage, ruleIds: req.rule_ids, catalogue: snap.catalogue, listed: snap.listed });
@@ -49,10 +51,19 @@ export class RealtimeAuditService {
           dept_codg: first?.drord_dept_codg || enc.adm_dept_codg, dr_codg: first?.drord_dr_codg || enc.dr_codg, vola_amt_fen: f.amount, result: row,
         });
       }
-      if (stage === 'mid') for (const e of p.encounters) toStore.push({ patient: p.patient, encounter: e });
+      if (stage === 'mid') {
+        // 3102 stores the request's encounters; those already stored exactly so (a HIS resends the patient's earlier
+        // encounters with every call) are not written again — rewriting them is most of a call's database work.
+        const storedById = new Map(storedAll.map((pe) => [pe.encounter.mdtrt_id, pe]));
+        for (const e of p.encounters) {
+          const pe = { patient: p.patient, encounter: e };
+          const before = storedById.get(e.mdtrt_id);
+          if (!before || !isDeepStrictEqual(before, pe)) toStore.push(pe);
+        }
+      }
     }
-    if (!toStore.length) {
-      // 事前: the warnings are written in the background within 200 ms (3103 feedback flushes them first).
+    if (stage === 'pre' || !toStore.length) {
+      // 事前 (or a 3102 that changes no stored encounter): the warnings are written in the background within 200 ms (3103 feedback flushes them first).
       if (warnings.length) this.ctx.realtime.queueWarnings(warnings, this.ctx.nowIso());
     } else {
       await this.ctx.database.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { FundGuard, SecretBox } from '@fundguard/service';
 import { buildApp } from '../../app.ts';
@@ -99,6 +100,32 @@ testBothBackends('concurrent 3102 calls for the same encounter all succeed and l
     assert.deepEqual(results.map((r) => r.statusCode), Array(8).fill(200));
     assert.equal(await fg.ctx.encounters.count(), 1);
     assert.equal((await fg.ctx.encounters.get('ZY2024031000123'))!.encounter.fsi_order_dtos.length, 1);
+  } finally {
+    await app.close();
+  }
+});
+
+testBothBackends('3102 writes only encounters that are new or changed: a resent unchanged encounter is not rewritten, a changed one is', async (db) => {
+  const fg = new FundGuard(db, { secrets: new SecretBox('k') });
+  await fg.rules.reload();
+  const admin = { id: 'admin', role: 'admin' as const };
+  const his = (await fg.keys.create(admin, { role: 'integration', institutionId: 'H61010400001' })).key;
+  const app = await buildApp({ fg });
+  const writtenAt = async () => (await db.rows<{ t: string }>(sql`select updated_at::text as t from encounters where mdtrt_id = 'ZY2024031000123'`))[0]?.t;
+  const call = (body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/fsi/3102', headers: { authorization: `Bearer ${his}` }, payload: body });
+  try {
+    assert.equal((await call({ ...example, infno: '3102' })).statusCode, 200);
+    const first = await writtenAt();
+    assert.ok(first);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await call({ ...example, infno: '3102' })).statusCode, 200);
+    assert.equal(await writtenAt(), first, 'the same encounter again: not rewritten');
+    const changed = structuredClone(example);
+    changed.input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].cnt = '3'; // the example bills 2
+    changed.input.data.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0].sumamt = '1155';
+    assert.equal((await call({ ...changed, infno: '3102' })).statusCode, 200);
+    assert.notEqual(await writtenAt(), first, 'a changed encounter is written');
+    assert.equal((await fg.ctx.encounters.get('ZY2024031000123'))!.encounter.fsi_order_dtos[0].sumamt, 115500);
   } finally {
     await app.close();
   }
