@@ -172,7 +172,7 @@ async function runCluster(processes: number): Promise<Record<string, unknown>> {
       s.close(() => resolve(p));
     });
   });
-  const server = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
+  const server = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(here, '..', 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
     env: { ...process.env, DATABASE_URL: pg.url!, FUNDGUARD_API_PROCESSES: String(processes), PORT: String(port), FUNDGUARD_DEMO: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

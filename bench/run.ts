@@ -17,7 +17,8 @@ const files = readdirSync(here)
 const results: Record<string, unknown> = {};
 for (const f of files) {
   process.stderr.write(`bench: ${f}\n`);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  // --max-semi-space-size=32 as `npm start` runs the server (benches that serve in-process measure the same V8 settings)
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=32', '--import', 'tsx', join(here, f)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const last = r.stdout.trim().split('\n').filter(Boolean).at(-1) ?? '';
   try {
     results[f.replace(/\.bench\.ts$/, '')] = JSON.parse(last);
