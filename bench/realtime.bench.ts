@@ -125,7 +125,8 @@ async function steady(url: string, payload: string | null, opts: { rate: number;
 }
 
 let key = '';
-async function run(db: Database): Promise<Record<string, unknown>> {
+/** The packs (national-sample + 2 000 generated rules), an integration key, and the 3102 variants' earlier encounters. */
+async function prepare(db: Database): Promise<FundGuard> {
   const fg = new FundGuard(db, { secrets: new SecretBox('bench') });
   await fg.rules.reload();
   const admin = { id: 'admin', role: 'admin' as const };
@@ -133,6 +134,11 @@ async function run(db: Database): Promise<Record<string, unknown>> {
   await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
   key = (await fg.keys.create(admin, { role: 'integration' })).key;
   await storeDistinctHistory(fg);
+  return fg;
+}
+
+async function run(db: Database): Promise<Record<string, unknown>> {
+  const fg = await prepare(db);
   const app = await buildApp({ fg });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -159,13 +165,7 @@ async function run(db: Database): Promise<Record<string, unknown>> {
  */
 async function runCluster(processes: number): Promise<Record<string, unknown>> {
   const pg = await scratchPostgres();
-  const fg = new FundGuard(pg.database, { secrets: new SecretBox('bench') });
-  await fg.rules.reload();
-  const admin = { id: 'admin', role: 'admin' as const };
-  await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
-  await fg.packs.upload(admin, { pack: 'generated-2000', version: '1', name: '生成规则', region: '*', effective_from: '2020-01-01', rules }, { activate: true });
-  key = (await fg.keys.create(admin, { role: 'integration' })).key;
-  await storeDistinctHistory(fg);
+  const fg = await prepare(pg.database);
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as AddressInfo).port;
