@@ -79,16 +79,24 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     }
     // The lead's chores, a minute apart: case deadlines (explanations, SLA per review level, appeals) move on
     // without anyone asking, and runs whose process died beside live ones are taken over (run-lease.ts).
-    const chores = async () => {
-      const r = await fg.cases.sweepDeadlines({ id: 'system', role: 'admin' });
-      if (r.moved.length || r.escalated.length) app?.log.info(r, 'case deadlines swept');
-      const resumed = await fg.runs.resumeUnfinished();
-      if (resumed.length) app?.log.info({ runs: resumed }, 'resumed audit runs of a process that stopped');
-      const failed = await fg.screening.failInterrupted();
-      if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
-    };
+    // Each on its own: one that keeps failing must not stop the others.
+    const chores: [string, () => Promise<void>][] = [
+      ['case deadline sweep', async () => {
+        const r = await fg.cases.sweepDeadlines({ id: 'system', role: 'admin' });
+        if (r.moved.length || r.escalated.length) app?.log.info(r, 'case deadlines swept');
+      }],
+      ['audit run take-over', async () => {
+        const resumed = await fg.runs.resumeUnfinished();
+        if (resumed.length) app?.log.info({ runs: resumed }, 'resumed audit runs of a process that stopped');
+      }],
+      ['screening run take-over', async () => {
+        const failed = await fg.screening.failInterrupted();
+        if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
+      }],
+    ];
     const sweep = setInterval(() => {
-      if (config.lead) chores().catch((e) => app?.log.error({ err: e }, 'periodic chores (deadline sweep, run take-over) failed'));
+      if (!config.lead) return;
+      for (const [name, chore] of chores) chore().catch((e) => app?.log.error({ err: e }, `${name} failed`));
     }, Number(process.env.FUNDGUARD_SWEEP_MS ?? 60_000));
     sweep.unref();
     await hooks.onListening?.(fg, app.log);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { testPostgres } from '@fundguard/store/testing.ts';
 import { tmpdir } from 'node:os';
@@ -113,16 +114,27 @@ testPostgres('serve with FUNDGUARD_API_PROCESSES=2: both processes answer on one
     const [lead, replica] = listeningPids();
     const url = `http://127.0.0.1:${port}`;
     // A fresh connection per request: the cluster deals connections to the processes in turn.
+    const post = (path: string, body: unknown) => postOnNewConnection(`${url}${path}`, key, body);
     const call3101 = async () => {
-      const r = await fetch(`${url}/api/v1/fsi/3101`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(highAlbumin) });
+      const r = await post('/api/v1/fsi/3101', highAlbumin);
       assert.equal(r.status, 200);
       return ((await r.json()) as { output: { result: unknown[] } }).output.result.length;
     };
     assert.deepEqual(await Promise.all(Array.from({ length: 6 }, call3101)), [0, 0, 0, 0, 0, 0], 'no pack active yet');
-    const up = await fetch(`${url}/api/v1/rule-packs?activate=true`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(nationalSample) });
+    const up = await post('/api/v1/rule-packs?activate=true', nationalSample);
     assert.equal(up.status, 201, await up.text());
     // The process that activated it has it at once; the other within the NOTIFY's delivery. 3101 is answered by both.
     await waitFor('the pack in both processes', async () => (await Promise.all(Array.from({ length: 6 }, call3101))).every((n) => n === 1));
+    // The HIS answers a warning at once; with connections dealt in turn the 3103 often reaches the other process,
+    // which must wait for the first process's queued warnings (written within 200 ms) instead of calling it unknown.
+    for (let i = 0; i < 4; i++) {
+      const r = await post('/api/v1/fsi/3101', highAlbumin);
+      const [warning] = ((await r.json()) as { output: { result: { jr_id: string }[] } }).output.result;
+      const fb = await post('/api/v1/fsi/3103', { infno: '3103', input: { data: { warn_type: '1', warns: [{ warn_rslt_id: warning.jr_id, dspo_way: '1', dspo_way_rea: '病情需要' }] } } });
+      assert.equal(fb.status, 200, await fb.text());
+    }
+    const servedBy = new Set([...log.matchAll(/"pid":(\d+)[^\n]*"route":"\/api\/v1\/fsi\/:infno"/g)].map((m) => Number(m[1])));
+    assert.deepEqual([...servedBy].sort(), [lead, replica].sort(), 'both processes answered real-time calls');
     const listeners = await scratch.database.rows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`);
     assert.equal(listeners[0].n, 2, 'each process listens for the other\'s changes');
 
@@ -136,6 +148,21 @@ testPostgres('serve with FUNDGUARD_API_PROCESSES=2: both processes answer on one
     assert.equal(code, 0, log);
   }
 }, { timeout: 180_000 });
+
+/** POST on a connection of its own (fetch would reuse one, and the cluster deals out connections, not requests). */
+function postOnNewConnection(url: string, key: string, body: unknown): Promise<{ status: number; text(): Promise<string>; json(): Promise<unknown> }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), connection: 'close' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: async () => text, json: async () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { openDatabase } from '@fundguard/store';
 import { testPostgres } from '@fundguard/store/testing.ts';
 import { FundGuard } from './fundguard.ts';
 import { PenaltyService } from './penalties/penalty-service.ts';
+import { FeedbackService } from './realtime/feedback.ts';
 
 const admin = { id: 'admin', role: 'admin' as const };
 const pack = (name: string) => JSON.parse(readFileSync(new URL(`../../../rules/${name}/pack.json`, import.meta.url), 'utf8'));
@@ -45,6 +46,12 @@ testPostgres('two processes on one database keep each other current: pack activa
     assert.equal((await b.keys.authenticate(key))?.role, 'integration');
     await a.keys.revoke(admin, info.key_id);
     await eventually('the revocation in B', async () => (await b.keys.authenticate(key)) === null);
+
+    // 3103 answered by B for a 3101 answered by A a moment ago: A writes its warnings within 200 ms, B waits for them.
+    const high = structuredClone(example.input.data);
+    high.patient_dtos[0].fsi_encounter_dtos[0].fsi_lab_dtos[0].rslt_val = '31';
+    const [warning] = (await a.realtime.audit(admin, 'pre', high, { msgid: 'M2' })).result as { jr_id: string }[];
+    assert.deepEqual(await new FeedbackService(b.ctx).record(admin, { warn_type: '1', warns: [{ warn_rslt_id: warning.jr_id, dspo_way: '1', dspo_way_rea: '病情需要' }] }), { stored: 1 });
 
     // B's LISTEN connection dies; a pack activated meanwhile is not notified to it, yet B catches up on reconnecting.
     const killed = await a.database.rows<{ n: number }>(sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity

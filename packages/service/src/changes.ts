@@ -17,8 +17,8 @@ type Kind = Change['kind'];
 type Handler<K extends Kind> = (change: Extract<Change, { kind: K }>) => Promise<void> | void;
 
 export const CHANGES_CHANNEL = 'fundguard_changes';
-/** pg_notify payloads must stay under 8 000 bytes: beyond this many patient ids the change says "all" */
-const MAX_IDS = 150;
+/** pg_notify payloads must stay under 8 000 bytes */
+const MAX_PAYLOAD_BYTES = 7000;
 
 /**
  * Keeps the in-memory state of every process on one PostgreSQL database current: a change is applied here at once
@@ -31,6 +31,8 @@ export class ChangeFeed {
   readonly origin = randomUUID();
   private readonly handlers = new Map<Kind, Handler<Kind>[]>();
   private readonly refreshers: (() => Promise<void> | void)[] = [];
+  /** other processes' changes apply one at a time, in the order they came (two reloads at once could end on the older) */
+  private incoming: Promise<void> = Promise.resolve();
   private listening: { close(): Promise<void> } | null = null;
   /** errors of applying a change that came from another process (logged by the server) */
   onError: (e: unknown, change: Change | null) => void = () => undefined;
@@ -48,11 +50,18 @@ export class ChangeFeed {
     this.refreshers.push(refresh);
   }
 
-  /** Applies a change in this process, then tells the others. Call it after the change has committed. */
+  /** Applies a change in this process and tells the others (even if applying it here failed). Call it after the commit. */
   async publish(change: Change): Promise<void> {
-    const sent: Change = change.kind === 'patients' && change.ids && change.ids.length > MAX_IDS ? { kind: 'patients', ids: null } : change;
-    await this.apply(change);
-    if (this.listening) await this.database.notify(CHANGES_CHANNEL, JSON.stringify({ origin: this.origin, change: sent }));
+    try {
+      await this.apply(change);
+    } finally {
+      if (this.listening) {
+        let payload = JSON.stringify({ origin: this.origin, change });
+        // pg_notify takes under 8 000 bytes: too many patients to name become "all patients".
+        if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ origin: this.origin, change: { kind: 'patients', ids: null } });
+        await this.database.notify(CHANGES_CHANNEL, payload);
+      }
+    }
   }
 
   /** Starts receiving the other processes' changes (PostgreSQL only; a no-op on PGlite). */
@@ -76,7 +85,11 @@ export class ChangeFeed {
     }
     if (message.origin === this.origin || !message.change) return;
     const change = message.change;
-    this.apply(change).catch((e) => this.onError(e, change));
+    this.incoming = this.incoming.then(() => this.apply(change)).catch((e) => {
+      // A reload that failed (say, a database error) would leave this process stale: reload everything instead.
+      this.onError(e, change);
+      this.refreshAll();
+    });
   }
 
   private async apply(change: Change): Promise<void> {
@@ -84,6 +97,8 @@ export class ChangeFeed {
   }
 
   private refreshAll(): void {
-    for (const r of this.refreshers) Promise.resolve().then(r).catch((e) => this.onError(e, null));
+    this.incoming = this.incoming.then(async () => {
+      for (const r of this.refreshers) await Promise.resolve().then(r).catch((e) => this.onError(e, null));
+    });
   }
 }

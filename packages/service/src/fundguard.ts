@@ -76,8 +76,8 @@ export class FundGuard {
   static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null }): Promise<FundGuard> {
     const fg = new FundGuard(await openDatabase(opts), opts);
     try {
+      await fg.ctx.changes.start(); // first: a change committed while the rules load is then not missed
       await fg.rules.reload();
-      await fg.ctx.changes.start();
     } catch (e) {
       await fg.close();
       throw e;

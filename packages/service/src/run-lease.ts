@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /**
@@ -15,9 +16,22 @@ export interface RunLease {
 /** After this long without progress a run on another host counts as abandoned (chunks take seconds). */
 export const RUN_LEASE_MS = Number(process.env.FUNDGUARD_RUN_LEASE_MS ?? 120_000);
 
+/**
+ * What makes "the same host" for pid checks: the host name alone is not enough (cloned VMs, containers on the host
+ * network share it), so the kernel's boot id and this process's pid namespace are part of it where Linux has them.
+ */
+function readOr(read: () => string): string {
+  try {
+    return read().replace(/[^0-9a-f]/gi, '').slice(0, 12);
+  } catch {
+    return '';
+  }
+}
+export const THIS_HOST = [hostname().replace(/\//g, '_'), readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')), readOr(() => readlinkSync('/proc/self/ns/pid'))].join(':');
+
 /** host/pid/instance: the instance tells two FundGuard objects of one process apart (tests; a closed one is gone). */
 export function newExecutorId(): string {
-  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  return `${THIS_HOST}/${process.pid}/${randomUUID().slice(0, 8)}`;
 }
 
 function pidAlive(pid: number): boolean {
@@ -37,6 +51,6 @@ export function executorGone(lease: RunLease, self: string, nowMs: number, lease
   if (!lease.executor) return true;
   if (lease.executor === self) return false;
   const [host, pid] = lease.executor.split('/');
-  if (host === hostname() && (Number(pid) === process.pid || !pidAlive(Number(pid)))) return true;
+  if (host === THIS_HOST && (Number(pid) === process.pid || !pidAlive(Number(pid)))) return true;
   return lease.heartbeat_at === null || nowMs - Date.parse(lease.heartbeat_at) > leaseMs;
 }

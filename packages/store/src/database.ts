@@ -128,7 +128,7 @@ async function listenPostgres(url: string, channel: string, onMessage: (payload:
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
   const open = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, keepAlive: true });
     c.on('notification', (n) => n.channel === channel && onMessage(n.payload ?? ''));
     c.on('error', () => dropped(c));
     c.on('end', () => dropped(c));
@@ -161,9 +161,23 @@ async function listenPostgres(url: string, channel: string, onMessage: (payload:
     retry.unref();
   };
   client = await open();
+  // An idle connection that a NAT or balancer dropped silently raises nothing: ask it something every 30 s, and
+  // treat no answer within 10 s as a drop.
+  const ping = setInterval(() => {
+    const c = client;
+    if (!c) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), 10_000)));
+    Promise.race([c.query('select 1'), timeout]).then(() => clearTimeout(timer), () => {
+      clearTimeout(timer);
+      dropped(c);
+    });
+  }, 30_000);
+  ping.unref();
   return {
     async close() {
       closed = true;
+      clearInterval(ping);
       if (retry) clearTimeout(retry);
       await client?.end().catch(() => undefined);
     },

@@ -32,6 +32,9 @@ export interface CallRow {
 }
 
 /** Warnings returned by 3101/3102 and the call log. */
+/** queued call-log rows and 3101 warnings are written this long after the first of them at most */
+export const FLUSH_DELAY_MS = 200;
+
 export class RealtimeRepo {
   private buffer: CallRow[] = [];
   private warningBuffer: (WarningRow & { created_at: string })[] = [];
@@ -50,7 +53,7 @@ export class RealtimeRepo {
     this.buffer.push(c);
     if (this.buffer.length >= 500) void this.flush();
     else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), 200);
+      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
       this.timer.unref?.();
     }
   }
@@ -64,7 +67,7 @@ export class RealtimeRepo {
     for (const r of rows) this.warningBuffer.push({ ...r, created_at: at });
     if (this.warningBuffer.length >= 500) void this.flush();
     else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), 200);
+      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
       this.timer.unref?.();
     }
   }

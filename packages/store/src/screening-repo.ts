@@ -138,7 +138,7 @@ export class ScreeningRepo {
   }
 
   async fail(id: number, error: string, at: string): Promise<void> {
-    await this.database.rows(sql`update screening_runs set status = 'failed', error = ${error}, finished_at = ${at}::timestamptz where id = ${id}`);
+    await this.database.rows(sql`update screening_runs set status = 'failed', error = ${error}, finished_at = ${at}::timestamptz where id = ${id} and status = 'running'`);
   }
 
   /** Writes all the run's leads and marks it done, in one transaction. */

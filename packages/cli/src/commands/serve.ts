@@ -76,6 +76,8 @@ async function superviseCluster(processes: number, config: ServerConfig): Promis
   if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=32'] });
   const log = (msg: string, data: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg, ...data })}\n`);
   const indexOf = new Map<Worker, number>();
+  /** restarts of each process within the last minute, for a growing pause when one keeps dying */
+  const recentRestarts = new Map<number, number[]>();
   let stopping = false;
   let started = false;
   const fork = (index: number): Worker => {
@@ -90,8 +92,12 @@ async function superviseCluster(processes: number, config: ServerConfig): Promis
       if (stopping && indexOf.size === 0) process.exit(0);
       return; // a lead that fails to start fails the whole start (below)
     }
-    log('API process exited; starting it again', { index, code, signal });
-    setTimeout(() => fork(index), 1000);
+    const now = Date.now();
+    const recent = (recentRestarts.get(index) ?? []).filter((t) => now - t < 60_000);
+    recentRestarts.set(index, [...recent, now]);
+    const pause = Math.min(30_000, 1000 * 2 ** recent.length); // 1 s, 2 s, 4 s … while it keeps dying
+    log('API process exited; starting it again', { index, code, signal, in_ms: pause });
+    setTimeout(() => stopping || fork(index), pause);
   });
   const shutdown = () => {
     if (stopping) return;

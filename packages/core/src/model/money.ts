@@ -11,8 +11,9 @@ export function parseYuan(value: unknown): { fen: Fen } | { reason: string } {
   let text: string;
   if (typeof value === 'number') {
     // Fast path (hot in 3101): a number with at most 2 decimals is the double nearest to fen / 100, and only then.
+    // Below 1e13 yuan value * 100 is exact to well under half a fen, so the rounding cannot pick a neighbour.
     const fen = Math.round(value * 100);
-    if (Number.isSafeInteger(fen) && fen / 100 === value) return { fen: fen + 0 }; // + 0: never -0
+    if (Math.abs(value) < 1e13 && fen / 100 === value) return { fen: fen + 0 }; // + 0: never -0
     if (!Number.isFinite(value)) return { reason: 'not a finite number' };
     text = numberToPlainString(value);
   } else if (typeof value === 'string') {

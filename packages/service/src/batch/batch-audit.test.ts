@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -12,6 +12,7 @@ import { testBothBackends } from '@fundguard/store/testing.ts';
 import { ServiceContext } from '../context.ts';
 import { BatchAuditService } from './batch-audit.ts';
 import { FundGuard } from '../fundguard.ts';
+import { THIS_HOST } from '../run-lease.ts';
 import { over500, syntheticEncounters } from './test-fixtures.ts';
 
 const admin = { id: 'admin', role: 'admin' as const };
@@ -110,9 +111,14 @@ testBothBackends('resuming takes over only runs whose executor is gone: a dead p
   const alive = await fg.runs.batch.plan(admin, scope, versions, 'batch', 5);
   const replay = await fg.runs.batch.plan(admin, scope, versions, 'replay', 5);
   const setExecutor = (id: number, executor: string) => db.rows(sql`update audit_runs set executor = ${executor}, heartbeat_at = now() where id = ${id}`);
-  await setExecutor(orphan, `${hostname()}/4194399/dead`); // no such process
-  await setExecutor(alive, `${hostname()}/${process.ppid}/live`); // our parent: alive, progress just now
-  await setExecutor(replay, `${hostname()}/4194399/dead`);
+  await setExecutor(orphan, `${THIS_HOST}/4194399/dead`); // no such process
+  await setExecutor(alive, `${THIS_HOST}/${process.ppid}/live`); // our parent: alive, progress just now
+  await setExecutor(replay, `${THIS_HOST}/4194399/dead`);
+
+  // A claim is a compare-and-set on executor and heartbeat: progress after the read makes it fail.
+  const [lease] = (await fg.runs.batch.unfinishedRuns()).filter((r) => r.id === orphan);
+  await db.rows(sql`update audit_runs set heartbeat_at = heartbeat_at + interval '1 second' where id = ${orphan}`);
+  assert.equal(await fg.runs.batch.claim(orphan, lease), false);
 
   assert.deepEqual(await fg.runs.resumeUnfinished(), [orphan]);
   assert.equal((await fg.runs.done(orphan)).status, 'done');

@@ -86,8 +86,9 @@ export class BatchAuditService {
     const at = this.ctx.nowIso();
     return this.ctx.database.transaction(async (tx) => {
       const [{ id }] = await this.ctx.database.rows<{ id: number }>(sql`
-        insert into audit_runs (kind, status, params, pack_versions, actor, started_at)
-        values (${kind}, 'running', ${JSON.stringify(scope)}::jsonb, ${JSON.stringify(packVersions)}::jsonb, ${actor.id}, ${at}::timestamptz) returning id`, tx);
+        insert into audit_runs (kind, status, params, pack_versions, actor, started_at, executor, heartbeat_at)
+        values (${kind}, 'running', ${JSON.stringify(scope)}::jsonb, ${JSON.stringify(packVersions)}::jsonb, ${actor.id}, ${at}::timestamptz,
+          ${this.ctx.executorId}, ${at}::timestamptz) returning id`, tx);
       const patients = await this.ctx.database.rows<{ patn_id: string }>(sql`
         select distinct patn_id from encounters where ${this.scopeSql(scope)} order by patn_id`, tx);
       const chunks: { r: number; c: number; p: string[] }[] = [];
@@ -123,6 +124,7 @@ export class BatchAuditService {
       let prefetched: { chunkNo: number; data: Promise<ChunkData> } | null = null;
       for (;;) {
         if (this.stopping) return this.status(runId);
+        if (!(await this.stillExecutor(runId))) return this.status(runId); // taken over: this process was thought gone
         const current = await this.status(runId);
         if (current.status === 'cancelling') {
           await this.ctx.database.rows(sql`update audit_runs set status = 'cancelled', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`);
@@ -256,10 +258,25 @@ export class BatchAuditService {
     await this.ctx.database.rows(sql`update audit_runs set executor = ${this.ctx.executorId}, heartbeat_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`);
   }
 
-  /** Takes a run over from an executor that is gone; false when another process took it first. */
+  /** A heartbeat while coordinating; false when the run has been taken over meanwhile (then stop coordinating it). */
+  async heartbeatIfExecutor(runId: number): Promise<boolean> {
+    const r = await this.ctx.database.rows(sql`update audit_runs set heartbeat_at = ${this.ctx.nowIso()}::timestamptz
+      where id = ${runId} and executor = ${this.ctx.executorId} returning id`);
+    return r.length === 1;
+  }
+
+  async stillExecutor(runId: number): Promise<boolean> {
+    const r = await this.ctx.database.rows<{ executor: string | null }>(sql`select executor from audit_runs where id = ${runId}`);
+    return r[0]?.executor === this.ctx.executorId;
+  }
+
+  /**
+   * Takes a run over from an executor that is gone; false when another process took it first or the executor showed
+   * progress since it was read (compare-and-set on both).
+   */
   async claim(runId: number, from: RunLease): Promise<boolean> {
     const r = await this.ctx.database.rows(sql`update audit_runs set executor = ${this.ctx.executorId}, heartbeat_at = ${this.ctx.nowIso()}::timestamptz
-      where id = ${runId} and executor is not distinct from ${from.executor} returning id`);
+      where id = ${runId} and executor is not distinct from ${from.executor} and date_trunc('milliseconds', heartbeat_at) is not distinct from ${from.heartbeat_at}::timestamptz returning id`);
     return r.length === 1;
   }
 }

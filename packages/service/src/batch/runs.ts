@@ -90,7 +90,8 @@ export class RunService {
     let beat = Date.now();
     for (;;) {
       if (Date.now() - beat > 5000) {
-        await this.batch.heartbeat(id); // the coordinator is alive even while workers' chunks take long
+        // The coordinator is alive even while workers' chunks take long; if another process took the run over, stop.
+        if (!(await this.batch.heartbeatIfExecutor(id))) return this.batch.status(id);
         beat = Date.now();
       }
       const s = await this.batch.status(id);

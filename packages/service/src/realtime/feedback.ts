@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { FundGuardError, type FsiFeedback } from '@fundguard/core';
+import { FLUSH_DELAY_MS } from '@fundguard/store';
 import { requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -30,9 +31,15 @@ export class FeedbackService {
     requirePermission(actor, 'audit.realtime');
     await this.ctx.realtime.flush(); // warnings of this process's 3101 answers still queued
     const ids = JSON.stringify(fb.warns.map((w) => w.warn_rslt_id));
-    const known = await this.ctx.database.rows<{ jr_id: string; medins_id: string }>(sql`
-      select jr_id, medins_id from realtime_warnings where jr_id in (select json_array_elements_text(${ids}::json))`);
-    const byId = new Map(known.map((k) => [k.jr_id, k.medins_id]));
+    const lookUp = async () => new Map((await this.ctx.database.rows<{ jr_id: string; medins_id: string }>(sql`
+      select jr_id, medins_id from realtime_warnings where jr_id in (select json_array_elements_text(${ids}::json))`)).map((k) => [k.jr_id, k.medins_id]));
+    let byId = await lookUp();
+    if (fb.warns.some((w) => !byId.has(w.warn_rslt_id)) && this.ctx.database.kind === 'postgres') {
+      // With several API processes the 3101 may have been answered by another one, which writes its warnings within
+      // 200 ms (RealtimeRepo.queueWarnings): give it that long before calling a jr_id unknown.
+      await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS + 100));
+      byId = await lookUp();
+    }
     const issues = fb.warns.flatMap((w, i) => {
       const medins = byId.get(w.warn_rslt_id);
       if (medins === undefined) return [{ field: `warns[${i}](warn_rslt_id=${w.warn_rslt_id}).warn_rslt_id`, value: w.warn_rslt_id, reason: '未知的预警 (unknown jr_id)' }];

@@ -62,9 +62,12 @@ export class RealtimeAuditService {
         }
       }
     }
-    if (stage === 'pre' || !toStore.length) {
-      // 事前 (or a 3102 that changes no stored encounter): the warnings are written in the background within 200 ms (3103 feedback flushes them first).
+    if (stage === 'pre') {
+      // 事前: the warnings are written in the background within 200 ms (3103 feedback waits for them).
       if (warnings.length) this.ctx.realtime.queueWarnings(warnings, this.ctx.nowIso());
+    } else if (!toStore.length) {
+      // 事中 with every encounter already stored as sent: the warnings alone, committed before the answer as always.
+      if (warnings.length) await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso());
     } else {
       await this.ctx.database.transaction(async (tx) => {
         await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso(), tx);

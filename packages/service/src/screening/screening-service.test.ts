@@ -1,8 +1,8 @@
-import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import { generate, runScreens, summariseEncounter, type PatientEncounter, type ScreenEncounter } from '@fundguard/core';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { ServiceContext } from '../context.ts';
+import { THIS_HOST } from '../run-lease.ts';
 import { ScreeningService } from './screening-service.ts';
 import { ReviewQueueService } from './review-queue.ts';
 
@@ -78,7 +78,7 @@ testBothBackends('screening runs whose executing process is gone are marked fail
   const ctx = new ServiceContext(db, () => new Date('2024-12-10T01:00:00Z'));
   const before = new ScreeningService(ctx);
   const scope = { from: '2024-01-01', to: '2025-01-01' };
-  const here = hostname();
+  const here = THIS_HOST;
   // On this host: a process that has exited (no such pid, progress a minute ago), a live one (our parent) and a live
   // pid silent for an hour (a reused pid); on another host: silent for 10 minutes, and progress a minute ago.
   const exited = await before.repo.createRun(scope, 'aud1', '2024-12-10T00:59:00Z', 3, `${here}/4194399/a`);
