@@ -38,8 +38,6 @@ export interface RunningServer {
 
 /** Starts the server: opens the database (locking an embedded directory), ensures the admin key, listens. */
 export interface ServerHooks {
-  /** before listening (resume jobs …) */
-  onReady?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void>;
   /** once listening (demo data loads here, so the server answers health checks at once) */
   onListening?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void>;
 }
@@ -66,7 +64,21 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       // Printed once, on the first start only; it is stored hashed.
       process.stdout.write(`\n  FundGuard admin API key (shown once, keep it): ${admin.key}\n\n`);
     }
-    await hooks.onReady?.(fg, app.log);
+    // Runs whose process is gone (run-lease.ts): batch runs resume, screening runs (all-or-nothing) are failed so they
+    // can be started again; runs of live processes are left to them. The lead does this before listening and then
+    // with its other chores, so that runs of a process that died beside live ones are picked up too.
+    const takeOverAuditRuns = async () => {
+      const resumed = await fg.runs.resumeUnfinished();
+      if (resumed.length) app?.log.info({ runs: resumed }, 'resuming audit runs of a process that stopped');
+    };
+    const failInterruptedScreening = async () => {
+      const failed = await fg.screening.failInterrupted();
+      if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
+    };
+    if (config.lead) {
+      await takeOverAuditRuns();
+      await failInterruptedScreening();
+    }
     const address = await app.listen({ port: config.port, host: config.host });
     app.log.info({ address, database: fg.database.kind }, 'FundGuard listening');
     let localKeyId: string | null = null;
@@ -78,21 +90,15 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
     }
     // The lead's chores, a minute apart: case deadlines (explanations, SLA per review level, appeals) move on
-    // without anyone asking, and runs whose process died beside live ones are taken over (run-lease.ts).
-    // Each on its own: one that keeps failing must not stop the others.
+    // without anyone asking, and runs are taken over as above. Each on its own: one that keeps failing must not stop
+    // the others.
     const chores: [string, () => Promise<void>][] = [
       ['case deadline sweep', async () => {
         const r = await fg.cases.sweepDeadlines({ id: 'system', role: 'admin' });
         if (r.moved.length || r.escalated.length) app?.log.info(r, 'case deadlines swept');
       }],
-      ['audit run take-over', async () => {
-        const resumed = await fg.runs.resumeUnfinished();
-        if (resumed.length) app?.log.info({ runs: resumed }, 'resumed audit runs of a process that stopped');
-      }],
-      ['screening run take-over', async () => {
-        const failed = await fg.screening.failInterrupted();
-        if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
-      }],
+      ['audit run take-over', takeOverAuditRuns],
+      ['screening run take-over', failInterruptedScreening],
     ];
     const sweep = setInterval(() => {
       if (!config.lead) return;

@@ -61,9 +61,6 @@ export class FundGuard {
       await this.rules.reload();
     });
     this.packs.onActivation(() => changes.publish({ kind: 'packs' }));
-    this.imports.onCatalogueChange = () => changes.publish({ kind: 'catalogue' });
-    this.imports.onListsChange = () => changes.publish({ kind: 'lists' });
-    this.imports.onEncountersChange = (ids) => changes.publish({ kind: 'patients', ids });
     this.realtime = new RealtimeAuditService(this.ctx, this.rules, this.history);
     this.runs = new RunService(this.ctx, this.rules, opts.work ?? null);
     this.cases = new CaseService(this.ctx);

@@ -26,15 +26,6 @@ export function register(program: Command): void {
 
 async function serveOne(config: ServerConfig): Promise<void> {
   const server = await startServer(config, {
-    onReady: async (fg, log) => {
-      if (!config.lead) return;
-      // Runs and screening runs whose process is gone (run-lease.ts): batch runs resume, screening runs (all-or-
-      // nothing) are failed so they can be started again. Runs of live processes are left to them.
-      const resumed = await fg.runs.resumeUnfinished();
-      if (resumed.length) log.info({ runs: resumed }, 'resuming audit runs left unfinished');
-      const failed = await fg.screening.failInterrupted();
-      if (failed) log.warn({ runs: failed }, 'screening runs left running by a stopped process marked failed; start them again');
-    },
     onListening: async (fg, log) => {
       if (config.demo && config.lead) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
     },

@@ -124,8 +124,8 @@ export class BatchAuditService {
       let prefetched: { chunkNo: number; data: Promise<ChunkData> } | null = null;
       for (;;) {
         if (this.stopping) return this.status(runId);
-        if (!(await this.stillExecutor(runId))) return this.status(runId); // taken over: this process was thought gone
-        const current = await this.status(runId);
+        const current = (await this.ctx.database.rows<{ status: string; executor: string | null }>(sql`select status, executor from audit_runs where id = ${runId}`))[0];
+        if (current.executor !== this.ctx.executorId) return this.status(runId); // taken over: this process was thought gone
         if (current.status === 'cancelling') {
           await this.ctx.database.rows(sql`update audit_runs set status = 'cancelled', finished_at = ${this.ctx.nowIso()}::timestamptz where id = ${runId}`);
           return this.status(runId);
@@ -263,11 +263,6 @@ export class BatchAuditService {
     const r = await this.ctx.database.rows(sql`update audit_runs set heartbeat_at = ${this.ctx.nowIso()}::timestamptz
       where id = ${runId} and executor = ${this.ctx.executorId} returning id`);
     return r.length === 1;
-  }
-
-  async stillExecutor(runId: number): Promise<boolean> {
-    const r = await this.ctx.database.rows<{ executor: string | null }>(sql`select executor from audit_runs where id = ${runId}`);
-    return r[0]?.executor === this.ctx.executorId;
   }
 
   /**

@@ -50,14 +50,6 @@ const BATCH = 5000;
  * reported plus the total), then apply in one transaction. A file with any error changes nothing.
  */
 export class ImportService {
-  /** called after a catalogue import commits (the rules engine reloads its catalogue) */
-  onCatalogueChange: (() => Promise<void>) | null = null;
-  /** called after a lists import commits */
-  onListsChange: (() => Promise<void>) | null = null;
-  /** called with the patients whose encounters an import replaced or added (history caches drop them) */
-  /** after an encounter import commits: whose stored encounters changed */
-  onEncountersChange: ((patnIds: string[]) => Promise<void>) | null = null;
-
   constructor(private readonly ctx: ServiceContext) {}
 
   async importCatalogue(file: ImportFile, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
@@ -74,7 +66,7 @@ export class ImportService {
       },
     });
     if (report.records >= 1000) await this.ctx.database.rows(sql`analyze catalogue_entries`);
-    await this.onCatalogueChange?.();
+    await this.ctx.changes.publish({ kind: 'catalogue' }); // the rules engine reloads its catalogue, in every process
     return report;
   }
 
@@ -91,7 +83,7 @@ export class ImportService {
         return { inserted: n, updated: 0, replaced: [] };
       },
     });
-    await this.onListsChange?.();
+    await this.ctx.changes.publish({ kind: 'lists' });
     return report;
   }
 
@@ -132,7 +124,7 @@ export class ImportService {
    * processes), and after a large one the planner's statistics are refreshed (see EncountersRepo.refreshStatistics).
    */
   private async afterBulk(report: ImportReport, patients: Set<string>): Promise<ImportReport> {
-    if (patients.size) await this.onEncountersChange?.([...patients]);
+    if (patients.size) await this.ctx.changes.publish({ kind: 'patients', ids: [...patients] });
     if (report.records >= 1000) await this.ctx.encounters.refreshStatistics();
     return report;
   }

@@ -71,7 +71,7 @@ export class RealtimeAuditService {
     } else {
       await this.ctx.database.transaction(async (tx) => {
         await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso(), tx);
-        if (toStore.length) await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102' });
+        await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102' });
       });
       await this.ctx.changes.publish({ kind: 'patients', ids: [...new Set(toStore.map((pe) => pe.patient.patn_id))] });
     }
