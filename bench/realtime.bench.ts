@@ -58,14 +58,19 @@ const rules: Rule[] = Array.from({ length: 2000 }, (_, i) => {
 });
 void KINDS;
 
+/** The request body in a file, for the load generators (one file per body). */
+function payloadFile(payload: string): string {
+  const file = join(dir, `body-${payload.length}.json`);
+  writeFileSync(file, payload);
+  return file;
+}
+
 /** autocannon in a child process; awaited asynchronously so that this process keeps serving. */
 async function cannon(url: string, payload: string | null, opts: { rate?: number; connections: number }): Promise<Record<string, number>> {
   const args = [join(here, '..', 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-d', String(SECONDS), '-c', String(opts.connections)];
   if (opts.rate) args.push('-R', String(opts.rate));
   if (payload) {
-    const f = join(dir, `body-${payload.length}.json`);
-    writeFileSync(f, payload);
-    args.push('-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-i', f);
+    args.push('-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-i', payloadFile(payload));
   }
   args.push(url);
   const r = await execFileAsync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -82,8 +87,7 @@ async function cannon(url: string, payload: string | null, opts: { rate?: number
  */
 async function wrkMax(url: string, payload: string, connections: number): Promise<Record<string, number> | null> {
   if (!existsSync('/usr/bin/wrk')) return null;
-  const bodyFile = join(dir, `wrk-body-${payload.length}.json`);
-  writeFileSync(bodyFile, payload);
+  const bodyFile = payloadFile(payload);
   const script = join(dir, 'wrk.lua');
   writeFileSync(script, `wrk.method = "POST"\nwrk.body = io.open(${JSON.stringify(bodyFile)}):read("*a")\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`);
   const r = await execFileAsync('/usr/bin/wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
@@ -115,12 +119,7 @@ async function storeDistinctHistory(fg: FundGuard): Promise<void> {
 
 /** Latency at a constant rate (constant-rate.mjs): what a fixed request rate gives, unlike autocannon's -R bursts. */
 async function steady(url: string, payload: string | null, opts: { rate: number; connections: number; distinct?: boolean }): Promise<Record<string, number>> {
-  let file = '-';
-  if (payload) {
-    file = join(dir, `steady-${payload.length}.json`);
-    writeFileSync(file, payload);
-  }
-  const r = await execFileAsync(process.execPath, [join(here, 'constant-rate.mjs'), url, file, key, String(SECONDS), String(opts.connections), String(opts.rate), ...(opts.distinct ? ['distinct'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = await execFileAsync(process.execPath, [join(here, 'constant-rate.mjs'), url, payload ? payloadFile(payload) : '-', key, String(SECONDS), String(opts.connections), String(opts.rate), ...(opts.distinct ? ['distinct'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return JSON.parse(r.stdout);
 }
 
