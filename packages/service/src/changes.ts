@@ -55,13 +55,26 @@ export class ChangeFeed {
     try {
       await this.apply(change);
     } finally {
-      if (this.listening) {
-        let payload = JSON.stringify({ origin: this.origin, change });
-        // pg_notify takes under 8 000 bytes: too many patients to name become "all patients".
-        if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ origin: this.origin, change: { kind: 'patients', ids: null } });
-        await this.database.notify(CHANGES_CHANNEL, payload);
-      }
+      const note = this.notification(change);
+      if (note) await this.database.notify(note.channel, note.payload);
     }
+  }
+
+  /**
+   * The notification of a change for a writer to send inside its own statement or transaction (delivered at its
+   * commit, no round trip of its own); null when no other process listens. After the commit, `applyHere`.
+   */
+  notification(change: Change): { channel: string; payload: string } | null {
+    if (!this.listening) return null;
+    let payload = JSON.stringify({ origin: this.origin, change });
+    // pg_notify takes under 8 000 bytes: too many patients to name become "all patients".
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ origin: this.origin, change: { kind: 'patients', ids: null } });
+    return { channel: CHANGES_CHANNEL, payload };
+  }
+
+  /** Applies a change in this process only: the others are told by the `notification` committed with the write. */
+  applyHere(change: Change): Promise<void> {
+    return this.apply(change);
   }
 
   /** Starts receiving the other processes' changes (PostgreSQL only; a no-op on PGlite). */

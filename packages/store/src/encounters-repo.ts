@@ -27,40 +27,89 @@ export function encounterRegion(pe: PatientEncounter): string {
   return (pe.encounter.medins_admdvs || pe.patient.poolarea).slice(0, 6);
 }
 
+/** Writes that commit in the same statement as stored encounters: data-modifying statements, and a notification. */
+export interface AlongsideWrites {
+  statements?: SQL[];
+  /** pg_notify, delivered when the statement's transaction commits (PostgreSQL only) */
+  notify?: { channel: string; payload: string } | null;
+}
+
+/**
+ * The advisory locks of the encounters' lock buckets, taken in order, as a one-row relation. Encounters map to 16
+ * buckets (a lock per encounter would exhaust the lock table on a 100 000-encounter import).
+ */
+function bucketLocks(idsJson: string): SQL {
+  return sql`(select count(pg_advisory_xact_lock(4243000 + b)) as n from (
+    select distinct abs(hashtext(x)) % 16 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
+}
+
 /** Patients, encounters and their lines. Writes are set-based (json_to_recordset) in the caller's transaction. */
 export class EncountersRepo {
   constructor(private readonly database: Database) {}
 
   /**
    * Stores encounters, replacing any stored encounter with the same mdtrt_id (idempotent re-import).
-   * Returns the mdtrt_ids that existed before, for the audit log.
+   * Returns the mdtrt_ids that existed before, for the audit log. `alongside` writes commit in the same statement
+   * as the inserts (no round trips of their own).
    */
-  async replaceMany(tx: Db, items: readonly PatientEncounter[], opts: { importId: number | null; source: string }): Promise<string[]> {
+  async replaceMany(tx: Db, items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }): Promise<string[]> {
     if (items.length === 0) return [];
     const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
     // Two writers of the same encounter (concurrent 3102 calls, an import beside them) take turns: without this
-    // both would delete, then both insert, and one would fail on the primary key. Encounters map to 16 lock
-    // buckets (a lock per encounter would exhaust the lock table on a 100 000-encounter import); taken in order.
-    await this.database.rows(sql`
-      select count(pg_advisory_xact_lock(4243000 + b)) from (
-        select distinct abs(hashtext(x)) % 16 as b from json_array_elements_text(${ids}::json) as t(x) order by b) s`, tx);
+    // both would delete, then both insert, and one would fail on the primary key. The lock is its own statement:
+    // the statement after it must take its snapshot once the previous holder has committed.
+    await this.database.rows(sql`select count(*) from ${bucketLocks(ids)} as lk`, tx);
     const existing = await this.database.rows<{ mdtrt_id: string }>(sql`
       select e.mdtrt_id from encounters e join json_array_elements_text(${ids}::json) as x(id) on e.mdtrt_id = x.id`, tx);
     if (existing.length) {
+      // The old encounters and everything of theirs go in one statement.
       const ex = JSON.stringify(existing.map((r) => r.mdtrt_id));
-      for (const table of ['order_lines', 'diagnoses', 'operations', 'lab_results', 'encounters']) {
-        await this.database.rows(sql`delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
-      }
+      await this.database.rows(sql`
+        with ${sql.join(['order_lines', 'diagnoses', 'operations', 'lab_results'].map((table) => sql`
+          ${sql.identifier(`del_${table}`)} as (delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id)`), sql`, `)}
+        delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
     }
+    const { statement, more } = this.insertStatement(items, opts, sql`true`);
+    await this.database.rows(statement, tx);
+    for (const slice of more) await this.database.rows(slice, tx);
+    return existing.map((r) => r.mdtrt_id);
+  }
+
+  /**
+   * Stores encounters believed new (none of their mdtrt_ids stored) in one statement — one round trip, no
+   * transaction of its own — taking the same locks as replaceMany. Returns false, having changed nothing, when one
+   * of them was stored after all (a primary key conflict); the caller then uses replaceMany. 3102's common case.
+   */
+  async insertNew(items: readonly PatientEncounter[], opts: { source: string; alongside?: AlongsideWrites }): Promise<boolean> {
+    if (items.length === 0) return true;
+    const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
+    // Every insert waits for the locks (an InitPlan is evaluated before the first row): a replaceMany holding one
+    // has committed by then, and its rows make this statement fail on the key instead of both writing.
+    const { statement, more } = this.insertStatement(items, { ...opts, importId: null }, sql`(select count(*) from lk) >= 0`, sql`lk as (select 1 from ${bucketLocks(ids)} as b)`);
+    if (more.length) return false;
+    try {
+      await this.database.rows(statement);
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') return false;
+      throw e;
+    }
+  }
+
+  /**
+   * The inserts of encounters, their patients and details as one statement (data-modifying CTEs: most of a 3102's
+   * database time was per-statement overhead), each insert's rows gated by `gate`; lines beyond one slice follow as
+   * statements of their own (`more`).
+   */
+  private insertStatement(items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }, gate: SQL, first?: SQL): { statement: SQL; more: SQL[] } {
     // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
     const patients = new Map(items.map((i) => [i.patient.patn_id, i.patient]));
-    // All the inserts go as one statement (data-modifying CTEs, one round trip: most of a 3102's database time was
-    // per-statement overhead); only lines beyond one slice follow as statements of their own.
-    const inserts = [sql`
+    const inserts = first ? [first] : [];
+    inserts.push(sql`
       p as (insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
       select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify([...patients.values()].map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
-        as x(id text, n text, g text, b text, p text)
-      on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`];
+        as x(id text, n text, g text, b text, p text) where ${gate}
+      on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`);
 
     const enc = items.map((pe) => {
       const e = pe.encounter;
@@ -83,7 +132,7 @@ export class EncountersRepo {
         coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc, ${opts.source}, ${opts.importId}, now()
       from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text, mt text, ml text, wa text, wn text, bn text,
         ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text, ms text, mf bigint, oa bigint, sa bigint,
-        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb, doc text))`);
+        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb, doc text) where ${gate})`);
 
     const lines = items.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l, seq) => ({
       m: pe.encounter.mdtrt_id, s: seq, ri: l.rx_id, rn: l.rxno, gn: l.grpno, lf: l.long_drord_flag, ht: l.hilist_type, ct: l.chrg_type, db: l.drord_bhvr,
@@ -101,7 +150,7 @@ export class EncountersRepo {
         select m, s, ri, rn, gn, lf, ht, ct, db, hc, hn, hl, hp, pc, pn, c, p, sa, oa, spa, sp, su, bd::timestamp, dc, dn, rc, rna, pt, cf, ed, eo
         from json_to_recordset(${JSON.stringify(lines.slice(i, i + 20000))}::json) as x(m text, s int, ri text, rn text, gn text, lf text, ht text, ct text, db text,
           hc text, hn text, hl text, hp bigint, pc text, pn text, c float8, p bigint, sa bigint, oa bigint, spa bigint, sp text, su text, bd text, dc text,
-          dn text, rc text, rna text, pt int, cf boolean, ed float8, eo float8)`);
+          dn text, rc text, rna text, pt int, cf boolean, ed float8, eo float8) where ${gate}`);
     }
     if (lineSlices.length) inserts.push(sql`l as (${lineSlices.shift()!})`);
     const diags = items.flatMap((pe) => pe.encounter.fsi_diagnose_dtos.map((d, seq) => ({
@@ -111,7 +160,7 @@ export class EncountersRepo {
       inserts.push(sql`d as (
         insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
         select m, s, di, it, mf, sn, c, n, d::date from json_to_recordset(${JSON.stringify(diags)}::json)
-          as x(m text, s int, di text, it text, mf boolean, sn int, c text, n text, d text))`);
+          as x(m text, s int, di text, it text, mf boolean, sn int, c text, n text, d text) where ${gate})`);
     }
     const ops = items.flatMap((pe) => pe.encounter.fsi_operation_dtos.map((o, seq) => ({
       m: pe.encounter.mdtrt_id, s: seq, i: o.setl_list_oprn_id, c: o.oprn_code, n: o.oprn_name, mf: o.main_oprn_flag, d: o.oprn_date,
@@ -119,7 +168,7 @@ export class EncountersRepo {
     if (ops.length) {
       inserts.push(sql`o as (
         insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
-        select m, s, i, c, n, mf, d::date from json_to_recordset(${JSON.stringify(ops)}::json) as x(m text, s int, i text, c text, n text, mf boolean, d text))`);
+        select m, s, i, c, n, mf, d::date from json_to_recordset(${JSON.stringify(ops)}::json) as x(m text, s int, i text, c text, n text, mf boolean, d text) where ${gate})`);
     }
     const labs = items.flatMap((pe) => pe.encounter.fsi_lab_dtos.map((l, seq) => ({
       m: pe.encounter.mdtrt_id, s: seq, c: l.lab_code, n: l.lab_name, v: l.rslt_val, u: l.rslt_unt, d: l.test_date,
@@ -127,11 +176,12 @@ export class EncountersRepo {
     if (labs.length) {
       inserts.push(sql`lab as (
         insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
-        select m, s, c, n, v, u, d::timestamp from json_to_recordset(${JSON.stringify(labs)}::json) as x(m text, s int, c text, n text, v float8, u text, d text))`);
+        select m, s, c, n, v, u, d::timestamp from json_to_recordset(${JSON.stringify(labs)}::json) as x(m text, s int, c text, n text, v float8, u text, d text) where ${gate})`);
     }
-    await this.database.rows(sql`with ${sql.join(inserts, sql`, `)} select 1`, tx);
-    for (const more of lineSlices) await this.database.rows(more, tx);
-    return existing.map((r) => r.mdtrt_id);
+    (opts.alongside?.statements ?? []).forEach((st, i) => inserts.push(sql`${sql.identifier(`alongside_${i}`)} as (${st})`));
+    const notify = opts.alongside?.notify;
+    const last = notify ? sql`select pg_notify(${notify.channel}, ${notify.payload})` : sql`select 1`;
+    return { statement: sql`with ${sql.join(inserts, sql`, `)} ${last}`, more: lineSlices };
   }
 
   /**

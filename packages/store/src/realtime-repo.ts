@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from './database.ts';
 
 export interface WarningRow {
@@ -104,15 +104,15 @@ export class RealtimeRepo {
     await this.writeWarnings(rows.map((r) => ({ ...r, created_at: at })), tx);
   }
 
-  /** One statement for the warnings of a 3102 transaction and for the queued 3101 ones; a jr_id written twice keeps the first. */
+  /** The insert of a 3102's warnings as a statement to run with its encounters (EncountersRepo's `alongside`). */
+  warningsStatement(rows: readonly WarningRow[], at: string): SQL {
+    return warningsInsert(rows.map((r) => ({ ...r, created_at: at })));
+  }
+
+  /** One statement for the warnings of a 3102 and for the queued 3101 ones. */
   private async writeWarnings(rows: readonly (WarningRow & { created_at: string })[], tx?: Db): Promise<void> {
     if (!rows.length) return;
-    await this.database.rows(sql`
-      insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
-      select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
-      from json_to_recordset(${JSON.stringify(rows)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
-        patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
-      on conflict (jr_id) do nothing`, tx);
+    await this.database.rows(warningsInsert(rows), tx);
   }
 
   async insertCall(c: CallRow): Promise<void> {
@@ -120,4 +120,14 @@ export class RealtimeRepo {
       insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, err_msg, results, received_at, ms)
       values (${c.infno}, ${c.msgid}, ${c.key_actor}, ${JSON.stringify(c.envelope)}::jsonb, ${c.infcode}, ${c.err_msg}, ${c.results}, ${c.received_at}::timestamptz, ${c.ms})`);
   }
+}
+
+/** A jr_id written twice keeps the first. */
+function warningsInsert(rows: readonly (WarningRow & { created_at: string })[]): SQL {
+  return sql`
+    insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
+    select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
+    from json_to_recordset(${JSON.stringify(rows)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
+      patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
+    on conflict (jr_id) do nothing`;
 }

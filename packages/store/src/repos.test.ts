@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { generate, normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
-import { testBothBackends } from './testing.ts';
+import { testBothBackends, testPostgres } from './testing.ts';
 import { EncountersRepo } from './encounters-repo.ts';
 import { CatalogueRepo } from './catalogue-repo.ts';
 import { ListsRepo } from './lists-repo.ts';
@@ -102,3 +102,70 @@ testBothBackends('one transaction can store thousands of encounters (writer lock
   });
   assert.equal(await repo.count(), 20000);
 }, { timeout: 180_000 });
+
+testBothBackends('insertNew stores new encounters with the statements alongside in one statement, and gives way without changing anything when one is stored', async (db) => {
+  const repo = new EncountersRepo(db);
+  const marker = (tag: string) => sql`insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, results, received_at, ms) values ('3102', ${tag}, 'test', '{}'::jsonb, 0, 0, now(), 0)`;
+  const markers = async () => (await db.rows<{ msgid: string }>(sql`select msgid from fsi_calls order by msgid`)).map((r) => r.msgid);
+  assert.equal(await repo.insertNew([line], { source: 'test', alongside: { statements: [marker('first')] } }), true);
+  assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line);
+  assert.deepEqual(await markers(), ['first']);
+
+  // A second encounter beside one already stored: the whole statement fails on the key, nothing of it stays.
+  const other = structuredClone(line);
+  other.encounter.mdtrt_id = 'ZYNEW2';
+  other.patient.patn_name = '改名';
+  const changed = structuredClone(line);
+  changed.encounter.fsi_order_dtos[0].cnt = 1;
+  assert.equal(await repo.insertNew([other, changed], { source: 'test', alongside: { statements: [marker('second')] } }), false);
+  assert.equal(await repo.get('ZYNEW2'), null);
+  assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line, 'the stored encounter is untouched');
+  assert.deepEqual(await markers(), ['first'], 'the statements alongside were not written');
+  assert.equal((await db.rows<{ n: number }>(sql`select count(*)::int as n from order_lines`))[0].n, line.encounter.fsi_order_dtos.length);
+});
+
+testPostgres('insertNew waits for a replaceMany of the same encounter, then gives way to it; its notification is sent only when it stores', async ({ database: db }) => {
+  const repo = new EncountersRepo(db);
+  const received: string[] = [];
+  const listening = await db.listen!('fg_test_insert_new', (payload) => received.push(payload), () => undefined);
+  try {
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const replacing = db.transaction(async (tx) => {
+      await repo.replaceMany(tx, [line], { importId: null, source: 'import' });
+      holding();
+      await released;
+    });
+    await held;
+    const changed = structuredClone(line);
+    changed.encounter.fsi_order_dtos[0].cnt = 1;
+    const fast = repo.insertNew([changed], { source: 'fsi3102', alongside: { notify: { channel: 'fg_test_insert_new', payload: 'fast' } } });
+    fast.catch(() => undefined);
+    try {
+      // insertNew is blocked on the encounter's bucket lock (not on a row: it has not inserted anything yet).
+      let waiting: { locktype: string }[] = [];
+      while (!waiting.length) {
+        await new Promise((r) => setTimeout(r, 20));
+        waiting = await db.rows<{ locktype: string }>(sql`select locktype from pg_locks where not granted`);
+      }
+      assert.deepEqual(waiting.map((w) => w.locktype), ['advisory']);
+    } finally {
+      release();
+      await replacing;
+    }
+    assert.equal(await fast, false, 'the encounter committed meanwhile makes insertNew give way');
+    assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line);
+
+    const other = structuredClone(line);
+    other.encounter.mdtrt_id = 'ZYNEW3';
+    assert.equal(await repo.insertNew([other], { source: 'fsi3102', alongside: { notify: { channel: 'fg_test_insert_new', payload: 'stored' } } }), true);
+    while (received.length < 1) await new Promise((r) => setTimeout(r, 20));
+    await db.notify('fg_test_insert_new', 'after');
+    while (received.length < 2) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(received, ['stored', 'after'], 'the statement that gave way sent nothing');
+  } finally {
+    await listening.close();
+  }
+});

@@ -32,6 +32,8 @@ export class RealtimeAuditService {
     const rows: Record<string, unknown>[] = [];
     const warnings: Parameters<ServiceContext['realtime']['insertWarnings']>[0][number][] = [];
     const toStore: PatientEncounter[] = [];
+    /** some of toStore are stored already (in a different form) */
+    let replacing = false;
     for (const p of req.patients) {
       const requestIds = new Set(p.encounters.map((e) => e.mdtrt_id));
       const storedAll = await this.history.get(p.patient.patn_id);
@@ -58,7 +60,9 @@ export class RealtimeAuditService {
         for (const e of p.encounters) {
           const pe = { patient: p.patient, encounter: e };
           const before = storedById.get(e.mdtrt_id);
-          if (!before || !isDeepStrictEqual(before, pe)) toStore.push(pe);
+          if (before && isDeepStrictEqual(before, pe)) continue;
+          toStore.push(pe);
+          if (before) replacing = true;
         }
       }
     }
@@ -69,11 +73,15 @@ export class RealtimeAuditService {
       // 事中 with every encounter already stored as sent: the warnings alone, committed before the answer as always.
       if (warnings.length) await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso());
     } else {
-      await this.ctx.database.transaction(async (tx) => {
-        await this.ctx.realtime.insertWarnings(warnings, this.ctx.nowIso(), tx);
-        await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102' });
-      });
-      await this.ctx.changes.publish({ kind: 'patients', ids: [...new Set(toStore.map((pe) => pe.patient.patn_id))] });
+      // The warnings and the other processes' notice commit with the encounters. New encounters (the usual 3102) go
+      // in one statement, one round trip; one stored meanwhile, or a changed one, is replaced in a transaction.
+      const change = { kind: 'patients' as const, ids: [...new Set(toStore.map((pe) => pe.patient.patn_id))] };
+      const alongside = { statements: warnings.length ? [this.ctx.realtime.warningsStatement(warnings, this.ctx.nowIso())] : [], notify: this.ctx.changes.notification(change) };
+      const inserted = !replacing && (await this.ctx.encounters.insertNew(toStore, { source: 'fsi3102', alongside }));
+      if (!inserted) {
+        await this.ctx.database.transaction((tx) => this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102', alongside }));
+      }
+      await this.ctx.changes.applyHere(change);
     }
     return { result: rows };
   }
