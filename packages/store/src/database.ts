@@ -99,7 +99,10 @@ function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<voi
 const MIGRATION_COUNT = (JSON.parse(readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
 async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.FUNDGUARD_PG_POOL ?? 10) });
+  const size = Number(process.env.FUNDGUARD_PG_POOL ?? 10);
+  // Connections opened stay open (min = max): by default idle ones close after 10 s, and the next burst of 3102
+  // calls then waits for new connections and their cold server processes (measured: seconds of 300–500 ms answers).
+  const pool = new pg.Pool({ connectionString: url, max: size, min: size });
   pool.on('error', () => {
     /* idle client errors (server restart) surface on the next query instead of crashing the process */
   });
