@@ -1,19 +1,22 @@
 // Open-loop load at a constant rate: `node constant-rate.mjs <url> <body file or -> <bearer key> <seconds> <connections>
-// <rate> [distinct]`. Request i is due at start + i/rate whatever earlier answers did, and its latency counts from that
+// <rate> [distinct[:first]]`. Request i is due at start + i/rate whatever earlier answers did, and its latency counts from that
 // due time (no coordinated omission). autocannon's -R is not this: each connection sends its quota for the second
 // as soon as the second begins, so "300 req/s" arrives as a burst of 300 requests every second.
-// With `distinct`, request i carries the body's variant i (distinct.mjs). Prints one JSON object.
+// With `distinct`, request i carries the body's variant first + i (distinct.mjs; first defaults to 0). Prints one JSON object.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { distinctBody } from './distinct.mjs';
 
 const [url, bodyFile, key, seconds, connections, rate, distinct] = process.argv.slice(2);
+const firstVariant = distinct ? Number(distinct.split(':')[1] ?? 0) : 0;
 const template = bodyFile === '-' ? null : readFileSync(bodyFile, 'utf8');
 const u = new URL(url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number(connections) });
 const total = Math.round(Number(rate) * Number(seconds));
 const interval = 1000 / Number(rate);
 const latencies = [];
+/** the slowest answer among the requests due in each second: shows whether slow answers come together (a stall) */
+const slowest = [];
 let non2xx = 0;
 let errors = 0;
 let timeouts = 0;
@@ -28,12 +31,15 @@ const done = new Promise((resolve) => {
     if (++finished === total) resolve();
   };
   const fire = (i, due) => {
-    const payload = template === null ? null : distinct ? distinctBody(template, i) : template;
+    const payload = template === null ? null : distinct ? distinctBody(template, firstVariant + i) : template;
     const headers = { authorization: `Bearer ${key}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) };
     const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: payload ? 'POST' : 'GET', headers, timeout: 10_000 }, (res) => {
       res.resume();
       res.on('end', () => {
-        latencies.push(performance.now() - due);
+        const ms = performance.now() - due;
+        latencies.push(ms);
+        const second = Math.floor((due - start) / 1000);
+        slowest[second] = Math.max(slowest[second] ?? 0, ms);
         if (res.statusCode >= 300) non2xx++;
         finish();
       });
@@ -64,5 +70,5 @@ latencies.sort((a, b) => a - b);
 const pct = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 10) / 10;
 process.stdout.write(JSON.stringify({
   rps: Math.round((latencies.length / (lastAnswer - start)) * 1000), p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: pct(1),
-  non2xx, errors, timeouts, requests: total,
+  non2xx, errors, timeouts, requests: total, slowest_ms_by_second: slowest.map((ms) => Math.round(ms)),
 }));
