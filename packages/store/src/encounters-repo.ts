@@ -27,6 +27,9 @@ export function encounterRegion(pe: PatientEncounter): string {
   return (pe.encounter.medins_admdvs || pe.patient.poolarea).slice(0, 6);
 }
 
+/** order lines per insert statement (JSON of a few MB) */
+const LINES_PER_STATEMENT = 20_000;
+
 /** Writes that commit in the same statement as stored encounters: data-modifying statements, and a notification. */
 export interface AlongsideWrites {
   statements?: SQL[];
@@ -69,9 +72,7 @@ export class EncountersRepo {
           ${sql.identifier(`del_${table}`)} as (delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id)`), sql`, `)}
         delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
     }
-    const { statement, more } = this.insertStatement(items, opts, sql`true`);
-    await this.database.rows(statement, tx);
-    for (const slice of more) await this.database.rows(slice, tx);
+    for (const statement of this.insertStatements(items, opts, sql`true`)) await this.database.rows(statement, tx);
     return existing.map((r) => r.mdtrt_id);
   }
 
@@ -85,10 +86,10 @@ export class EncountersRepo {
     const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
     // Every insert waits for the locks (an InitPlan is evaluated before the first row): a replaceMany holding one
     // has committed by then, and its rows make this statement fail on the key instead of both writing.
-    const { statement, more } = this.insertStatement(items, { ...opts, importId: null }, sql`(select count(*) from lk) >= 0`, sql`lk as (select 1 from ${bucketLocks(ids)} as b)`);
-    if (more.length) return false;
+    const statements = this.insertStatements(items, { ...opts, importId: null }, sql`(select count(*) from lk) >= 0`, sql`lk as (select 1 from ${bucketLocks(ids)} as b)`);
+    if (statements.length > 1) return false;
     try {
-      await this.database.rows(statement);
+      await this.database.rows(statements[0]);
       return true;
     } catch (e) {
       if ((e as { code?: string }).code === '23505') return false;
@@ -97,91 +98,86 @@ export class EncountersRepo {
   }
 
   /**
-   * The inserts of encounters, their patients and details as one statement (data-modifying CTEs: most of a 3102's
-   * database time was per-statement overhead), each insert's rows gated by `gate`; lines beyond one slice follow as
-   * statements of their own (`more`).
+   * The inserts of encounters, their patients and details (data-modifying CTEs: most of a 3102's database time was
+   * per-statement overhead), each insert's rows gated by `gate`. The details travel once, as the encounters' detail
+   * documents (stored as sent), and the line, diagnosis, operation and lab rows are read out of them by the server.
+   * Encounters go in groups of at most LINES_PER_STATEMENT lines, one statement each, so that a statement's JSON stays
+   * a few MB whatever the batch size; the writes `alongside` join the first.
    */
-  private insertStatement(items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }, gate: SQL, first?: SQL): { statement: SQL; more: SQL[] } {
-    // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
-    const patients = new Map(items.map((i) => [i.patient.patn_id, i.patient]));
-    const inserts = first ? [first] : [];
-    inserts.push(sql`
-      p as (insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
-      select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify([...patients.values()].map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
-        as x(id text, n text, g text, b text, p text) where ${gate}
-      on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`);
-
-    const enc = items.map((pe) => {
-      const e = pe.encounter;
-      return {
-        id: e.mdtrt_id, pid: e.patn_id, rg: encounterRegion(pe), mi: e.medins_id, mn: e.medins_name, ma: e.medins_admdvs, mt: e.medins_type,
-        ml: e.medins_lv, wa: e.wardarea_codg, wn: e.wardno, bn: e.bedno, ad: e.adm_date, dd: e.dscg_date, dmc: e.dscg_main_dise_codg,
-        dmn: e.dscg_main_dise_name, dr: e.dr_codg, adc: e.adm_dept_codg, adn: e.adm_dept_name, ddc: e.dscg_dept_codg, ddn: e.dscg_dept_name,
-        mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
-        rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
-        hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
-        ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe), doc: detailDoc(e),
-      };
-    });
-    inserts.push(sql`
-      e as (insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
-        adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
-        med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
-        setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, detail_doc, source, import_id, updated_at)
-      select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
-        coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc, ${opts.source}, ${opts.importId}, now()
-      from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text, mt text, ml text, wa text, wn text, bn text,
-        ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text, ms text, mf bigint, oa bigint, sa bigint,
-        it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint, lc int, ss jsonb, doc text) where ${gate})`);
-
-    const lines = items.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l, seq) => ({
-      m: pe.encounter.mdtrt_id, s: seq, ri: l.rx_id, rn: l.rxno, gn: l.grpno, lf: l.long_drord_flag, ht: l.hilist_type, ct: l.chrg_type, db: l.drord_bhvr,
-      hc: l.hilist_code, hn: l.hilist_name, hl: l.hilist_lv, hp: l.hilist_pric, pc: l.hosplist_code, pn: l.hosplist_name, c: l.cnt, p: l.pric, sa: l.sumamt,
-      oa: l.ownpay_amt, spa: l.selfpay_amt, sp: l.spec, su: l.spec_unt, bd: l.drord_begn_date, dc: l.drord_dept_codg, dn: l.drord_dept_name,
-      rc: l.drord_dr_codg, rna: l.drord_dr_name, pt: l.drord_dr_profttl, cf: l.curr_drord_flag, ed: l.ext_days, eo: l.ext_doses,
-    })));
-    // Lines go in slices so that one statement's JSON stays a few MB whatever the batch size.
-    const lineSlices: SQL[] = [];
-    for (let i = 0; i < lines.length; i += 20000) {
-      lineSlices.push(sql`
-        insert into order_lines (mdtrt_id, seq, rx_id, rxno, grpno, long_drord_flag, hilist_type, chrg_type, drord_bhvr, hilist_code, hilist_name, hilist_lv,
-          hilist_pric, hosplist_code, hosplist_name, cnt, pric, sumamt, ownpay_amt, selfpay_amt, spec, spec_unt, drord_begn_date, drord_dept_codg,
-          drord_dept_name, drord_dr_codg, drord_dr_name, drord_dr_profttl, curr_drord_flag, ext_days, ext_doses)
-        select m, s, ri, rn, gn, lf, ht, ct, db, hc, hn, hl, hp, pc, pn, c, p, sa, oa, spa, sp, su, bd::timestamp, dc, dn, rc, rna, pt, cf, ed, eo
-        from json_to_recordset(${JSON.stringify(lines.slice(i, i + 20000))}::json) as x(m text, s int, ri text, rn text, gn text, lf text, ht text, ct text, db text,
-          hc text, hn text, hl text, hp bigint, pc text, pn text, c float8, p bigint, sa bigint, oa bigint, spa bigint, sp text, su text, bd text, dc text,
-          dn text, rc text, rna text, pt int, cf boolean, ed float8, eo float8) where ${gate}`);
+  private insertStatements(items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }, gate: SQL, first?: SQL): SQL[] {
+    const statements: SQL[] = [];
+    for (let from = 0; from < items.length;) {
+      let to = from + 1;
+      for (let lines = items[from].encounter.fsi_order_dtos.length; to < items.length && lines + items[to].encounter.fsi_order_dtos.length <= LINES_PER_STATEMENT; to++) {
+        lines += items[to].encounter.fsi_order_dtos.length;
+      }
+      const group = items.slice(from, to);
+      from = to;
+      const ctes = first ? [first] : [];
+      // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
+      const patients = new Map(group.map((i) => [i.patient.patn_id, i.patient]));
+      ctes.push(sql`
+        p as (insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
+        select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify([...patients.values()].map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
+          as x(id text, n text, g text, b text, p text) where ${gate}
+        on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`);
+      const enc = group.map((pe) => {
+        const e = pe.encounter;
+        return {
+          id: e.mdtrt_id, pid: e.patn_id, rg: encounterRegion(pe), mi: e.medins_id, mn: e.medins_name, ma: e.medins_admdvs, mt: e.medins_type,
+          ml: e.medins_lv, wa: e.wardarea_codg, wn: e.wardno, bn: e.bedno, ad: e.adm_date, dd: e.dscg_date, dmc: e.dscg_main_dise_codg,
+          dmn: e.dscg_main_dise_name, dr: e.dr_codg, adc: e.adm_dept_codg, adn: e.adm_dept_name, ddc: e.dscg_dept_codg, ddn: e.dscg_dept_name,
+          mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
+          rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
+          hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
+          ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe), doc: detailArrays(e),
+        };
+      });
+      // `doc json` keeps the document's text exactly as sent (json, unlike jsonb, is stored verbatim); `dj` is it parsed
+      // once for reading the rows out (jsonb: element access by position without re-parsing).
+      ctes.push(sql`
+        src as (select x.*, x.doc::jsonb as dj from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text,
+          mt text, ml text, wa text, wn text, bn text, ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text,
+          ms text, mf bigint, oa bigint, sa bigint, it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint,
+          lc int, ss jsonb, doc json))`);
+      ctes.push(sql`
+        e as (insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
+          adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
+          med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
+          setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, detail_doc, source, import_id, updated_at)
+        select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
+          coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc::text, ${opts.source}, ${opts.importId}, now()
+        from src where ${gate})`);
+      // The element positions are detailArrays' field orders.
+      ctes.push(sql`
+        l as (insert into order_lines (mdtrt_id, seq, rx_id, rxno, grpno, long_drord_flag, hilist_type, chrg_type, drord_bhvr, hilist_code, hilist_name,
+          hilist_lv, hilist_pric, hosplist_code, hosplist_name, cnt, pric, sumamt, ownpay_amt, selfpay_amt, spec, spec_unt, drord_dept_codg, drord_dept_name,
+          drord_dr_codg, drord_dr_name, drord_dr_profttl, curr_drord_flag, ext_days, ext_doses, drord_begn_date)
+        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, d.v->>3, d.v->>4, d.v->>5, d.v->>6, d.v->>7, d.v->>8, d.v->>9, (d.v->>10)::bigint, d.v->>11,
+          d.v->>12, (d.v->>13)::float8, (d.v->>14)::bigint, (d.v->>15)::bigint, (d.v->>16)::bigint, (d.v->>17)::bigint, d.v->>18, d.v->>19, d.v->>20, d.v->>21,
+          d.v->>22, d.v->>23, (d.v->>24)::int, (d.v->>25)::boolean, (d.v->>26)::float8, (d.v->>27)::float8, (d.v->>28)::timestamp
+        from src cross join lateral jsonb_array_elements(src.dj->0) with ordinality as d(v, n) where ${gate})`);
+      ctes.push(sql`
+        d as (insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
+        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::boolean, (d.v->>3)::int, d.v->>4, d.v->>5, (d.v->>6)::date
+        from src cross join lateral jsonb_array_elements(src.dj->1) with ordinality as d(v, n) where ${gate})`);
+      ctes.push(sql`
+        o as (insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
+        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, (d.v->>3)::boolean, (d.v->>4)::date
+        from src cross join lateral jsonb_array_elements(src.dj->2) with ordinality as d(v, n) where ${gate})`);
+      ctes.push(sql`
+        lab as (insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
+        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::float8, d.v->>3, (d.v->>4)::timestamp
+        from src cross join lateral jsonb_array_elements(src.dj->3) with ordinality as d(v, n) where ${gate})`);
+      let last = sql`select 1`;
+      if (statements.length === 0) {
+        (opts.alongside?.statements ?? []).forEach((st, i) => ctes.push(sql`${sql.identifier(`alongside_${i}`)} as (${st})`));
+        const notify = opts.alongside?.notify;
+        if (notify) last = sql`select pg_notify(${notify.channel}, ${notify.payload})`;
+      }
+      statements.push(sql`with ${sql.join(ctes, sql`, `)} ${last}`);
     }
-    if (lineSlices.length) inserts.push(sql`l as (${lineSlices.shift()!})`);
-    const diags = items.flatMap((pe) => pe.encounter.fsi_diagnose_dtos.map((d, seq) => ({
-      m: pe.encounter.mdtrt_id, s: seq, di: d.dise_id, it: d.inout_dise_type, mf: d.maindise_flag, sn: d.dias_srt_no, c: d.dise_codg, n: d.dise_name, d: d.dise_date,
-    })));
-    if (diags.length) {
-      inserts.push(sql`d as (
-        insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
-        select m, s, di, it, mf, sn, c, n, d::date from json_to_recordset(${JSON.stringify(diags)}::json)
-          as x(m text, s int, di text, it text, mf boolean, sn int, c text, n text, d text) where ${gate})`);
-    }
-    const ops = items.flatMap((pe) => pe.encounter.fsi_operation_dtos.map((o, seq) => ({
-      m: pe.encounter.mdtrt_id, s: seq, i: o.setl_list_oprn_id, c: o.oprn_code, n: o.oprn_name, mf: o.main_oprn_flag, d: o.oprn_date,
-    })));
-    if (ops.length) {
-      inserts.push(sql`o as (
-        insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
-        select m, s, i, c, n, mf, d::date from json_to_recordset(${JSON.stringify(ops)}::json) as x(m text, s int, i text, c text, n text, mf boolean, d text) where ${gate})`);
-    }
-    const labs = items.flatMap((pe) => pe.encounter.fsi_lab_dtos.map((l, seq) => ({
-      m: pe.encounter.mdtrt_id, s: seq, c: l.lab_code, n: l.lab_name, v: l.rslt_val, u: l.rslt_unt, d: l.test_date,
-    })));
-    if (labs.length) {
-      inserts.push(sql`lab as (
-        insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
-        select m, s, c, n, v, u, d::timestamp from json_to_recordset(${JSON.stringify(labs)}::json) as x(m text, s int, c text, n text, v float8, u text, d text) where ${gate})`);
-    }
-    (opts.alongside?.statements ?? []).forEach((st, i) => inserts.push(sql`${sql.identifier(`alongside_${i}`)} as (${st})`));
-    const notify = opts.alongside?.notify;
-    const last = notify ? sql`select pg_notify(${notify.channel}, ${notify.payload})` : sql`select 1`;
-    return { statement: sql`with ${sql.join(inserts, sql`, `)} ${last}`, more: lineSlices };
+    return statements;
   }
 
   /**
@@ -228,18 +224,18 @@ export class EncountersRepo {
  * The detail document: [lines, diagnoses, operations, labs], each a list of value arrays in the field orders below
  * (migration 0010 builds the same arrays in SQL from the rows). Dates are already canonical text.
  */
-function detailDoc(e: Encounter): string {
-  return JSON.stringify([
+function detailArrays(e: Encounter): unknown[][][] {
+  return [
     e.fsi_order_dtos.map((l) => [l.rx_id, l.rxno, l.grpno, l.long_drord_flag, l.hilist_type, l.chrg_type, l.drord_bhvr, l.hilist_code, l.hilist_name,
       l.hilist_lv, l.hilist_pric, l.hosplist_code, l.hosplist_name, l.cnt, l.pric, l.sumamt, l.ownpay_amt, l.selfpay_amt, l.spec, l.spec_unt,
       l.drord_dept_codg, l.drord_dept_name, l.drord_dr_codg, l.drord_dr_name, l.drord_dr_profttl, l.curr_drord_flag, l.ext_days, l.ext_doses, l.drord_begn_date]),
     e.fsi_diagnose_dtos.map((d) => [d.dise_id, d.inout_dise_type, d.maindise_flag, d.dias_srt_no, d.dise_codg, d.dise_name, d.dise_date]),
     e.fsi_operation_dtos.map((o) => [o.setl_list_oprn_id, o.oprn_code, o.oprn_name, o.main_oprn_flag, o.oprn_date]),
     e.fsi_lab_dtos.map((x) => [x.lab_code, x.lab_name, x.rslt_val, x.rslt_unt, x.test_date]),
-  ]);
+  ];
 }
 
-/** Fills an encounter's lines, diagnoses, operations and labs from its detail document (the reverse of detailDoc). */
+/** Fills an encounter's lines, diagnoses, operations and labs from its detail document (the reverse of detailArrays). */
 function readDetailDoc(e: Encounter, text: string): void {
   const [lines, diags, ops, labs] = JSON.parse(text) as unknown[][][];
   for (const l of lines) {
