@@ -120,7 +120,8 @@ async function storeDistinctHistory(fg: FundGuard): Promise<void> {
 /**
  * Before measuring, 3 s of each call at a moderate rate, not reported: a server that has just started compiles its
  * hot paths and opens its database connections under the first load (seconds of slow answers), which a server in
- * service has long done. The 3102 warm-up names patients outside the measured variants.
+ * service has long done. The 3102 warm-up names patients outside the measured variants. The saturating runs
+ * (maximum throughput) come last: the warnings they leave PostgreSQL to write and vacuum would weigh on runs after them.
  */
 async function warmUp(base: string): Promise<void> {
   await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 200, connections: 20, seconds: 3 });
@@ -159,10 +160,10 @@ async function run(db: Database): Promise<Record<string, unknown>> {
       findings_per_call: check.json().output.result.length,
       baseline_healthz_300: await steady(`${base}/healthz`, null, { rate: 300, connections: 20 }),
       call_3101_at_300: await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
       call_3101_at_300_autocannon_bursts: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
       call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
       call_3101_max_wrk: await wrkMax(`${base}/api/v1/fsi/3101`, body('3101'), 32),
-      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
     };
   } finally {
     await app.close();
@@ -198,9 +199,9 @@ async function runCluster(processes: number): Promise<Record<string, unknown>> {
     return {
       processes,
       call_3101_at_300: await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
+      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
       call_3101_max: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 32 }),
       call_3101_max_wrk: await wrkMax(`${base}/api/v1/fsi/3101`, body('3101'), 32),
-      call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
     };
   } finally {
     server.kill('SIGTERM');
