@@ -32,7 +32,12 @@ const LINES_PER_STATEMENT = 20_000;
 
 /** Writes that commit in the same statement as stored encounters: data-modifying statements, and a notification. */
 export interface AlongsideWrites {
-  statements?: SQL[];
+  /**
+   * Data-modifying statements, each given the condition its rows must meet (`where`): in insertNew it holds once the
+   * encounters' locks are taken, so that nothing is written before them (a row written first could deadlock with
+   * a replaceMany that holds a lock and writes the same row).
+   */
+  statements?: ((where: SQL) => SQL)[];
   /** pg_notify, delivered when the statement's transaction commits (PostgreSQL only) */
   notify?: { channel: string; payload: string } | null;
 }
@@ -171,7 +176,7 @@ export class EncountersRepo {
         from src cross join lateral jsonb_array_elements(src.dj->3) with ordinality as d(v, n) where ${gate})`);
       let last = sql`select 1`;
       if (statements.length === 0) {
-        (opts.alongside?.statements ?? []).forEach((st, i) => ctes.push(sql`${sql.identifier(`alongside_${i}`)} as (${st})`));
+        (opts.alongside?.statements ?? []).forEach((st, i) => ctes.push(sql`${sql.identifier(`alongside_${i}`)} as (${st(gate)})`));
         const notify = opts.alongside?.notify;
         if (notify) last = sql`select pg_notify(${notify.channel}, ${notify.payload})`;
       }

@@ -105,8 +105,9 @@ export class RealtimeRepo {
   }
 
   /** The insert of a 3102's warnings as a statement to run with its encounters (EncountersRepo's `alongside`). */
-  warningsStatement(rows: readonly WarningRow[], at: string): SQL {
-    return warningsInsert(rows.map((r) => ({ ...r, created_at: at })));
+  warningsStatement(rows: readonly WarningRow[], at: string): (where: SQL) => SQL {
+    const stamped = rows.map((r) => ({ ...r, created_at: at }));
+    return (where) => warningsInsert(stamped, where);
   }
 
   /** One statement for the warnings of a 3102 and for the queued 3101 ones. */
@@ -123,11 +124,12 @@ export class RealtimeRepo {
 }
 
 /** A jr_id written twice keeps the first. */
-function warningsInsert(rows: readonly (WarningRow & { created_at: string })[]): SQL {
+function warningsInsert(rows: readonly (WarningRow & { created_at: string })[], where: SQL = sql`true`): SQL {
   return sql`
     insert into realtime_warnings (jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at)
     select jr_id, stage, pack, pack_version, rule_id, rule_name, sev_deg, patn_id, mdtrt_id, medins_id, dept_codg, dr_codg, vola_amt_fen, result, created_at::timestamptz
     from json_to_recordset(${JSON.stringify(rows)}::json) as x(jr_id text, stage text, pack text, pack_version text, rule_id text, rule_name text, sev_deg text,
       patn_id text, mdtrt_id text, medins_id text, dept_codg text, dr_codg text, vola_amt_fen bigint, result jsonb, created_at text)
+    where ${where}
     on conflict (jr_id) do nothing`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { generate, normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
 import { testBothBackends, testPostgres } from './testing.ts';
 import { EncountersRepo } from './encounters-repo.ts';
@@ -105,7 +105,7 @@ testBothBackends('one transaction can store thousands of encounters (writer lock
 
 testBothBackends('insertNew stores new encounters with the statements alongside in one statement, and gives way without changing anything when one is stored', async (db) => {
   const repo = new EncountersRepo(db);
-  const marker = (tag: string) => sql`insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, results, received_at, ms) values ('3102', ${tag}, 'test', '{}'::jsonb, 0, 0, now(), 0)`;
+  const marker = (tag: string) => (where: SQL) => sql`insert into fsi_calls (infno, msgid, key_actor, envelope, infcode, results, received_at, ms) select '3102', ${tag}, 'test', '{}'::jsonb, 0, 0, now(), 0 where ${where}`;
   const markers = async () => (await db.rows<{ msgid: string }>(sql`select msgid from fsi_calls order by msgid`)).map((r) => r.msgid);
   assert.equal(await repo.insertNew([line], { source: 'test', alongside: { statements: [marker('first')] } }), true);
   assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line);
