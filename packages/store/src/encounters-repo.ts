@@ -48,7 +48,7 @@ export interface AlongsideWrites {
  */
 function bucketLocks(idsJson: string): SQL {
   return sql`(select count(pg_advisory_xact_lock(4243000 + b)) as n from (
-    select distinct abs(hashtext(x)) % 16 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
+    select distinct hashtext(x) & 15 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
 }
 
 /** Patients, encounters and their lines. Writes are set-based (json_to_recordset) in the caller's transaction. */
@@ -84,7 +84,8 @@ export class EncountersRepo {
   /**
    * Stores encounters believed new (none of their mdtrt_ids stored) in one statement — one round trip, no
    * transaction of its own — taking the same locks as replaceMany. Returns false, having changed nothing, when one
-   * of them was stored after all (a primary key conflict); the caller then uses replaceMany. 3102's common case.
+   * of them was stored after all (a primary key conflict) or it lost a deadlock; the caller then uses replaceMany.
+   * 3102's common case.
    */
   async insertNew(items: readonly PatientEncounter[], opts: { source: string; alongside?: AlongsideWrites }): Promise<boolean> {
     if (items.length === 0) return true;
@@ -97,7 +98,10 @@ export class EncountersRepo {
       await this.database.rows(statements[0]);
       return true;
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') return false;
+      // 23505: stored meanwhile; 40P01: chosen to break a deadlock with a writer that takes its locks batch by batch
+      // (a multi-batch import) — either way nothing was written, and replaceMany waits its turn.
+      const code = (e as { code?: string }).code;
+      if (code === '23505' || code === '40P01') return false;
       throw e;
     }
   }
@@ -121,9 +125,11 @@ export class EncountersRepo {
       const ctes = first ? [first] : [];
       // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
       const patients = new Map(group.map((i) => [i.patient.patn_id, i.patient]));
+      // Upserted in patn_id order: two writers of the same patients lock their rows in one order (no deadlock).
+      const patientRows = [...patients.values()].sort((a, b) => (a.patn_id < b.patn_id ? -1 : a.patn_id > b.patn_id ? 1 : 0));
       ctes.push(sql`
         p as (insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
-        select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify([...patients.values()].map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
+        select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify(patientRows.map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
           as x(id text, n text, g text, b text, p text) where ${gate}
         on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`);
       const enc = group.map((pe) => {

@@ -4,6 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { generate, normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
 import { testBothBackends, testPostgres } from './testing.ts';
 import { EncountersRepo } from './encounters-repo.ts';
+import { RealtimeRepo } from './realtime-repo.ts';
 import { CatalogueRepo } from './catalogue-repo.ts';
 import { ListsRepo } from './lists-repo.ts';
 
@@ -109,6 +110,27 @@ testBothBackends('insertNew stores new encounters with the statements alongside 
   const markers = async () => (await db.rows<{ msgid: string }>(sql`select msgid from fsi_calls order by msgid`)).map((r) => r.msgid);
   assert.equal(await repo.insertNew([line], { source: 'test', alongside: { statements: [marker('first')] } }), true);
   assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line);
+  // The line, diagnosis, operation and lab rows are read out of the detail document by position: each column holds
+  // its own field (generated encounters give neighbouring fields of one type different values).
+  const generated = [...generate({ encounters: 400, seed: 'rows-from-doc' })].map((r) => r.record).filter((pe) => pe.encounter.fsi_lab_dtos.length).slice(0, 5);
+  generated[0].encounter.fsi_operation_dtos.push({ setl_list_oprn_id: 'OP1', oprn_code: '47.0100', oprn_name: '阑尾切除术', main_oprn_flag: true, oprn_date: '2024-03-11' });
+  generated[0].encounter.fsi_order_dtos[0] = { ...generated[0].encounter.fsi_order_dtos[0], hilist_pric: null, cnt: 0.3, ext_days: 2, ext_doses: 7, drord_dr_profttl: 3, hosplist_name: '引号"与\\反斜杠' };
+  assert.equal(await repo.insertNew(generated, { source: 'test' }), true);
+  const columns = (table: string, cols: string[], cast: Record<string, string> = {}) => db.rows<Record<string, unknown>>(sql.raw(
+    `select ${cols.map((c) => (cast[c] ? `${c}::${cast[c]} as ${c}` : c)).join(', ')} from ${table} where mdtrt_id = any(array[${generated.map((pe) => `'${pe.encounter.mdtrt_id}'`).join(',')}]) order by mdtrt_id, seq`));
+  const sorted = [...generated].sort((a, b) => (a.encounter.mdtrt_id < b.encounter.mdtrt_id ? -1 : 1));
+  const pick = (o: object, cols: string[]) => Object.fromEntries(cols.map((c) => [c, (o as Record<string, unknown>)[c]]));
+  const lineCols = ['rx_id', 'rxno', 'grpno', 'long_drord_flag', 'hilist_type', 'chrg_type', 'drord_bhvr', 'hilist_code', 'hilist_name', 'hilist_lv', 'hilist_pric',
+    'hosplist_code', 'hosplist_name', 'cnt', 'pric', 'sumamt', 'ownpay_amt', 'selfpay_amt', 'spec', 'spec_unt', 'drord_dept_codg', 'drord_dept_name', 'drord_dr_codg',
+    'drord_dr_name', 'drord_dr_profttl', 'curr_drord_flag', 'ext_days', 'ext_doses', 'drord_begn_date'];
+  assert.deepEqual(await columns('order_lines', lineCols, { drord_begn_date: 'text' }), sorted.flatMap((pe) => pe.encounter.fsi_order_dtos.map((l) => pick(l, lineCols))));
+  const diagCols = ['dise_id', 'inout_dise_type', 'maindise_flag', 'dias_srt_no', 'dise_codg', 'dise_name', 'dise_date'];
+  assert.deepEqual(await columns('diagnoses', diagCols, { dise_date: 'text' }), sorted.flatMap((pe) => pe.encounter.fsi_diagnose_dtos.map((d) => pick(d, diagCols))));
+  const opCols = ['setl_list_oprn_id', 'oprn_code', 'oprn_name', 'main_oprn_flag', 'oprn_date'];
+  assert.deepEqual(await columns('operations', opCols, { oprn_date: 'text' }), sorted.flatMap((pe) => pe.encounter.fsi_operation_dtos.map((o) => pick(o, opCols))));
+  const labCols = ['lab_code', 'lab_name', 'rslt_val', 'rslt_unt', 'test_date'];
+  assert.deepEqual(await columns('lab_results', labCols, { test_date: 'text' }), sorted.flatMap((pe) => pe.encounter.fsi_lab_dtos.map((x) => pick(x, labCols))));
+  assert.ok((await db.rows(sql`select 1 from lab_results`)).length > 0, 'the generated encounters have labs');
   assert.deepEqual(await markers(), ['first']);
 
   // A second encounter beside one already stored: the whole statement fails on the key, nothing of it stays.
@@ -121,7 +143,7 @@ testBothBackends('insertNew stores new encounters with the statements alongside 
   assert.equal(await repo.get('ZYNEW2'), null);
   assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line, 'the stored encounter is untouched');
   assert.deepEqual(await markers(), ['first'], 'the statements alongside were not written');
-  assert.equal((await db.rows<{ n: number }>(sql`select count(*)::int as n from order_lines`))[0].n, line.encounter.fsi_order_dtos.length);
+  assert.equal((await db.rows<{ n: number }>(sql`select count(*)::int as n from order_lines where mdtrt_id in ('ZYNEW2', ${line.encounter.mdtrt_id})`))[0].n, line.encounter.fsi_order_dtos.length);
 });
 
 testPostgres('insertNew waits for a replaceMany of the same encounter, then gives way to it; its notification is sent only when it stores', async ({ database: db }) => {
@@ -133,7 +155,13 @@ testPostgres('insertNew waits for a replaceMany of the same encounter, then give
     const held = new Promise<void>((r) => (holding = r));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
+    // The replace also writes a warning that insertNew's statement alongside writes too: were that written before
+    // the lock, it would wait on the replace's row (and deadlock once the replace wanted the lock back).
+    const warnings = new RealtimeRepo(db);
+    const warning = { jr_id: 'J-SHARED', stage: 'mid', pack: 'p', pack_version: '1', rule_id: 'R', rule_name: 'r', sev_deg: '1', patn_id: line.patient.patn_id,
+      mdtrt_id: line.encounter.mdtrt_id, medins_id: 'H', dept_codg: 'D', dr_codg: 'DR', vola_amt_fen: 0, result: {} };
     const replacing = db.transaction(async (tx) => {
+      await warnings.insertWarnings([warning], '2024-03-10T00:00:00Z', tx);
       await repo.replaceMany(tx, [line], { importId: null, source: 'import' });
       holding();
       await released;
@@ -141,14 +169,16 @@ testPostgres('insertNew waits for a replaceMany of the same encounter, then give
     await held;
     const changed = structuredClone(line);
     changed.encounter.fsi_order_dtos[0].cnt = 1;
-    const fast = repo.insertNew([changed], { source: 'fsi3102', alongside: { notify: { channel: 'fg_test_insert_new', payload: 'fast' } } });
-    fast.catch(() => undefined);
+    const fast = repo.insertNew([changed], { source: 'fsi3102', alongside: { statements: [warnings.warningsStatement([warning], '2024-03-10T00:00:00Z')], notify: { channel: 'fg_test_insert_new', payload: 'fast' } } });
+    let settled = false;
+    fast.then(() => (settled = true), () => (settled = true));
     try {
       // insertNew is blocked on the encounter's bucket lock (not on a row: it has not inserted anything yet).
       let waiting: { locktype: string }[] = [];
       while (!waiting.length) {
         await new Promise((r) => setTimeout(r, 20));
-        waiting = await db.rows<{ locktype: string }>(sql`select locktype from pg_locks where not granted`);
+        assert.equal(settled, false, 'insertNew must wait for the lock the replace holds');
+        waiting = await db.rows<{ locktype: string }>(sql`select locktype from pg_locks where not granted and database = (select oid from pg_database where datname = current_database())`);
       }
       assert.deepEqual(waiting.map((w) => w.locktype), ['advisory']);
     } finally {
