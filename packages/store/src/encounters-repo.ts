@@ -51,7 +51,7 @@ function bucketLocks(idsJson: string): SQL {
     select distinct hashtext(x) & 15 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
 }
 
-/** Patients, encounters and their lines. Writes are set-based (json_to_recordset) in the caller's transaction. */
+/** Patients, encounters and their lines. Writes are set-based (JSON record sets), in the caller's transaction or, for insertNew, one statement. */
 export class EncountersRepo {
   constructor(private readonly database: Database) {}
 
@@ -77,7 +77,7 @@ export class EncountersRepo {
           ${sql.identifier(`del_${table}`)} as (delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id)`), sql`, `)}
         delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
     }
-    for (const statement of this.insertStatements(items, opts, sql`true`)) await this.database.rows(statement, tx);
+    for (const statement of this.insertStatements(items, opts)) await this.database.rows(statement, tx);
     return existing.map((r) => r.mdtrt_id);
   }
 
@@ -89,10 +89,7 @@ export class EncountersRepo {
    */
   async insertNew(items: readonly PatientEncounter[], opts: { source: string; alongside?: AlongsideWrites }): Promise<boolean> {
     if (items.length === 0) return true;
-    const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
-    // Every insert waits for the locks (an InitPlan is evaluated before the first row): a replaceMany holding one
-    // has committed by then, and its rows make this statement fail on the key instead of both writing.
-    const statements = this.insertStatements(items, { ...opts, importId: null }, sql`(select count(*) from lk) >= 0`, sql`lk as (select 1 from ${bucketLocks(ids)} as b)`);
+    const statements = this.insertStatements(items, { ...opts, importId: null }, { waitForLocks: true });
     if (statements.length > 1) return false;
     try {
       await this.database.rows(statements[0]);
@@ -108,12 +105,16 @@ export class EncountersRepo {
 
   /**
    * The inserts of encounters, their patients and details (data-modifying CTEs: most of a 3102's database time was
-   * per-statement overhead), each insert's rows gated by `gate`. The details travel once, as the encounters' detail
+   * per-statement overhead). The details travel once, as the encounters' detail
    * documents (stored as sent), and the line, diagnosis, operation and lab rows are read out of them by the server.
    * Encounters go in groups of at most LINES_PER_STATEMENT lines, one statement each, so that a statement's JSON stays
-   * a few MB whatever the batch size; the writes `alongside` join the first.
+   * a few MB whatever the batch size; the writes `alongside` join the first. With `waitForLocks` (a statement
+   * outside replaceMany's transaction) each statement takes its encounters' bucket locks itself, and every write in
+   * it waits for them (an InitPlan is evaluated before the first row): a replaceMany holding one has committed by
+   * then, and its rows make the statement fail on the key instead of both writing.
    */
-  private insertStatements(items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }, gate: SQL, first?: SQL): SQL[] {
+  private insertStatements(items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }, { waitForLocks = false } = {}): SQL[] {
+    const gate = waitForLocks ? sql`(select count(*) from lk) >= 0` : sql`true`;
     const statements: SQL[] = [];
     for (let from = 0; from < items.length;) {
       let to = from + 1;
@@ -122,7 +123,7 @@ export class EncountersRepo {
       }
       const group = items.slice(from, to);
       from = to;
-      const ctes = first ? [first] : [];
+      const ctes = waitForLocks ? [sql`lk as (select 1 from ${bucketLocks(JSON.stringify(group.map((i) => i.encounter.mdtrt_id)))} as b)`] : [];
       // Patients: the latest import wins for name/birth/sex (a later encounter carries the current record).
       const patients = new Map(group.map((i) => [i.patient.patn_id, i.patient]));
       // Upserted in patn_id order: two writers of the same patients lock their rows in one order (no deadlock).

@@ -31,10 +31,10 @@ export interface CallRow {
   ms: number;
 }
 
-/** Warnings returned by 3101/3102 and the call log. */
 /** queued call-log rows and 3101 warnings are written this long after the first of them at most */
 export const FLUSH_DELAY_MS = 200;
 
+/** Warnings returned by 3101/3102 and the call log. */
 export class RealtimeRepo {
   private buffer: CallRow[] = [];
   private warningBuffer: (WarningRow & { created_at: string })[] = [];
