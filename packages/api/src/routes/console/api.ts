@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { FundGuard } from '@fundguard/service';
 import { DashboardService } from '@fundguard/service/dashboard.ts';
 import { runPackCases, type PackCase } from '@fundguard/service/pack-cases.ts';
-import { FundGuardError, validatePack } from '@fundguard/core';
-import { parsePackText, requirePermission } from '@fundguard/service';
+import { ENCOUNTER_PERSONAL_FIELDS, FundGuardError, validatePack } from '@fundguard/core';
+import { parsePackText, requirePermission, type RevealRequest } from '@fundguard/service';
+import { Id, T } from '../../schemas.ts';
 import { actorOf } from '../../auth.ts';
 
 const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
@@ -55,13 +56,16 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
     return { pack: req.params.pack, version: req.params.version, passed: results.filter((r) => r.passed).length, failed: results.filter((r) => !r.passed).length, results };
   });
 
-  app.post<{ Body: { entity_type: string; entity_id: string; field: string } }>('/api/v1/audit-log/reveal', {
+  app.post<{ Body: RevealRequest }>('/api/v1/audit-log/reveal', {
     schema: {
-      tags: ['admin'], summary: 'Record that the caller revealed masked personal data (the console calls this before unmasking)',
-      body: { type: 'object', required: ['entity_type', 'entity_id', 'field'], additionalProperties: false, properties: { entity_type: { type: 'string', maxLength: 50 }, entity_id: { type: 'string', maxLength: 200 }, field: { type: 'string', maxLength: 100 } } },
+      tags: ['admin'],
+      summary: 'Reveal one masked personal field of a record (reveal roles only, default auditor, supervisor, admin; FUNDGUARD_REVEAL_ROLES): the reason is recorded in the audit log before the value is returned',
+      body: T.Object({
+        entity_type: T.Literal('encounter', { description: 'the kind of record' }),
+        entity_id: Id('the record\'s id (mdtrt_id)'),
+        field: T.Union(Object.keys(ENCOUNTER_PERSONAL_FIELDS).map((f) => T.Literal(f)), { description: 'the personal field' }),
+        reason: T.String({ minLength: 2, maxLength: 500, description: '查看原因: why the data is needed' }),
+      }, { additionalProperties: false, examples: [{ entity_type: 'encounter', entity_id: 'ZY2024031000123', field: 'patn_name', reason: '核实住院病历' }] }),
     },
-  }, async (req, reply) => {
-    await dash.logReveal(actorOf(req), { entityType: req.body.entity_type, entityId: req.body.entity_id, field: req.body.field });
-    return reply.status(204).send();
-  });
+  }, async (req) => fg.personalData.reveal(actorOf(req), req.body));
 };
