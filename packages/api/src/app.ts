@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
+import { validationOptions } from './validation.ts';
 import { authenticate } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
 import { systemRoutes } from './routes/system/index.ts';
@@ -87,7 +88,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
+    ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor_role: req.actor?.role }, 'request');
