@@ -7,6 +7,7 @@ import {
 import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
 import { boundInstitution, inScope, requireInScope, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import { checkXlsx } from '../imports/zip-guard.ts';
 
 export interface SettleRequest {
   /** the caller's key: the same key and body again returns the first answer; the same key with another body is a conflict */
@@ -330,6 +331,7 @@ function checkKey(v: unknown, field: string): string {
 
 /** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值); a header row is skipped. */
 async function policySheets(content: Buffer, name: string): Promise<Record<string, unknown>[]> {
+  checkXlsx(content, name);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(content as unknown as ArrayBuffer);
