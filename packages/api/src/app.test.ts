@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import type { Database } from '@fundguard/store';
@@ -112,5 +113,28 @@ testBothBackends('security headers on every answer: CSP without inline script, n
     }
   } finally {
     await app.close();
+  }
+});
+
+test('upload spool directories of stopped processes are removed at start; those of live processes stay', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { removeAbandonedUploads } = await import('./uploads.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'fg-spool-test-'));
+  try {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString(); // a pid that has exited
+    for (const name of [`fg-upload-${gone}-abc`, `fg-upload-${process.pid}-def`, 'fg-upload-old', 'other-dir']) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'encounters.jsonl'), 'x'.repeat(1000));
+    }
+    assert.equal(removeAbandonedUploads(dir), 2);
+    assert.equal(existsSync(join(dir, `fg-upload-${gone}-abc`)), false);
+    assert.equal(existsSync(join(dir, 'fg-upload-old')), false, 'a spool of the format without a pid is abandoned');
+    assert.equal(existsSync(join(dir, `fg-upload-${process.pid}-def`)), true, 'this process\'s own spool stays');
+    assert.equal(existsSync(join(dir, 'other-dir')), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

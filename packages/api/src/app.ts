@@ -9,6 +9,7 @@ import { errorHandler } from './errors.ts';
 import { validationOptions } from './validation.ts';
 import { authenticate } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
+import { removeAbandonedUploads } from './uploads.ts';
 import { systemRoutes } from './routes/system/index.ts';
 import { catalogueRoutes } from './routes/catalogue/index.ts';
 import { encounterRoutes } from './routes/encounters/index.ts';
@@ -111,6 +112,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  const abandoned = removeAbandonedUploads();
+  if (abandoned) app.log.info({ removed: abandoned }, 'removed upload spool directories left by stopped processes');
   await app.register(fundguardApp, opts);
   return app;
 }
