@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { scratchPglite } from '@fundguard/store/testing.ts';
+import { toImportShape } from '@fundguard/core';
 import { FundGuard, loadDemoIfEmpty, SYSTEM_ACTOR } from '@fundguard/service';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from './app.ts';
@@ -263,7 +264,7 @@ test('edges: malformed input from every route\'s schema answers 4xx, never 5xx, 
 
     await t.test('writes that take another institution\'s ids: import, 3102, settlement, reversal, replay', async () => {
       const before = await w.fg.ctx.encounters.get(w.b.mdtrt_id);
-      const stolen = { ...JSON.parse((await send({ url: `/api/v1/encounters/${w.b.mdtrt_id}`, headers: { authorization: `Bearer ${w.admin}` } })).body), medins_id: w.A, patn_id: w.x.patn_id, patn_name: '攻击者' };
+      const stolen = { ...toImportShape(before!), medins_id: w.A, patn_id: w.x.patn_id, patn_name: '攻击者' };
       const imp = await send({ method: 'POST', url: '/api/v1/encounters', headers: { authorization: `Bearer ${w.hospitalA}`, 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(stolen) + '\n' });
       assert.equal(imp.statusCode, 409, imp.body);
       assert.equal(imp.json().error.issues[0].field, 'mdtrt_id');
