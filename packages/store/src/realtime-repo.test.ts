@@ -30,7 +30,8 @@ testBothBackends('the background writer sets a poisoned warning aside, writes th
   assert.equal(refused.length, 2);
   for (const e of refused) {
     // What is told (and logged) names the table, the count and the SQLSTATE, never the row.
-    assert.ok(!/张三|A\u0000B|"P1"/.test(e.error.message + JSON.stringify({ ...e, error: undefined })), e.error.message);
+    const told = e.error.message + JSON.stringify({ ...e, error: undefined });
+    assert.ok(!['张三', 'A\u0000B', '"P1"'].some((v) => told.includes(v)), told);
   }
   // A poisoned call-log row is set aside the same way.
   const call = { infno: '3101', msgid: 'm', key_actor: 'k', envelope: {}, infcode: 0, err_msg: null, results: 0, received_at: '2026-01-01T00:00:00Z', ms: 1 };
