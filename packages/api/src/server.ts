@@ -61,6 +61,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     fg.ctx.realtime.onFlushError = (e, ev) => app?.log.error(ev ? { table: ev.table, rows: ev.rows, code: 'code' in ev ? ev.code : undefined, event: ev.kind } : { err: e },
       ev?.kind === 'rows_refused' ? 'background writer: rows refused by the database were set aside (counted in /metrics); the rest were written'
         : ev?.kind === 'queue_full' ? 'background writer: queue full, rows dropped' : 'background write failed; the rows stay queued and are retried');
+    fg.runs.onWarning = (run, warning) => app?.log.warn({ run, stream: work?.config.stream }, `audit run ${run}: ${warning}`);
     fg.ctx.changes.onError = (e, change) => app?.log.error({ err: e, change }, 'applying a change made by another process failed');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {
