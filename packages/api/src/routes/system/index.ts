@@ -31,7 +31,7 @@ export const systemRoutes: FastifyPluginAsync<{ fg: FundGuard; load?: () => Load
       metric('fundguard_http_in_flight', 'gauge', 'admitted API requests not yet answered', [[{}, l.in_flight]]);
       metric('fundguard_http_admitted_total', 'counter', 'API requests admitted', [[{}, l.admitted]]);
       metric('fundguard_http_shed_total', 'counter', 'API requests refused with 503 at arrival', [[{ reason: 'in_flight' }, l.shed_in_flight], [{ reason: 'event_loop' }, l.shed_event_loop]]);
-      metric('fundguard_event_loop_delay_ms', 'gauge', 'mean event-loop delay of the last sample', [[{}, l.event_loop_delay_ms]]);
+      metric('fundguard_event_loop_delay_ms', 'gauge', 'worst event-loop delay of the last sample interval', [[{}, l.event_loop_delay_ms]]);
     }
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
   });
