@@ -78,7 +78,7 @@ testBothBackends('a failed statement never carries its parameters or row values,
 });
 
 test('the log serializer cleans a driver error that did not pass through rows(): drizzle\'s "Failed query … params", the driver\'s detail', () => {
-  const driver = Object.assign(new Error('duplicate key value violates unique constraint "patients_pkey"'), { code: '23505', detail: 'Key (patn_id)=(110101199003071234) already exists.', where: 'row 张三' });
+  const driver = Object.assign(new Error('duplicate key value violates unique constraint "patients_pkey"'), { code: '23505', severity: 'ERROR', detail: 'Key (patn_id)=(110101199003071234) already exists.', where: 'row 张三' });
   const drizzle = Object.assign(new Error('Failed query: insert into patients values ($1, $2)\nparams: 110101199003071234,张三'), { query: 'insert into patients values ($1, $2)', params: ['110101199003071234', '张三'], cause: driver });
   for (const e of [drizzle, driver]) {
     const out = JSON.stringify(safeErrorSerializer()(e));

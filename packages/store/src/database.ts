@@ -360,7 +360,9 @@ export function statementError(e: unknown): unknown {
   const params = (e as { params?: unknown }).params;
   const inner = unwrapDriverError(e);
   if (!(inner instanceof Error)) return e;
-  const isDriver = typeof query === 'string' || typeof (inner as { code?: unknown }).code === 'string' || CONNECTION_MESSAGES.test(inner.message);
+  // Only the database's own errors (drizzle's wrapper, the protocol's DatabaseError with its severity, a lost
+  // connection): an error of our own code inside a transaction (a file not found, a NATS error) keeps its message.
+  const isDriver = typeof query === 'string' || 'severity' in inner || isConnectionError(inner);
   if (!isDriver) return e;
   const name = statementName(typeof query === 'string' ? query : '');
   if (isConnectionError(inner)) {
