@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { scratchPostgres } from '@fundguard/store/testing.ts';
 import { FundGuard, SecretBox } from '@fundguard/service';
 import { buildApp } from '@fundguard/api';
+import { overloadOptionsFromEnv } from '@fundguard/api/overload.ts';
 
 const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +41,7 @@ try {
   const admin = { id: 'admin', role: 'admin' as const };
   await fg.packs.upload(admin, JSON.parse(readFileSync(join(here, '..', 'rules', 'national-sample', 'pack.json'), 'utf8')), { activate: true });
   const key = (await fg.keys.create(admin, { role: 'integration' })).key;
-  const app = await buildApp({ fg });
+  const app = await buildApp({ fg, overload: overloadOptionsFromEnv() }); // as the server mounts it
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const url = `${base}/api/v1/fsi/3101`;

@@ -46,7 +46,9 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   const today = opts.today ?? (() => new Date().toISOString().slice(0, 10));
   app.decorateRequest('actor', null);
   app.setErrorHandler(errorHandler);
-  const load = installLoadShedding(app, opts.overload ?? overloadOptionsFromEnv()); // first: a refused request costs nothing more
+  // First: a refused request costs nothing more. The server passes its settings (server.ts); mounted without them (tests,
+  // benches) only the in-flight bound applies, as an event loop made late by the host is no reason to refuse there.
+  const load = installLoadShedding(app, opts.overload ?? { ...overloadOptionsFromEnv(), maxEventLoopDelayMs: 0 });
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
   });

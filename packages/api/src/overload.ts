@@ -16,6 +16,11 @@ export interface OverloadOptions {
   maxEventLoopDelayMs: number;
   /** how often the event-loop delay is sampled */
   sampleIntervalMs: number;
+  /**
+   * the event-loop criterion applies only when at least this many API requests arrived in the last sample interval:
+   * a late loop under light traffic (start-up, an embedded-database query, a GC) is not ours to relieve by refusing
+   */
+  lagMinArrivals: number;
   /** Retry-After seconds */
   retryAfterS: number;
   /** the event-loop delay in ms (tests inject one; default: a perf_hooks histogram) */
@@ -27,6 +32,7 @@ export function overloadOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Ov
     maxInFlight: Number(env.FUNDGUARD_MAX_IN_FLIGHT ?? 32),
     maxEventLoopDelayMs: Number(env.FUNDGUARD_MAX_EVENT_LOOP_DELAY_MS ?? 30),
     sampleIntervalMs: 50,
+    lagMinArrivals: 5,
     retryAfterS: 1,
   };
 }
@@ -47,6 +53,8 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
   let inFlight = 0;
   const counts = { admitted: 0, shed_in_flight: 0, shed_event_loop: 0 };
   let delayMs = 0;
+  let arrivals = 0;
+  let recentArrivals = 0;
   let sample: (() => number) | null = opts.eventLoopDelay ?? null;
   let timer: NodeJS.Timeout | null = null;
   if (!sample && opts.maxEventLoopDelayMs > 0) {
@@ -57,6 +65,8 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
     // hides a 100 ms stall among the on-time samples of the same interval.)
     timer = setInterval(() => {
       delayMs = h.count > 0 ? Math.max(0, h.max / 1e6 - 10) : 0;
+      recentArrivals = arrivals;
+      arrivals = 0;
       h.reset();
     }, opts.sampleIntervalMs);
     timer.unref();
@@ -75,8 +85,10 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
   };
   app.addHook('onRequest', async (req, reply) => {
     if (!shedable(req.url)) return;
+    arrivals++;
     const lag = sample ? sample() : 0;
-    const overLag = opts.maxEventLoopDelayMs > 0 && lag > opts.maxEventLoopDelayMs;
+    const busy = Math.max(recentArrivals, arrivals) >= opts.lagMinArrivals;
+    const overLag = opts.maxEventLoopDelayMs > 0 && lag > opts.maxEventLoopDelayMs && busy;
     if (inFlight >= opts.maxInFlight || overLag) {
       if (overLag) counts.shed_event_loop++;
       else counts.shed_in_flight++;

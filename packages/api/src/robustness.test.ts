@@ -29,7 +29,7 @@ async function setup(database: Database, overload: Partial<OverloadOptions> = {}
   let entered!: () => void;
   const held = { released: new Promise<void>((r) => (release = r)), entered: new Promise<void>((r) => (entered = r)) };
   const app = await buildApp({
-    fg, overload: { maxInFlight: 1000, maxEventLoopDelayMs: 0, sampleIntervalMs: 50, retryAfterS: 1, ...overload }, ...extra,
+    fg, overload: { maxInFlight: 1000, maxEventLoopDelayMs: 0, sampleIntervalMs: 50, lagMinArrivals: 0, retryAfterS: 1, ...overload }, ...extra,
     plugins: [async (a) => {
       a.get('/api/v1/test/hold', async () => {
         entered();
