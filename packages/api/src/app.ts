@@ -2,12 +2,15 @@ import Fastify, { LogController,  type FastifyInstance, type FastifyPluginAsync,
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
+import { validationOptions } from './validation.ts';
 import { authenticate } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
+import { removeAbandonedUploads } from './uploads.ts';
 import { systemRoutes } from './routes/system/index.ts';
 import { catalogueRoutes } from './routes/catalogue/index.ts';
 import { encounterRoutes } from './routes/encounters/index.ts';
@@ -45,6 +48,20 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   const { fg } = opts;
   const today = opts.today ?? (() => new Date().toISOString().slice(0, 10));
   app.decorateRequest('actor', null);
+  // Security headers on every answer. Scripts only from the server itself (the console is a bundle with no inline
+  // script); antd writes its styles at run time, so inline styles stay allowed. No framing, no referrer.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:'], fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"], frameSrc: ["'self'", 'blob:'], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
   app.setErrorHandler(errorHandler);
   // First: a refused request costs nothing more. The server passes its settings (server.ts); mounted without them (tests,
   // benches) only the in-flight bound applies, as an event loop made late by the host is no reason to refuse there.
@@ -70,7 +87,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
       security: [{ bearer: [] }, { apikey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(systemRoutes, { fg, load: load.stats });
   await app.register(adminRoutes, { fg });
@@ -108,7 +125,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
+    ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor_role: req.actor?.role }, 'request');
@@ -116,6 +133,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  const abandoned = removeAbandonedUploads();
+  if (abandoned) app.log.info({ removed: abandoned }, 'removed upload spool directories left by stopped processes');
   await app.register(fundguardApp, opts);
   return app;
 }
