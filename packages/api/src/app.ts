@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
-import { authenticate } from './auth.ts';
+import { authHook } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
 import { systemRoutes } from './routes/system/index.ts';
 import { catalogueRoutes } from './routes/catalogue/index.ts';
@@ -31,6 +31,8 @@ export interface AppOptions {
   fsiMaxConcurrent?: number;
   /** extra route plugins (later features register here) */
   plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
+  /** serve the OpenAPI UI at /docs (default true; the server turns it off outside demo/dev: FUNDGUARD_DOCS) */
+  docs?: boolean;
 }
 
 /** The whole HTTP application as one plugin, so tests and the server mount the same thing. */
@@ -39,9 +41,8 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   const today = opts.today ?? (() => new Date().toISOString().slice(0, 10));
   app.decorateRequest('actor', null);
   app.setErrorHandler(errorHandler);
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
-  });
+  // Authentication first: a request without a valid key is refused before its body is read or validated.
+  app.addHook('onRequest', authHook(fg));
   acceptUploads(app);
 
   await app.register(swagger, {
@@ -52,7 +53,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
       security: [{ bearer: [] }, { apikey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(systemRoutes, { fg });
   await app.register(adminRoutes, { fg });
@@ -86,6 +87,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     bodyLimit: Number(process.env.FUNDGUARD_JSON_LIMIT_MB ?? 16) * 1024 * 1024,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
+    // Behind a reverse proxy (FUNDGUARD_TRUST_PROXY=1 or its address), req.ip is the client's: sign-in throttling is per address.
+    trustProxy: trustProxy(process.env.FUNDGUARD_TRUST_PROXY),
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
   });
@@ -97,4 +100,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(fundguardApp, opts);
   return app;
+}
+
+function trustProxy(v: string | undefined): boolean | string {
+  if (!v || v === '0') return false;
+  return v === '1' ? true : v;
 }
