@@ -49,7 +49,8 @@ export function authHook(fg: FundGuard) {
   return async (req: FastifyRequest): Promise<void> => {
     if (!req.url.startsWith('/api/')) return;
     req.actor = await authenticate(fg, req);
-    if (!req.routeOptions.url || isPublic(req)) return;
+    // Unmatched /api/ URLs (the console's catch-all route included) go on to their 404.
+    if (!req.routeOptions.url?.startsWith('/api/') || isPublic(req)) return;
     if (!req.actor) throw new FundGuardError('E_UNAUTHORIZED', '需要登录或 API 密钥 (an API key is required: Authorization: Bearer <key>)');
     if (req.actor.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(req.routeOptions.url)) {
       throw new FundGuardError('E_PASSWORD_CHANGE_REQUIRED', '请先修改密码 (change your password first: POST /api/v1/auth/password)');
