@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { ROLES, requirePermission, type FundGuard, type Role, type Session } from '@fundguard/service';
+import type { AuditAnchor } from '@fundguard/store';
 import { actorOf, presentedKey } from '../../auth.ts';
 
 const keyBody = {
@@ -79,6 +80,10 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     return { key: r.key, ...(r.paasid ? { paasid: r.paasid, secret: r.secret } : {}), ...r.info };
   });
 
+  app.post('/api/v1/keys/reseal', {
+    schema: { tags: ['admin'], summary: 'After a rotation of FUNDGUARD_SECRET_KEY: re-encrypt every stored integration secret with the current server key' },
+  }, async (req) => fg.keys.resealSecrets(actorOf(req)));
+
   app.get('/api/v1/users', { schema: { tags: ['admin'], summary: 'Users (never their passwords), with whether they are disabled, locked or must change their password' } }, async (req) => ({ items: await fg.keys.listUsers(actorOf(req)) }));
   app.post<{ Body: { username: string; password: string; role: Role; display_name?: string; institution_id?: string; patn_id?: string; must_change_password?: boolean } }>('/api/v1/users', {
     schema: {
@@ -134,6 +139,24 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
   app.get('/api/v1/audit-log/verify', { schema: { tags: ['admin'], summary: 'Prove the audit log chain (keyed with the server secret) and check it against the latest anchor written outside the database' } }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');
     return fg.auditChain.verify();
+  });
+  app.post<{ Body: { anchor: AuditAnchor } }>('/api/v1/audit-log/verify', {
+    schema: {
+      tags: ['admin'], summary: 'Prove the audit log chain against a given anchor (one kept elsewhere: a copy of the anchor file or the server log)',
+      body: {
+        type: 'object', required: ['anchor'], additionalProperties: false,
+        properties: {
+          anchor: {
+            type: 'object', required: ['seq', 'hash', 'at'], additionalProperties: false,
+            properties: { seq: { type: 'integer', minimum: 1 }, hash: { type: 'string', maxLength: 128 }, at: { type: 'string', maxLength: 40 }, key_id: { type: ['string', 'null'], maxLength: 64 }, mac: { type: ['string', 'null'], maxLength: 128 } },
+          },
+        },
+      },
+    },
+  }, async (req) => {
+    requirePermission(actorOf(req), 'auditlog.read');
+    const a = req.body.anchor;
+    return fg.auditChain.verify({ seq: a.seq, hash: a.hash, at: a.at, key_id: a.key_id ?? null, mac: a.mac ?? null });
   });
 
   app.get<{ Querystring: { limit?: number } }>('/api/v1/imports', {
