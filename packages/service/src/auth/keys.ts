@@ -2,6 +2,7 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
+import type { AuditEntryInput } from '@fundguard/store';
 import type { ServiceContext } from '../context.ts';
 import { ROLES, requirePermission, type Actor, type Role } from './roles.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -447,7 +448,7 @@ export class KeyService {
     const name = String(username ?? '').slice(0, 128);
     const address = (opts.address ?? 'unknown').slice(0, 64);
     const subjects = { user: `user:${name.toLowerCase()}`, addr: `addr:${address}` };
-    await this.refuseWhileLocked(subjects, name, address);
+    await this.refuseWhileLocked(subjects);
     const rows = await this.ctx.database.rows<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; patn_id: string | null; disabled: boolean; must_change_password: boolean }>(sql`
       select id, username, password_hash, role, institution_id, patn_id, disabled, must_change_password from users where lower(username) = lower(${name})`);
     const u = rows[0];
@@ -490,9 +491,7 @@ export class KeyService {
     return { key };
   }
 
-  private async refuseWhileLocked(subjects: { user: string; addr: string }, name: string, address: string): Promise<void> {
-    void name;
-    void address;
+  private async refuseWhileLocked(subjects: { user: string; addr: string }): Promise<void> {
     const now = this.nowMs();
     const rows = await this.ctx.database.rows<{ subject: string; until_ms: number }>(sql`
       select subject, (extract(epoch from locked_until) * 1000)::float8 as until_ms from login_throttle
@@ -517,6 +516,9 @@ export class KeyService {
    */
   private async recordFailure(subjects: { user: string; addr: string }, name: string, address: string, reason: string): Promise<void> {
     const now = this.ctx.nowIso();
+    // Counters whose window and lock are over are forgotten (the table would otherwise keep every guessed name).
+    const stale = new Date(this.nowMs() - Math.max(this.settings.account.windowS, this.settings.address.windowS) * 1000).toISOString();
+    await this.ctx.database.rows(sql`delete from login_throttle where window_start < ${stale}::timestamptz and (locked_until is null or locked_until < ${now}::timestamptz)`);
     const locked: Record<string, string> = {};
     for (const [subject, rule] of [[subjects.user, this.settings.account], [subjects.addr, this.settings.address]] as const) {
       const windowStart = new Date(this.nowMs() - rule.windowS * 1000).toISOString();
@@ -532,8 +534,8 @@ export class KeyService {
         locked[subject === subjects.user ? 'account_locked_until' : 'address_blocked_until'] = until;
       }
     }
-    const entries = [{ actor: name || '(empty)', action: 'user.sign_in_failed', entityType: 'user', entityId: name || '(empty)', at: now, detail: { address, reason, ...locked } }];
-    if (locked.account_locked_until) entries.push({ actor: 'system', action: 'user.locked', entityType: 'user', entityId: name || '(empty)', at: now, detail: { address, reason: 'too many failed sign-ins', until: locked.account_locked_until } as never });
+    const entries: AuditEntryInput[] = [{ actor: name || '(empty)', action: 'user.sign_in_failed', entityType: 'user', entityId: name || '(empty)', at: now, detail: { address, reason, ...locked } }];
+    if (locked.account_locked_until) entries.push({ actor: 'system', action: 'user.locked', entityType: 'user', entityId: name || '(empty)', at: now, detail: { address, reason: 'too many failed sign-ins', until: locked.account_locked_until } });
     await this.ctx.auditLog.appendNow(entries);
   }
 
@@ -557,7 +559,7 @@ export class KeyService {
     if (actor.id.startsWith('key:') || actor.id === 'system' || actor.id.startsWith('cli:')) throw new FundGuardError('E_FORBIDDEN', '只有已登录的用户可以修改密码 (only a signed-in user can change a password)');
     const address = (opts.address ?? 'unknown').slice(0, 64);
     const subjects = { user: `user:${actor.id.toLowerCase()}`, addr: `addr:${address}` };
-    await this.refuseWhileLocked(subjects, actor.id, address);
+    await this.refuseWhileLocked(subjects);
     const u = await this.userRow(actor.id);
     if (!u || u.disabled) throw new FundGuardError('E_UNAUTHORIZED', 'unknown or disabled user');
     const ok = typeof current === 'string' && current.length <= PASSWORD_MAX && u.password_hash ? await verifyPassword(current, u.password_hash) : false;
