@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
+import { validationOptions } from './validation.ts';
 import { authHook } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
 import { systemRoutes } from './routes/system/index.ts';
@@ -90,7 +91,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // Behind a reverse proxy (FUNDGUARD_TRUST_PROXY=1 or its address), req.ip is the client's: sign-in throttling is per address.
     trustProxy: trustProxy(process.env.FUNDGUARD_TRUST_PROXY),
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
+    ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor_role: req.actor?.role }, 'request');

@@ -16,6 +16,8 @@ import { ScreeningService } from './screening/screening-service.ts';
 import { ReviewQueueService } from './screening/review-queue.ts';
 import { SamplingService } from './screening/sampling-service.ts';
 import type { WorkQueue } from './distributed/work-queue.ts';
+import { PersonalDataService, revealRolesFrom } from './personal-data.ts';
+import type { Role } from './auth/roles.ts';
 
 export interface FundGuardOptions {
   clock?: Clock;
@@ -26,6 +28,8 @@ export interface FundGuardOptions {
   auth?: Partial<AuthSettings>;
   /** where audit-log anchors are written and read (null: nowhere) */
   anchorFile?: string | null;
+  /** roles that may reveal personal data (personal-data.ts) */
+  revealRoles?: readonly Role[];
 }
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
@@ -45,6 +49,7 @@ export class FundGuard {
   readonly screening: ScreeningService;
   readonly queue: ReviewQueueService;
   readonly sampling: SamplingService;
+  readonly personalData: PersonalDataService;
 
   constructor(readonly database: Database, opts: FundGuardOptions = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
@@ -86,6 +91,7 @@ export class FundGuard {
     this.screening = new ScreeningService(this.ctx, opts.work ?? null);
     this.queue = new ReviewQueueService(this.ctx);
     this.sampling = new SamplingService(this.ctx);
+    this.personalData = new PersonalDataService(this.ctx, opts.revealRoles ?? revealRolesFrom(process.env.FUNDGUARD_REVEAL_ROLES));
   }
 
   /**
