@@ -244,7 +244,7 @@ export class KeyService {
       if (spec.role !== 'integration') throw new FundGuardError('E_FIELD_INVALID', '只有 integration 密钥可以登记国家平台凭证 (paasid and secret are for role integration only)', [{ field: 'paasid', reason: 'only with role integration' }]);
       if (!spec.paasid || !PAASID.test(spec.paasid)) throw new FundGuardError('E_FIELD_INVALID', 'paasid: 4–64 letters, digits, _ . : -', [{ field: 'paasid', value: spec.paasid, reason: 'invalid' }]);
       if (!spec.secret || spec.secret.length < 8 || spec.secret.length > 256) throw new FundGuardError('E_FIELD_INVALID', 'secret: 8–256 characters', [{ field: 'secret', reason: 'required with paasid, 8–256 characters' }]);
-      if (!this.secrets) throw new FundGuardError('E_UNAVAILABLE', 'signed requests are not configured on this server (no server secret key)');
+      if (!this.secrets) throw new FundGuardError('E_CONFLICT', 'signed requests are not configured on this server (no server secret key)');
     }
     const keyId = spec.paasid ?? randomBytes(6).toString('hex');
     const secret = spec.secret ?? randomBytes(24).toString('base64url');
@@ -322,7 +322,7 @@ export class KeyService {
    */
   async resealSecrets(actor: Actor): Promise<{ resealed: number; unreadable: string[] }> {
     requirePermission(actor, 'keys.manage');
-    if (!this.secrets) throw new FundGuardError('E_UNAVAILABLE', 'no server secret key configured');
+    if (!this.secrets) throw new FundGuardError('E_CONFLICT', '未配置服务器密钥 (no server secret key configured)');
     const box = this.secrets;
     return this.ctx.database.transaction(async (tx) => {
       const rows = await this.ctx.database.rows<{ key_id: string; secret_enc: string | null; previous_secret_enc: string | null }>(sql`
@@ -351,7 +351,8 @@ export class KeyService {
           resealed++;
         }
       }
-      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'key.reseal', entityType: 'api_key', entityId: '*', at: this.ctx.nowIso(), detail: { resealed, unreadable } }]);
+      // Only a re-encryption is a change worth an entry (run twice, the second run changes nothing).
+      if (resealed || unreadable.length) await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'key.reseal', entityType: 'api_key', entityId: '*', at: this.ctx.nowIso(), detail: { resealed, unreadable } }]);
       return { resealed, unreadable: [...new Set(unreadable)] };
     });
   }

@@ -35,6 +35,10 @@ testBothBackends('authentication comes before body validation: an unauthenticate
     }
     // With a key, the same bad body is a 400; public routes still validate; unknown URLs still 404.
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/keys', payload: { nonsense: true }, headers: admin })).statusCode, 400);
+    // Text the database cannot hold is a 400, not a 500.
+    for (const label of ['A\u0000B', 'A\ud800B']) assert.equal((await app.inject({ method: 'POST', url: '/api/v1/keys', payload: { role: 'admin', label }, headers: admin })).statusCode, 400);
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/users/A%00B/disable', headers: admin })).statusCode, 400);
+    assert.equal((await app.inject({ url: '/api/v1/audit-log?after=99999999999999999999', headers: admin })).statusCode, 400);
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: {} })).statusCode, 400);
     assert.equal((await app.inject({ url: '/api/v1/no-such-thing' })).statusCode, 404);
     // The fsi routes authenticate themselves (x-tif): their own answer, in the national envelope.

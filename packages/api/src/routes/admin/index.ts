@@ -4,20 +4,23 @@ import { ROLES, requirePermission, type FundGuard, type Role, type Session } fro
 import type { AuditAnchor } from '@fundguard/store';
 import { actorOf, presentedKey } from '../../auth.ts';
 
+/** Text without NUL, lone surrogates or U+FFFD (undecodable input): PostgreSQL text cannot hold NUL (a 500, not a 400). */
+const str = (maxLength: number, extra: Record<string, unknown> = {}) => ({ type: 'string', maxLength, pattern: '^[^\\u0000\\ud800-\\udfff\\ufffd]*$', ...extra }) as const;
+
 const keyBody = {
   type: 'object',
   required: ['role'],
   properties: {
-    role: { type: 'string', enum: [...ROLES] }, label: { type: 'string', maxLength: 200 },
-    institution_id: { type: 'string', maxLength: 64 }, patn_id: { type: 'string', maxLength: 64 },
+    role: { type: 'string', enum: [...ROLES] }, label: str(200),
+    institution_id: str(64), patn_id: str(64),
     paasid: { type: 'string', minLength: 4, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$', description: 'integration keys: the HIS\'s existing national x-tif-paasid' },
-    secret: { type: 'string', minLength: 8, maxLength: 256, description: 'integration keys: the HIS\'s existing national secret (stored encrypted)' },
+    secret: str(256, { minLength: 8, description: 'integration keys: the HIS\'s existing national secret (stored encrypted)' }),
   },
   additionalProperties: false,
 } as const;
 
-const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const password = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const username = str(64, { minLength: 1 });
+const password = str(256, { minLength: 1 });
 const userParams = { type: 'object', required: ['username'], properties: { username }, additionalProperties: false } as const;
 
 /** The client address for sign-in throttling (the proxy's client address with FUNDGUARD_TRUST_PROXY). */
@@ -33,7 +36,7 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     schema: {
       tags: ['auth'], security: [],
       summary: 'Sign in with user name (case-insensitive) and password; returns a session key (Bearer) that ends after 8 h, after 30 min unused, or at logout. Repeated failures: 423 (account locked) or 429 (address), with Retry-After',
-      body: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string', maxLength: 128 }, password: { type: 'string', maxLength: 1024 } } },
+      body: { type: 'object', required: ['username', 'password'], properties: { username: str(128), password: str(1024) } },
     },
   }, async (req) => sessionAnswer(await fg.keys.signIn(req.body.username, req.body.password, { address: addressOf(req) })));
 
@@ -64,7 +67,7 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     return { items: await fg.keys.list() };
   });
   app.delete<{ Params: { key_id: string } }>('/api/v1/keys/:key_id', {
-    schema: { tags: ['admin'], summary: 'Revoke a key', params: { type: 'object', required: ['key_id'], properties: { key_id: { type: 'string', maxLength: 64 } } } },
+    schema: { tags: ['admin'], summary: 'Revoke a key', params: { type: 'object', required: ['key_id'], properties: { key_id: str(64, { minLength: 1 }) } } },
   }, async (req, reply) => {
     await fg.keys.revoke(actorOf(req), req.params.key_id);
     return reply.status(204).send();
@@ -72,8 +75,8 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
   app.post<{ Params: { key_id: string }; Body: { secret?: string; grace_hours?: number } }>('/api/v1/keys/:key_id/rotate', {
     schema: {
       tags: ['admin'], summary: 'Rotate a key without downtime: a new key (and x-tif secret, generated or given) at once; the previous stays valid for grace_hours (default 24)',
-      params: { type: 'object', required: ['key_id'], properties: { key_id: { type: 'string', maxLength: 64 } } },
-      body: { type: 'object', additionalProperties: false, properties: { secret: { type: 'string', minLength: 8, maxLength: 256 }, grace_hours: { type: 'number', minimum: 0, maximum: 720 } } },
+      params: { type: 'object', required: ['key_id'], properties: { key_id: str(64, { minLength: 1 }) } },
+      body: { type: 'object', additionalProperties: false, properties: { secret: str(256, { minLength: 8 }), grace_hours: { type: 'number', minimum: 0, maximum: 720 } } },
     },
   }, async (req) => {
     const r = await fg.keys.rotate(actorOf(req), req.params.key_id, { secret: req.body?.secret, graceHours: req.body?.grace_hours });
@@ -91,8 +94,8 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
       body: {
         type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
         properties: {
-          username, password, role: { type: 'string', enum: [...ROLES] }, display_name: { type: 'string', maxLength: 200 },
-          institution_id: { type: 'string', maxLength: 64 }, patn_id: { type: 'string', maxLength: 64 }, must_change_password: { type: 'boolean' },
+          username, password, role: { type: 'string', enum: [...ROLES] }, display_name: str(200),
+          institution_id: str(64), patn_id: str(64), must_change_password: { type: 'boolean' },
         },
       },
     },
@@ -129,7 +132,7 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
   app.get<{ Querystring: { entity_type?: string; entity_id?: string; after?: number; limit?: number } }>('/api/v1/audit-log', {
     schema: {
       tags: ['admin'], summary: 'Audit log entries (append-only, hash-chained)',
-      querystring: { type: 'object', properties: { entity_type: { type: 'string' }, entity_id: { type: 'string' }, after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+      querystring: { type: 'object', properties: { entity_type: str(64), entity_id: str(200), after: { type: 'integer', minimum: 0, maximum: 9_007_199_254_740_991 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
     },
   }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');
@@ -148,7 +151,7 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
         properties: {
           anchor: {
             type: 'object', required: ['seq', 'hash', 'at'], additionalProperties: false,
-            properties: { seq: { type: 'integer', minimum: 1 }, hash: { type: 'string', maxLength: 128 }, at: { type: 'string', maxLength: 40 }, key_id: { type: ['string', 'null'], maxLength: 64 }, mac: { type: ['string', 'null'], maxLength: 128 } },
+            properties: { seq: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 }, hash: str(128), at: str(40), key_id: { type: ['string', 'null'], maxLength: 64 }, mac: { type: ['string', 'null'], maxLength: 128 } },
           },
         },
       },
