@@ -18,7 +18,7 @@ test('start-up on PostgreSQL without FUNDGUARD_SECRET_KEY stops with an error na
   }
 });
 
-test('start-up: the audit chain is anchored to the data dir, a crashed process\'s local CLI key is revoked, /docs is off outside demo mode', { timeout: 120_000 }, async () => {
+test('start-up: the audit chain is anchored to the data dir, a crashed process\'s local CLI key is revoked, /docs is off outside demo mode', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fg-server-'));
   const saved = { key: process.env.FUNDGUARD_SECRET_KEY, level: process.env.LOG_LEVEL };
   delete process.env.FUNDGUARD_SECRET_KEY;
