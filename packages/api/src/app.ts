@@ -8,7 +8,7 @@ import pino from 'pino';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
 import { validationOptions } from './validation.ts';
-import { authenticate } from './auth.ts';
+import { authHook } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
 import { removeAbandonedUploads } from './uploads.ts';
 import { systemRoutes } from './routes/system/index.ts';
@@ -41,6 +41,8 @@ export interface AppOptions {
   plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
   /** load shedding at request arrival (overload.ts); default from the environment */
   overload?: OverloadOptions;
+  /** serve the OpenAPI UI at /docs (default true; the server turns it off outside demo/dev: FUNDGUARD_DOCS) */
+  docs?: boolean;
 }
 
 /** The whole HTTP application as one plugin, so tests and the server mount the same thing. */
@@ -66,9 +68,8 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   // First: a refused request costs nothing more. The server passes its settings (server.ts); mounted without them (tests,
   // benches) only the in-flight bound applies, as an event loop made late by the host is no reason to refuse there.
   const load = installLoadShedding(app, opts.overload ?? { ...overloadOptionsFromEnv(), maxEventLoopDelayMs: 0 });
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
-  });
+  // Authentication next: a request without a valid key is refused before its body is read or validated.
+  app.addHook('onRequest', authHook(fg));
   // No string of any request may hold a NUL byte or a lone surrogate (safe-text.ts); fsi routes answer in the national envelope.
   app.addHook('preValidation', async (req) => {
     const json = /json/i.test(String(req.headers['content-type'] ?? ''));
@@ -87,7 +88,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
       security: [{ bearer: [] }, { apikey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  if (opts.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(systemRoutes, { fg, load: load.stats });
   await app.register(adminRoutes, { fg });
@@ -124,6 +125,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     bodyLimit: Number(process.env.FUNDGUARD_JSON_LIMIT_MB ?? 16) * 1024 * 1024,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
+    // Behind a reverse proxy (FUNDGUARD_TRUST_PROXY=1 or its address), req.ip is the client's: sign-in throttling is per address.
+    trustProxy: trustProxy(process.env.FUNDGUARD_TRUST_PROXY),
     logController: new LogController({ disableRequestLogging: true }),
     ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
@@ -137,4 +140,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (abandoned) app.log.info({ removed: abandoned }, 'removed upload spool directories left by stopped processes');
   await app.register(fundguardApp, opts);
   return app;
+}
+
+function trustProxy(v: string | undefined): boolean | string {
+  if (!v || v === '0') return false;
+  return v === '1' ? true : v;
 }

@@ -33,7 +33,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
   let server: RunningServer | null = null;
   let browser: Browser | null = null;
   try {
-    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: false, adminKey: 'fg-console-test-admin-key', lead: true });
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: true, adminKey: 'fg-console-test-admin-key', lead: true });
     const fg = server.fg;
     const base = server.url;
     await loadDemoIfEmpty(fg, { encounters: 3000 });

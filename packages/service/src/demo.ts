@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR } from './auth/roles.ts';
 
 export const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'rules');
 export const POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'policies');
-export const DEMO_PASSWORD = 'fundguard-demo';
+import { DEMO_PASSWORD } from './auth/password-policy.ts';
 
 export interface DemoOptions {
   encounters?: number;
@@ -65,7 +65,7 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
   ];
   for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
-  log('demo data loaded', { encounters: n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - t0, users: users.map((u) => u.username), password: DEMO_PASSWORD });
+  log('demo data loaded', { encounters: n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - t0, users: users.map((u) => u.username) }); // never the password: logs travel further than the console
   if (opts.audit !== false) {
     const run = await fg.runs.start(actor, { from: '2024-01-01', to: '2025-01-01' });
     log('demo batch audit started', { run: run.id, chunks: run.total_chunks });
