@@ -9,7 +9,7 @@ import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { dateTime, fenToYuan, maskText, yuan } from '../../format.ts';
-import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type FindingRow } from './model.ts';
+import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUser, type FindingRow } from './model.ts';
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
@@ -63,6 +63,15 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
   const [files, setFiles] = useState<Attachment[]>([]);
+  const [eligible, setEligible] = useState<EligibleUser[]>([]);
+  const loadEligible = async () => {
+    try {
+      setEligible((await api.get<{ users: EligibleUser[] }>(`/api/v1/cases/${encodeURIComponent(id)}/eligible`)).users);
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  const eligibleOptions = eligible.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (${u.id})` : u.id }));
 
   if (c.error) return <Failure error={c.error} />;
   if (!c.data) return <Card loading />;
@@ -70,7 +79,9 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const s = d.state;
   const byId = new Map<string, CaseFinding>(s.findings.map((f) => [f.id, f]));
   const is = (...roles: string[]) => roles.includes(me.role);
-  const canDecide = d.status === 'in_review' && is('admin', 'auditor');
+  // Only what the server says this user may do now (the machine computes it); never a button that answers 409.
+  const may = (type: string) => d.allowed.includes(type as CaseDetail['allowed'][number]);
+  const canDecide = may('decide');
 
   const act = async (command: Record<string, unknown>) => {
     setBusy(true);
@@ -95,21 +106,17 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
 
   const appealable = s.findings.filter((f) => f.appealable && f.severity !== 'reminder' && (f.decision ? f.decision.outcome !== 'rejected' : false));
   const actions: React.ReactNode[] = [];
-  if (d.status === 'draft' && is('admin', 'auditor')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
-  if (d.status === 'awaiting_explanation' && is('hospital')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
+  if (may('notify')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
+  if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
   if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
-  if (d.status === 'in_review' && is('admin', 'auditor', 'supervisor')) {
-    actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level' })}>{t('caseDetail.approve')}</Button>);
-    if (d.level > 1) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
-  }
-  if (d.status === 'decided' && is('hospital') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
-  if (d.status === 'appealed' && is('admin', 'supervisor')) actions.push(<Button key="assign" type="primary" data-testid="act-assign" onClick={() => open({ kind: 'assign' })}>{t('caseDetail.assign')}</Button>);
-  if (d.status === 'appeal_review' && s.reReviewer === me.id) {
-    actions.push(<Button key="rr" type="primary" data-testid="act-rereview" onClick={() => open({ kind: 'rereview' })}>{t('caseDetail.reReview')}</Button>);
-    actions.push(<Button key="panel" onClick={() => open({ kind: 'panel' })}>{t('caseDetail.referPanel')}</Button>);
-  }
-  if (d.status === 'panel_review' && s.panel?.members.includes(me.id)) actions.push(<Button key="vote" type="primary" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
-  if (d.status === 'final' && is('admin', 'auditor')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
+  if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
+  if (may('return_level')) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
+  if (may('appeal') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
+  if (may('assign_re_review')) actions.push(<Button key="assign" type={d.status === 'appealed' ? 'primary' : 'default'} data-testid="act-assign" onClick={() => { void loadEligible(); open({ kind: 'assign' }); }}>{t('caseDetail.assign')}</Button>);
+  if (may('re_review')) actions.push(<Button key="rr" type="primary" data-testid="act-rereview" onClick={() => open({ kind: 'rereview' })}>{t('caseDetail.reReview')}</Button>);
+  if (may('refer_to_panel')) actions.push(<Button key="panel" data-testid="act-panel" onClick={() => { void loadEligible(); open({ kind: 'panel' }); }}>{t('caseDetail.referPanel')}</Button>);
+  if (may('panel_vote')) actions.push(<Button key="vote" type="primary" data-testid="act-vote" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
+  if (may('close')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
   if (['final', 'closed'].includes(d.status) && is('admin', 'supervisor') && (d.state.deduction ?? 0) > 0) actions.push(<Button key="penalty" danger data-testid="act-penalty" onClick={() => open({ kind: 'penalty' })}>{t('caseDetail.penalty')}</Button>);
   if (['decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'].includes(d.status)) {
     actions.push(<Button key="xlsx" icon={<DownloadOutlined />} data-testid="notice-xlsx" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.xlsx`, `扣款通知书-${id}.xlsx`)}>{t('caseDetail.noticeXlsx')}</Button>);
@@ -133,7 +140,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const decisionTag = (f: CaseFinding | undefined) => {
     if (!f?.decision) return <Tag>{t('caseDetail.pending')}</Tag>;
     const o = f.decision.outcome;
-    return <Space size={2} direction="vertical"><Tag color={o === 'confirmed' ? 'red' : o === 'rejected' ? 'green' : 'orange'} data-testid="decision">{t(`outcome.${o}`)}</Tag>{o !== 'rejected' ? fenToYuan(f.decision.amount) : null}{f.decision.reason ? <Typography.Text type="secondary">{f.decision.reason}</Typography.Text> : null}</Space>;
+    return <Space size={2} direction="vertical"><Tag color={o === 'confirmed' ? 'red' : o === 'rejected' ? 'green' : 'orange'} data-testid="decision">{t(`outcome.${o}`)}</Tag>{o !== 'rejected' ? yuan(f.decision.amount) : null}{f.decision.reason ? <Typography.Text type="secondary">{f.decision.reason}</Typography.Text> : null}</Space>;
   };
 
   const submitDialog = async () => {
@@ -141,13 +148,13 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
     if (!dialog) return;
     switch (dialog.kind) {
       case 'reject': return act({ type: 'decide', finding: dialog.finding, outcome: 'rejected', reason: v.reason });
-      case 'partial': return act({ type: 'decide', finding: dialog.finding, outcome: 'partial', amount: Math.round(Number(v.amount) * 100), reason: v.reason });
+      case 'partial': return act({ type: 'decide', finding: dialog.finding, outcome: 'partial', amount: Number(v.amount), reason: v.reason });
       case 'explain': return act({ type: 'explain', finding: dialog.finding, text: v.text, attachments: files });
       case 'appeal': return act({ type: 'appeal', findings: v.findings, reason: v.reason, evidence: files });
       case 'assign': return act({ type: 'assign_re_review', reviewer: v.reviewer });
       case 'return': return act({ type: 'return_level', reason: v.reason });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
-      case 'vote': return act({ type: 'panel_vote', vote: v.vote, reason: v.reason ?? '' });
+      case 'vote': return act({ type: 'panel_vote', vote: v.vote, ...(v.reason ? { reason: v.reason } : {}) });
       case 'penalty': {
         setBusy(true);
         try {
@@ -165,7 +172,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'rereview': {
         const results = (s.appeal?.findings ?? []).map((fid) => {
           const o = v[`o_${fid}`] as 'upheld' | 'overturned' | 'partial';
-          return { finding: fid, outcome: o, ...(o === 'partial' ? { amount: Math.round(Number(v[`a_${fid}`]) * 100) } : {}) };
+          return { finding: fid, outcome: o, ...(o === 'partial' ? { amount: Number(v[`a_${fid}`]) } : {}) };
         });
         return act({ type: 're_review', results, reason: v.reason });
       }
@@ -173,7 +180,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   };
   const findingLabel = (fid: string) => {
     const r = d.findings.find((x) => x.id === fid);
-    return r ? `${r.rule_id} ${r.rule_name} · ${r.mdtrt_id} · ${fenToYuan(r.amount_fen)}` : fid;
+    return r ? `${r.rule_id} ${r.rule_name} · ${r.mdtrt_id} · ${yuan(r.amount)}` : fid;
   };
 
   return (
@@ -186,7 +193,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           { label: t('cases.findings'), children: d.finding_count },
           { label: t('cases.proposed'), children: yuan(d.proposed) },
           { label: t('cases.deduction'), children: <span data-testid="case-deduction">{yuan(d.deduction)}</span> },
-          { label: t('cases.risk'), children: d.risk.toFixed(1) },
+          ...(d.risk === null ? [] : [{ label: t('cases.risk'), children: d.risk.toFixed(1) }]),
           { label: t('caseDetail.explanationDue'), children: dateTime(s.deadlines.explanation) },
           { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
           { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
@@ -218,11 +225,11 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           columns={[
             { title: t('caseDetail.rule'), render: (_, r) => <Space direction="vertical" size={0}><span>{r.rule_name}</span><Typography.Text type="secondary">{r.rule_id} · {r.pack}@{r.pack_version}</Typography.Text></Space> },
             { title: t('caseDetail.severity'), dataIndex: 'severity', render: (v: string) => <Tag color={SEV_COLOR[v]}>{t(`severity.${v}`)}</Tag> },
-            { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+            { title: t('caseDetail.amount'), dataIndex: 'amount', align: 'right', render: (v: number) => yuan(v) },
             { title: t('caseDetail.encounter'), dataIndex: 'mdtrt_id', render: (v: string) => <a data-testid="encounter-link" href={`/encounters/${encodeURIComponent(v)}`} onClick={(e) => { e.preventDefault(); navigate(`/encounters/${encodeURIComponent(v)}`); }}>{v}</a> },
             { title: t('caseDetail.explanation'), render: (_, r) => { const ex = byId.get(r.id)?.explanation; return ex ? <Space direction="vertical" size={0}><span>{ex.text}</span><AttachmentLinks caseId={id} items={ex.attachments} /></Space> : null; } },
             { title: t('caseDetail.decision'), render: (_, r) => decisionTag(byId.get(r.id)) },
-            { title: t('caseDetail.appealResult'), render: (_, r) => { const f = byId.get(r.id); return f?.appealResult ? <Space direction="vertical" size={0}><Tag color="geekblue" data-testid="appeal-result">{t(`outcome.${f.appealResult.outcome}`)}</Tag>{fenToYuan(f.appealResult.amount)}</Space> : f?.appealed ? <Tag color="magenta">{t('caseDetail.appealed')}</Tag> : null; } },
+            { title: t('caseDetail.appealResult'), render: (_, r) => { const f = byId.get(r.id); return f?.appealResult ? <Space direction="vertical" size={0}><Tag color="geekblue" data-testid="appeal-result">{t(`outcome.${f.appealResult.outcome}`)}</Tag>{yuan(f.appealResult.amount)}</Space> : f?.appealed ? <Tag color="magenta">{t('caseDetail.appealed')}</Tag> : null; } },
             { title: '', key: 'actions', render: (_, r) => {
               const f = byId.get(r.id);
               if (canDecide && f && f.severity !== 'reminder') {
@@ -234,7 +241,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
                   </Space>
                 );
               }
-              if (d.status === 'awaiting_explanation' && me.role === 'hospital') return <Button size="small" onClick={() => open({ kind: 'explain', finding: r.id })}>{t('caseDetail.explain')}</Button>;
+              if (may('explain')) return <Button size="small" onClick={() => open({ kind: 'explain', finding: r.id })}>{t('caseDetail.explain')}</Button>;
               return null;
             } },
           ]} />
@@ -262,8 +269,8 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               <Checkbox.Group style={{ display: 'flex', flexDirection: 'column' }} options={appealable.map((f) => ({ value: f.id, label: findingLabel(f.id) }))} />
             </Form.Item>
           ) : null}
-          {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Input data-testid="reviewer-input" /></Form.Item> : null}
-          {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }]}><Select mode="tags" /></Form.Item> : null}
+          {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Select data-testid="reviewer-input" showSearch optionFilterProp="label" options={eligibleOptions} /></Form.Item> : null}
+          {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }, { type: 'array', len: 3 }]}><Select mode="multiple" data-testid="panel-input" optionFilterProp="label" options={eligibleOptions} /></Form.Item> : null}
           {dialog?.kind === 'penalty' ? (
             <>
               <Form.Item name="penaltyKind" label={t('caseDetail.penaltyKind')} rules={[{ required: true }]}>
