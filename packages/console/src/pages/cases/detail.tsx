@@ -8,12 +8,16 @@ import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
-import { dateTime, fenToYuan, maskText, yuan } from '../../format.ts';
+import { dateTime, maskText, yuan } from '../../format.ts';
 import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUser, type FindingRow } from './model.ts';
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
-  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' };
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' }
+  | { kind: 'revoke'; penalty: number };
+
+/** GET /api/v1/cases/:id/penalties (yuan). */
+interface Penalty { id: number; kind: string; multiplier: number; fine: number; basis: string; at: string; revoked: { at: string; by: string | null; reason: string | null } | null }
 
 const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
 
@@ -59,6 +63,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const { me } = useSession();
   const id = params.id;
   const c = useApi(() => api.get<CaseDetail>(`/api/v1/cases/${encodeURIComponent(id)}`), [id]);
+  const fines = useApi(() => api.get<{ items: Penalty[] }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`), [id]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
@@ -155,13 +160,27 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'return': return act({ type: 'return_level', reason: v.reason });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
       case 'vote': return act({ type: 'panel_vote', vote: v.vote, ...(v.reason ? { reason: v.reason } : {}) });
+      case 'revoke': {
+        setBusy(true);
+        try {
+          await api.post(`/api/v1/penalties/${dialog.penalty}/revoke`, { reason: v.reason });
+          setDialog(null);
+          fines.reload();
+        } catch (e) {
+          message.error((e as Error).message);
+        } finally {
+          setBusy(false);
+        }
+        return;
+      }
       case 'penalty': {
         setBusy(true);
         try {
-          const r = await api.post<{ fine_fen: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing });
-          message.success(`${t('caseDetail.fine')} ${fenToYuan(r.fine_fen)} · ${r.basis}`);
+          const r = await api.post<{ fine: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing });
+          message.success(`${t('caseDetail.fine')} ${yuan(r.fine)} · ${r.basis}`);
           setDialog(null);
           c.reload();
+          fines.reload();
         } catch (e) {
           message.error((e as Error).message);
         } finally {
@@ -246,6 +265,20 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
             } },
           ]} />
       </Card>
+      {fines.data?.items.length ? (
+        <Card size="small" title={t('caseDetail.fines', { defaultValue: '罚款' })} data-testid="fines">
+          <Table<Penalty> size="small" rowKey="id" dataSource={fines.data.items} pagination={false}
+            columns={[
+              { title: t('caseDetail.penaltyKind'), dataIndex: 'kind', render: (v: string) => t(`caseDetail.penaltyKinds.${v}`, { defaultValue: v }) },
+              { title: t('caseDetail.multiplier'), dataIndex: 'multiplier' },
+              { title: t('caseDetail.fine'), dataIndex: 'fine', align: 'right', render: (v: number, r) => (r.revoked ? <Typography.Text delete>{yuan(v)}</Typography.Text> : yuan(v)) },
+              { title: t('caseDetail.reason'), dataIndex: 'basis' },
+              { title: t('caseDetail.at'), dataIndex: 'at', render: (v: string) => dateTime(v) },
+              { title: '', key: 'revoke', render: (_, r) => (r.revoked ? <Typography.Text type="secondary">{t('caseDetail.revoked', { defaultValue: '已撤销' })}: {r.revoked.reason}</Typography.Text>
+                : is('admin', 'supervisor') ? <Button size="small" onClick={() => open({ kind: 'revoke', penalty: r.id })}>{t('caseDetail.revoke', { defaultValue: '撤销' })}</Button> : null) },
+            ]} />
+        </Card>
+      ) : null}
       <Card size="small" title={t('caseDetail.events')}>
         <Table size="small" rowKey="seq" dataSource={d.events} pagination={false}
           columns={[
@@ -258,7 +291,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       </Card>
 
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
-        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty') }[dialog.kind] : ''}>
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }) }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
           initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
@@ -290,7 +323,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               </Space>
             </Space>
           )) : null}
-          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote'].includes(dialog.kind) ? (
+          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke'].includes(dialog.kind) ? (
             <Form.Item name="reason" label={dialog.kind === 'appeal' ? t('caseDetail.appealReason') : t('caseDetail.reason')} rules={[{ required: dialog.kind !== 'vote' }]}>
               <Input.TextArea rows={3} data-testid="reason-input" />
             </Form.Item>
