@@ -64,4 +64,14 @@ testBothBackends('escalation writes department refusals and suspensions to the l
   assert.equal((await ctx.lists.query({ subjectType: 'department' })).length, 2, 'idempotent');
   const person = await penalties.suspendPerson(sup, 'P1', '2024-05-01', 6, '冒名就医');
   assert.equal(person.effective_to, '2024-11-01');
+  // Art. 40: a fraud fine suspends the departments that billed the case for 6–12 months, written to the lists real-time audit reads
+  await assert.rejects(penalties.fineCase(sup, id, 'fraud', 2, true), (e: FundGuardError) => e.code === 'E_FIELD_REQUIRED' && e.issues[0].field === 'suspend_months');
+  await assert.rejects(penalties.fineCase(sup, id, 'fraud', 2, true, { suspendMonths: 3 }), (e: FundGuardError) => e.code === 'E_FIELD_INVALID' && e.issues[0].field === 'suspend_months');
+  await assert.rejects(penalties.fineCase(sup, id, 'violation', 2, true, { suspendMonths: 6 }), (e: FundGuardError) => e.issues[0]?.field === 'suspend_months');
+  const fraud = await penalties.fineCase(sup, id, 'fraud', 2, true, { suspendMonths: 6 });
+  assert.equal(fraud.fine, 180);
+  const suspended = (await ctx.lists.query({ subjectType: 'department' })).filter((l) => /第四十条/.test(l.reason));
+  assert.deepEqual(suspended.map((l) => [l.subject_code, l.effective_from, l.effective_to]).sort(), [['H1/0303', '2024-05-01', '2024-11-01'], ['H1/0401', '2024-05-01', '2024-11-01'], ['H1/0501', '2024-05-01', '2024-11-01']]);
+  assert.match(suspended[0].reason, /^科室暂停医保结算/);
+  assert.deepEqual((await ctx.auditLog.list({ entityType: 'case', entityId: id })).map((e) => e.action).filter((a) => a.startsWith('penalty.')), ['penalty.fine', 'penalty.revoke', 'penalty.fine', 'penalty.fine']);
 });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
-  DEFAULT_PENALTY_POLICY, escalation, fine, FundGuardError, personSuspension,
+  DEFAULT_PENALTY_POLICY, departmentSuspension, escalation, fine, FundGuardError, personSuspension,
   type CaseState, type Escalation, type ListEntry, type PenaltyKind, type PenaltyPolicy,
 } from '@fundguard/core';
 import type { Actor } from '../auth/roles.ts';
@@ -68,11 +68,25 @@ export class PenaltyService {
    * A fine on a final case: recovered = the case's fixed deduction; refused unless the hearing was offered (告知听证),
    * and refused when the case already has a live fine of the same kind (一事不再罚: revoke the earlier one first).
    */
-  async fineCase(actor: Actor, caseId: string, kind: PenaltyKind, multiplier: number, hearingOffered: boolean): Promise<PenaltyView> {
+  async fineCase(actor: Actor, caseId: string, kind: PenaltyKind, multiplier: number, hearingOffered: boolean, opts: { suspendMonths?: number } = {}): Promise<PenaltyView> {
     this.requireSupervisor(actor);
     if (!hearingOffered) throw new FundGuardError('E_ILLEGAL_TRANSITION', '作出行政处罚前应告知当事人有要求听证的权利 (offer a hearing before a penalty)');
     const at = this.ctx.nowIso();
-    return this.ctx.database.transaction(async (tx) => {
+    // Art. 40: fraud also suspends the departments that billed it; the period is checked before anything is written.
+    if (kind === 'fraud' && opts.suspendMonths === undefined) {
+      throw new FundGuardError('E_FIELD_REQUIRED', 'suspend_months: a fraud fine (Art. 40) also suspends the department 6–12 months', [{ field: 'suspend_months', reason: 'required for kind fraud' }]);
+    }
+    let period: { from: string; to: string } | null = null;
+    try {
+      if (kind === 'fraud') period = departmentSuspension(at.slice(0, 10), opts.suspendMonths!, this.policy);
+    } catch (e) {
+      if (e instanceof FundGuardError) throw new FundGuardError(e.code, e.message.replace('suspension', 'suspend_months: suspension'), e.issues.map((i) => ({ ...i, field: 'suspend_months' })));
+      throw e;
+    }
+    if (kind !== 'fraud' && opts.suspendMonths !== undefined) {
+      throw new FundGuardError('E_FIELD_INVALID', 'suspend_months: only a fraud fine (Art. 40) suspends the department', [{ field: 'suspend_months', value: opts.suspendMonths, reason: 'only for kind fraud' }]);
+    }
+    const view = await this.ctx.database.transaction(async (tx) => {
       // The case row lock serialises fines of one case: two concurrent requests cannot both pass the check below.
       const rows = await this.ctx.database.rows<{ medins_id: string; status: string; deduction_fen: number | null }>(sql`select medins_id, status, deduction_fen from cases where id = ${caseId} for update`, tx);
       const c = rows[0];
@@ -87,9 +101,26 @@ export class PenaltyService {
         insert into penalties (case_id, medins_id, kind, multiplier, recovered_fen, fine_fen, basis, hearing_offered, actor, at)
         values (${caseId}, ${c.medins_id}, ${kind}, ${multiplier}, ${c.deduction_fen ?? 0}, ${f.fine}, ${f.basis}, true, ${actor.id}, ${at}::timestamptz)
         returning ${PENALTY_COLUMNS}`, tx);
-      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'penalty.fine', entityType: 'case', entityId: caseId, at, detail: { penalty: row.id, kind, multiplier, fine_fen: f.fine } }]);
-      return penaltyView(row);
+      const suspended: ListEntry[] = [];
+      if (period) {
+        const depts = await this.ctx.database.rows<{ dept_codg: string }>(sql`
+          select distinct dept_codg from findings where case_id = ${caseId} and dept_codg <> '' order by dept_codg`, tx);
+        for (const d of depts) {
+          suspended.push({
+            list: 'suspended', subject_type: 'department', subject_code: `${c.medins_id}/${d.dept_codg}`, effective_from: period.from, effective_to: period.to,
+            reason: `科室暂停医保结算：欺诈骗取医保基金（《医疗保障基金使用监督管理条例》第四十条），审核单 ${caseId}，暂停${opts.suspendMonths}个月`,
+          });
+        }
+        if (suspended.length) await this.ctx.lists.upsertMany(tx, suspended, 'penalty', actor.id);
+      }
+      await this.ctx.auditLog.append(tx, [{
+        actor: actor.id, action: 'penalty.fine', entityType: 'case', entityId: caseId, at,
+        detail: { penalty: row.id, kind, multiplier, fine_fen: f.fine, ...(suspended.length ? { suspended: suspended.map((x) => `${x.subject_code} ${x.effective_from}→${x.effective_to}`) } : {}) },
+      }]);
+      return { view: penaltyView(row), suspended: suspended.length > 0 };
     });
+    if (view.suspended) await this.ctx.changes.publish({ kind: 'lists' }); // real-time audit refuses the department's orders from the next request on
+    return view.view;
   }
 
   /** Revokes a live fine, with a reason (the way to a new fine of the same kind on the same case). */

@@ -176,7 +176,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'penalty': {
         setBusy(true);
         try {
-          const r = await api.post<{ fine: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing });
+          const r = await api.post<{ fine: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing, ...(v.penaltyKind === 'fraud' ? { suspend_months: Number(v.suspendMonths) } : {}) });
           message.success(`${t('caseDetail.fine')} ${yuan(r.fine)} · ${r.basis}`);
           setDialog(null);
           c.reload();
@@ -293,7 +293,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
         title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }) }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
-          initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
+          initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true, suspendMonths: 6 } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
           {dialog?.kind === 'partial' ? <Form.Item name="amount" label={t('caseDetail.partialAmount')} rules={[{ required: true }]}><InputNumber min={0.01} step={0.01} style={{ width: 200 }} /></Form.Item> : null}
           {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} /></Form.Item> : null}
@@ -310,6 +310,11 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
                 <Radio.Group options={(['violation', 'fraud', 'agreement'] as const).map((k) => ({ value: k, label: t(`caseDetail.penaltyKinds.${k}`) }))} />
               </Form.Item>
               <Form.Item name="multiplier" label={t('caseDetail.multiplier')} rules={[{ required: true }]}><InputNumber min={1} max={5} step={0.5} /></Form.Item>
+              <Form.Item noStyle shouldUpdate={(a, b) => a.penaltyKind !== b.penaltyKind}>
+                {({ getFieldValue }) => (getFieldValue('penaltyKind') === 'fraud'
+                  ? <Form.Item name="suspendMonths" label={t('caseDetail.suspendMonths', { defaultValue: '科室暂停医保结算（月，第四十条 6–12）' })} rules={[{ required: true }]}><InputNumber min={6} max={12} step={1} /></Form.Item>
+                  : null)}
+              </Form.Item>
               <Form.Item name="hearing" valuePropName="checked"><Checkbox>{t('caseDetail.hearing')}</Checkbox></Form.Item>
             </>
           ) : null}
