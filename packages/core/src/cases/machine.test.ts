@@ -43,6 +43,8 @@ test('only violations: notify goes straight to review; SLA is 24 h, 48 h when sp
   const s = transition(onlyViolation, { type: 'notify', by: 'a', at: T0 });
   assert.equal(s.status, 'in_review');
   assert.equal(s.deadlines.review, at(24));
+  assert.deepEqual(s.notice, { at: T0, explanation_required: false, message: '本审核单仅含违规明细，无需说明，直接进入医保部门审核；对审核结果可在决定后申诉' }, 'said explicitly, not skipped silently');
+  assert.equal(transition(fresh(), { type: 'notify', by: 'a', at: T0 }).notice?.explanation_required, true);
   const special = transition(newCase('H1', [findings[0]], { special: true }), { type: 'notify', by: 'a', at: T0 });
   assert.equal(special.deadlines.review, at(48));
 });

@@ -70,6 +70,11 @@ export interface CaseState {
   panel: { members: string[]; votes: { by: string; vote: 'uphold' | 'overturn'; reason: string }[] } | null;
   /** the fixed deduction once final (fen) */
   deduction: Fen | null;
+  /**
+   * What the notice told the hospital: whether an explanation is asked for. A case with only 违规 findings says so
+   * explicitly (no explanation step) instead of skipping the step silently. Absent on cases notified before it existed.
+   */
+  notice?: { at: string; explanation_required: boolean; message: string } | null;
 }
 
 /** Roles that take part in a case (the service's roles of the same names). */
@@ -342,9 +347,14 @@ export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DE
 
   switch (e.type) {
     case 'notify': {
-      const needsExplanation = s.findings.some((f) => f.severity === 'suspicious');
-      if (!needsExplanation) return startReview(e.at);
-      return { ...s, status: 'awaiting_explanation', deadlines: { ...s.deadlines, explanation: addDays(e.at, policy.explanationDays) } };
+      const suspicious = s.findings.filter((f) => f.severity === 'suspicious').length;
+      if (!suspicious) {
+        const notice = { at: e.at, explanation_required: false, message: '本审核单仅含违规明细，无需说明，直接进入医保部门审核；对审核结果可在决定后申诉' };
+        return { ...startReview(e.at), notice };
+      }
+      const explanation = addDays(e.at, policy.explanationDays);
+      const notice = { at: e.at, explanation_required: true, message: `本审核单含可疑明细 ${suspicious} 条，请于 ${explanation} 前逐条说明并提交` };
+      return { ...s, status: 'awaiting_explanation', notice, deadlines: { ...s.deadlines, explanation } };
     }
     case 'explain': {
       const f = find(e.finding);

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
 import { DownloadOutlined, PaperClipOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { Attachment, CaseFinding } from '@fundguard/core';
@@ -217,6 +217,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
           { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
         ]} />
+        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={s.notice.message} /> : null}
         <Space wrap style={{ marginTop: 12 }}>{actions}</Space>
       </Card>
       <Card size="small" title={t('caseDetail.levels')}>
