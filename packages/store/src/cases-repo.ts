@@ -106,9 +106,9 @@ export class CasesRepo {
     return rows[0] ?? null;
   }
 
-  async update(tx: Db, c: Pick<CaseRow, 'id' | 'status' | 'level' | 'deduction_fen' | 'due_at' | 'state' | 'updated_at'>): Promise<void> {
+  async update(tx: Db, c: Pick<CaseRow, 'id' | 'status' | 'level' | 'deduction_fen' | 'due_at' | 'state' | 'updated_at'> & { special?: boolean }): Promise<void> {
     await this.database.rows(sql`
-      update cases set status = ${c.status}, level = ${c.level}, deduction_fen = ${c.deduction_fen}, due_at = ${c.due_at}::timestamptz,
+      update cases set status = ${c.status}, level = ${c.level}, special = coalesce(${c.special ?? null}::boolean, special), deduction_fen = ${c.deduction_fen}, due_at = ${c.due_at}::timestamptz,
         state = ${JSON.stringify(c.state)}::jsonb, version = version + 1, updated_at = ${c.updated_at}::timestamptz,
         final_at = case when ${c.status} in ('final', 'closed') then coalesce(final_at, ${c.updated_at}::timestamptz) end
       where id = ${c.id}`, tx);

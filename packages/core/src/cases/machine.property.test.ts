@@ -69,6 +69,7 @@ function goodEvent(s: CaseState, n: number): Record<string, unknown> {
     case 'explain': return { type, finding: fid, text: '病情需要' };
     case 'decide': return { type, finding: r % 2 ? fid : s.findings.find((f) => f.severity !== 'reminder' && !f.decision)?.id ?? fid, outcome: ['confirmed', 'rejected', 'partial'][r % 3], amount: [1000, 4000][r % 2], reason: '核实' };
     case 'return_level': return { type, reason: '证据不足' };
+    case 'mark_special': return { type, reason: '罕见病' };
     case 'approve_level': return { type, ...(r % 4 === 0 ? { level: s.level } : {}) };
     case 'appeal': return { type, findings: [['F1'], ['F1', 'F2'], ['F2']][r % 3], reason: '有检验报告', evidence: [] };
     case 'assign_re_review': return { type, reviewer: people[r % people.length] };

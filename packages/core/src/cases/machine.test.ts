@@ -131,6 +131,7 @@ const sample: Record<CaseEventType, CaseEvent> = {
   approve_level: { type: 'approve_level', by: 'zz', at: T0 },
   return_level: { type: 'return_level', by: 'zz', at: T0, reason: 'r' },
   escalate: { type: 'escalate', by: 's', at: at(10_000) },
+  mark_special: { type: 'mark_special', by: 'sup', at: T0, reason: '罕见病' },
   appeal: { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'r', evidence: [] },
   appeal_deadline_passed: { type: 'appeal_deadline_passed', by: 's', at: at(10_000) },
   assign_re_review: { type: 'assign_re_review', by: 'l', at: T0, reviewer: 'aud9' },
@@ -234,6 +235,16 @@ test('an appeal nobody could re-review is refused with a clear message instead o
   const d = replay(fresh(), toDecided, DEFAULT_CASE_POLICY, small);
   assert.throws(() => transition(d, { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x', evidence: [] }, DEFAULT_CASE_POLICY, small), isIllegal(/没有未参与本案审核的审核人员/));
   assert.deepEqual(allowedEvents(d, { id: 'h', role: 'hospital' }, at(7), DEFAULT_CASE_POLICY, small), []);
+});
+
+test('a supervisor marks a case special with a reason: the running level gets 48 h instead of 24 h', () => {
+  const s = transition(newCase('H1', [findings[0]]), { type: 'notify', by: 'a', at: T0 });
+  assert.throws(() => transition(s, { type: 'mark_special', by: 'aud1', role: 'auditor', at: at(1), reason: 'x' }), (e: unknown) => e instanceof FundGuardError && e.code === 'E_FORBIDDEN');
+  assert.throws(() => transition(s, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(1), reason: ' ' }), fieldError('reason'));
+  const sp = transition(s, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(1), reason: '罕见病，需会诊' });
+  assert.deepEqual([sp.special, sp.specialReason, sp.deadlines.review], [true, '罕见病，需会诊', at(48)]);
+  assert.throws(() => transition(sp, { type: 'escalate', by: 'sys', at: at(30) }), isIllegal(/not overdue/));
+  assert.throws(() => transition(sp, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(2), reason: 'x' }), isIllegal(/already marked special/));
 });
 
 test('a named level must be the current one; votes other than uphold/overturn never count', () => {

@@ -75,6 +75,8 @@ export interface CaseState {
    * explicitly (no explanation step) instead of skipping the step silently. Absent on cases notified before it existed.
    */
   notice?: { at: string; explanation_required: boolean; message: string } | null;
+  /** why a supervisor marked the case special (48 h per level) */
+  specialReason?: string;
 }
 
 /** Roles that take part in a case (the service's roles of the same names). */
@@ -110,6 +112,7 @@ export type CaseEvent =
   | (Base & { type: 'approve_level'; level?: number })
   | (Base & { type: 'return_level'; reason: string })
   | (Base & { type: 'escalate' })
+  | (Base & { type: 'mark_special'; reason: string })
   | (Base & { type: 'appeal'; findings: string[]; reason: string; evidence: Attachment[] })
   | (Base & { type: 'appeal_deadline_passed' })
   | (Base & { type: 'assign_re_review'; reviewer: string })
@@ -124,7 +127,7 @@ export type CaseEventType = CaseEvent['type'];
 export const ACCEPTS: Record<CaseStatus, readonly CaseEventType[]> = {
   draft: ['notify'],
   awaiting_explanation: ['explain', 'submit_explanations', 'explanation_deadline_passed'],
-  in_review: ['decide', 'approve_level', 'return_level', 'escalate'],
+  in_review: ['decide', 'approve_level', 'return_level', 'escalate', 'mark_special'],
   decided: ['appeal', 'appeal_deadline_passed'],
   appealed: ['assign_re_review'],
   // A supervisor can always reassign: the re-reviewer in appeal review, the panel in panel review.
@@ -144,6 +147,7 @@ export const EVENT_ROLES: Record<CaseEventType, readonly CaseRole[]> = {
   approve_level: ['admin', 'auditor', 'supervisor'],
   return_level: ['admin', 'auditor', 'supervisor'],
   escalate: ['admin'],
+  mark_special: ['admin', 'supervisor'],
   appeal: ['hospital'],
   appeal_deadline_passed: ['admin'],
   assign_re_review: ['admin', 'supervisor'],
@@ -274,6 +278,7 @@ export function checkEvent(raw: unknown): CaseEvent {
       c.int('level', true);
       break;
     case 'return_level':
+    case 'mark_special':
       c.str('reason', { nonEmpty: true });
       break;
     case 'appeal':
@@ -399,6 +404,12 @@ export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DE
       if (!e.reason.trim()) throw illegal(s, e, 'returning needs a reason');
       return { ...s, level: s.level - 1, approvals: s.approvals.filter((a) => a.level < s.level - 1), deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
     }
+    case 'mark_special': {
+      // 特殊病例: a supervisor gives the levels 48 h instead of 24 h, with a reason; the running level's deadline moves too.
+      if (s.special) throw illegal(s, e, 'the case is already marked special');
+      const review = s.deadlines.review ? addHours(s.deadlines.review, policy.slaHoursSpecial - policy.slaHours) : null;
+      return { ...s, special: true, specialReason: e.reason, deadlines: { ...s.deadlines, review } };
+    }
     case 'escalate':
       if (!s.deadlines.review || e.at <= s.deadlines.review) throw illegal(s, e, `level ${s.level} is not overdue (due ${s.deadlines.review})`);
       if (s.escalations.some((x) => x.level === s.level && x.at >= s.deadlines.review!)) throw illegal(s, e, `level ${s.level} was already escalated`);
@@ -508,6 +519,8 @@ export function allowedEvents(s: CaseState, actor: { id: string; role: CaseRole 
         return !s.approvals.some((a) => a.by === actor.id) && (s.level !== 1 || s.findings.every((f) => f.severity === 'reminder' || f.decision));
       case 'return_level':
         return s.level > 1;
+      case 'mark_special':
+        return !s.special;
       case 'escalate':
         return !!s.deadlines.review && now > s.deadlines.review && !s.escalations.some((x) => x.level === s.level && x.at >= s.deadlines.review!);
       case 'appeal':

@@ -232,7 +232,7 @@ export class CaseService {
         }
       }
       const seq = await this.repo.appendEvent(tx, id, event);
-      await this.repo.update(tx, { id, status: next.status, level: next.level, deduction_fen: next.deduction, due_at: currentDue(next), state: next, updated_at: at });
+      await this.repo.update(tx, { id, status: next.status, level: next.level, special: next.special, deduction_fen: next.deduction, due_at: currentDue(next), state: next, updated_at: at });
       await this.ctx.auditLog.append(tx, [{
         actor: actor.id, action: `case.${event.type}`, entityType: 'case', entityId: id, at,
         detail: { seq, from: row.status, to: next.status, level: next.level, deduction_fen: next.deduction, reason: 'reason' in event ? event.reason : undefined, role },

@@ -35,6 +35,7 @@ export const EVENT_SCHEMAS = {
   approve_level: ev('approve_level', '本级审核通过', { level: Type.Optional(Type.Integer({ minimum: 1, maximum: 9, description: 'the level approved; must be the current one' })) }, { level: 1 }),
   return_level: ev('return_level', '退回上一级', { reason: Reason }, { reason: '证据不足' }),
   escalate: ev('escalate', '超期督办', {}, {}),
+  mark_special: ev('mark_special', '标记为特殊病例 (supervisor): each level gets 48 h instead of 24 h', { reason: Reason }, { reason: '罕见病，需多学科会诊' }),
   appeal: ev('appeal', '医院申诉', { findings: Type.Array(Id('finding id'), { minItems: 1, maxItems: 1000 }), reason: Reason, evidence: Type.Array(Attachment, { maxItems: 50 }) },
     { findings: ['F-1'], reason: '有检验报告支持', evidence: [{ name: '检验报告.pdf', sha256: sha, bytes: 2048 }] }),
   appeal_deadline_passed: ev('appeal_deadline_passed', '申诉期限已过，扣款生效', {}, {}),

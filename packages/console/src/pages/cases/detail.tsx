@@ -13,7 +13,7 @@ import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUse
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
-  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' }
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' | 'special' }
   | { kind: 'revoke'; penalty: number };
 
 /** GET /api/v1/cases/:id/penalties (yuan). */
@@ -115,6 +115,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
   if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
   if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
+  if (may('mark_special')) actions.push(<Button key="special" data-testid="act-special" onClick={() => open({ kind: 'special' })}>{t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' })}</Button>);
   if (may('return_level')) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
   if (may('appeal') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
   if (may('assign_re_review')) actions.push(<Button key="assign" type={d.status === 'appealed' ? 'primary' : 'default'} data-testid="act-assign" onClick={() => { void loadEligible(); open({ kind: 'assign' }); }}>{t('caseDetail.assign')}</Button>);
@@ -158,6 +159,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'appeal': return act({ type: 'appeal', findings: v.findings, reason: v.reason, evidence: files });
       case 'assign': return act({ type: 'assign_re_review', reviewer: v.reviewer });
       case 'return': return act({ type: 'return_level', reason: v.reason });
+      case 'special': return act({ type: 'mark_special', reason: v.reason });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
       case 'vote': return act({ type: 'panel_vote', vote: v.vote, ...(v.reason ? { reason: v.reason } : {}) });
       case 'revoke': {
@@ -292,7 +294,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       </Card>
 
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
-        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }) }[dialog.kind] : ''}>
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }), special: t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' }) }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
           initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true, suspendMonths: 6 } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
@@ -329,7 +331,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               </Space>
             </Space>
           )) : null}
-          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke'].includes(dialog.kind) ? (
+          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke', 'special'].includes(dialog.kind) ? (
             <Form.Item name="reason" label={dialog.kind === 'appeal' ? t('caseDetail.appealReason') : t('caseDetail.reason')} rules={[{ required: dialog.kind !== 'vote' }]}>
               <Input.TextArea rows={3} data-testid="reason-input" />
             </Form.Item>
