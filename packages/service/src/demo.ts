@@ -59,7 +59,13 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
   const users = [
     { username: 'auditor', role: 'auditor' as const, displayName: '审核员 张敏' },
     { username: 'auditor2', role: 'auditor' as const, displayName: '审核员 李强' },
+    { username: 'auditor3', role: 'auditor' as const, displayName: '审核员 赵磊' },
     { username: 'supervisor', role: 'supervisor' as const, displayName: '稽核科 王芳' },
+    { username: 'supervisor2', role: 'supervisor' as const, displayName: '稽核科 孙丽' },
+    // 专家组 (panel of 3, 004): reviewers who never take part in the levels, so a disputed appeal always has a panel
+    { username: 'expert1', role: 'auditor' as const, displayName: '专家 周医生' },
+    { username: 'expert2', role: 'auditor' as const, displayName: '专家 吴药师' },
+    { username: 'expert3', role: 'auditor' as const, displayName: '专家 郑主任' },
     { username: 'ruleadmin', role: 'rule_admin' as const, displayName: '规则管理员 陈杰' },
     { username: 'hospital', role: 'hospital' as const, displayName: '医保办 刘洋', institutionId: sample?.encounter.medins_id ?? 'H61010000001' },
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },

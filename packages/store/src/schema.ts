@@ -484,6 +484,10 @@ export const penalties = pgTable('penalties', {
   hearingOffered: boolean('hearing_offered').notNull(),
   actor: text('actor').notNull(),
   at: tsz('at').notNull(),
+  /** 一事不再罚: a case has one live penalty of a kind; another needs the earlier one revoked, with a reason */
+  revokedAt: tsz('revoked_at'),
+  revokedBy: text('revoked_by'),
+  revokeReason: text('revoke_reason'),
 }, (t) => [index('penalties_case').on(t.caseId)]);
 
 // ---- settlement (结算) --------------------------------------------------------------------------------
