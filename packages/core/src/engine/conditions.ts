@@ -118,27 +118,24 @@ export function needsEvidence(c: Condition): boolean {
 }
 
 export function compileTri(c: Condition, groups: GroupResolver): TriFn {
-  if ('all' in c) {
-    const parts = c.all.map((x) => compileTri(x, groups));
+  if ('all' in c || 'any' in c) {
+    // all: false wins, any: true wins; otherwise unknown with the evidence its unknown parts lack (and only theirs)
+    const isAll = 'all' in c;
+    const parts = (isAll ? c.all : c.any).map((x) => compileTri(x, groups));
+    const decisive: Tri = isAll ? F : T;
     return (e, l, m) => {
-      let r: Tri = T;
+      let r: Tri = isAll ? T : F;
+      let lacking: string[] | null = null;
       for (const p of parts) {
-        const v = p(e, l, m);
-        if (v === F) return F;
-        if (v === U) r = U;
+        const mine: string[] = [];
+        const v = p(e, l, mine);
+        if (v === decisive) return decisive;
+        if (v === U) {
+          r = U;
+          lacking = lacking ? lacking.concat(mine) : mine;
+        }
       }
-      return r;
-    };
-  }
-  if ('any' in c) {
-    const parts = c.any.map((x) => compileTri(x, groups));
-    return (e, l, m) => {
-      let r: Tri = F;
-      for (const p of parts) {
-        const v = p(e, l, m);
-        if (v === T) return T;
-        if (v === U) r = U;
-      }
+      if (lacking) for (const n of lacking) if (!m.includes(n)) m.push(n);
       return r;
     };
   }

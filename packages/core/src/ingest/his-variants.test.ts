@@ -7,7 +7,9 @@ import { parseFsiAuditData } from './fsi-request.ts';
  * A hospital-shaped 3101 `data`, written from the national 3101 field list the way a real HIS fills it: numeric codes,
  * nulls for what it does not know, vendor fields, no ext fields, amounts as strings. Each test below changes one thing.
  */
-function hospital(): Record<string, any> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON payload edited freely by the tests
+type Json = any;
+function hospital(): Record<string, Json> {
   return {
     syscode: 'HIS_WN', trig_scen: 5, rule_ids: null, task_id: null, vendor_trace: 'x-1',
     patient_dtos: [{
@@ -30,8 +32,8 @@ function hospital(): Record<string, any> {
     }],
   };
 }
-const order = (d: Record<string, any>) => d.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0];
-const encounter = (d: Record<string, any>) => d.patient_dtos[0].fsi_encounter_dtos[0];
+const order = (d: Record<string, Json>) => d.patient_dtos[0].fsi_encounter_dtos[0].fsi_order_dtos[0];
+const encounter = (d: Record<string, Json>) => d.patient_dtos[0].fsi_encounter_dtos[0];
 const notes = (r: ReturnType<typeof parseFsiAuditData>) => r.normalisations.map((n) => `${n.medins_id}|${n.field}|${n.variant}|${n.count}`).sort();
 
 test('the hospital payload as sent (numeric codes, nulls, vendor fields, no ext fields) parses with nothing to count', () => {
