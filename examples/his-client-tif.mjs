@@ -20,17 +20,21 @@ export function tifHeaders({ paasid, secret, now = Date.now(), nonce = randomByt
  * any transport error or non-envelope answer: the order goes on without the audit.
  */
 export async function callFsi({ baseUrl, paasid, secret, infno, envelope, timeoutMs = 10_000 }) {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
   try {
     const res = await fetch(`${baseUrl}${infno}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...tifHeaders({ paasid, secret }) },
       body: JSON.stringify({ ...envelope, infno }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: ctrl.signal,
     });
     const answer = await res.json();
     if (typeof answer.infcode !== 'number') return { failOpen: true, reason: `HTTP ${res.status} without infcode` };
     return answer;
   } catch (e) {
-    return { failOpen: true, reason: e.name === 'TimeoutError' ? 'timeout' : String(e.message ?? e) };
+    return { failOpen: true, reason: e.name === 'AbortError' ? 'timeout' : String(e.message ?? e) };
+  } finally {
+    clearTimeout(timer);
   }
 }
