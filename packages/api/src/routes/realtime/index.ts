@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FeedbackService, type FundGuard, type OverrideGrouping } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
+import { Day, Id, T } from '../../schemas.ts';
 
 /** Reports on the real-time audit: how often doctors proceed against each rule (from 3103 feedback). */
 export const realtimeRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
@@ -8,7 +9,10 @@ export const realtimeRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app,
   app.get<{ Querystring: { by?: OverrideGrouping; from?: string; to?: string; medins_id?: string } }>('/api/v1/realtime/override-rates', {
     schema: {
       tags: ['realtime'], summary: 'Per-rule override rates (proceed / modify / self-pay / delete) by rule, institution, department or doctor',
-      querystring: { type: 'object', properties: { by: { type: 'string', enum: ['rule', 'institution', 'department', 'doctor'], default: 'rule' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, medins_id: { type: 'string' } } },
+      querystring: T.Object({
+        by: T.Optional(T.Union(['rule', 'institution', 'department', 'doctor'].map((b) => T.Literal(b)), { default: 'rule' })),
+        from: T.Optional(Day('first day')), to: T.Optional(Day('end (exclusive)')), medins_id: T.Optional(Id('定点机构编码')),
+      }),
     },
   }, async (req) => ({ items: await feedback.overrideRates(actorOf(req), { by: req.query.by ?? 'rule', from: req.query.from, to: req.query.to, medinsId: req.query.medins_id }) }));
 
@@ -16,18 +20,14 @@ export const realtimeRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app,
   app.get<{ Querystring: { from?: string; to?: string; medins_id?: string } }>('/api/v1/realtime/normalisations', {
     schema: {
       tags: ['realtime'], summary: 'HIS data variants accepted and normalised by 3101/3102, per institution, field and variant (days in Beijing time, inclusive)',
-      querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, medins_id: { type: 'string', maxLength: 64 } } },
+      querystring: T.Object({ from: T.Optional(Day('first day (Beijing date, inclusive)')), to: T.Optional(Day('last day (inclusive)')), medins_id: T.Optional(Id('定点机构编码')) }, { additionalProperties: false }),
       response: {
-        200: {
-          type: 'object', required: ['items'], properties: {
-            items: {
-              type: 'array', items: {
-                type: 'object', required: ['medins_id', 'field', 'variant', 'count', 'first_day', 'last_day', 'last_msgid', 'last_at'],
-                properties: { medins_id: { type: 'string' }, field: { type: 'string' }, variant: { type: 'string' }, count: { type: 'number' }, first_day: { type: 'string' }, last_day: { type: 'string' }, last_msgid: { type: 'string' }, last_at: { type: 'string' } },
-              },
-            },
-          },
-        },
+        200: T.Object({
+          items: T.Array(T.Object({
+            medins_id: T.String(), field: T.String({ description: 'e.g. fsi_encounter_dtos.fsi_order_dtos.hilist_lv' }), variant: T.String({ description: 'what was sent → how it was read' }),
+            count: T.Number(), first_day: T.String(), last_day: T.String(), last_msgid: T.String(), last_at: T.String(),
+          })),
+        }),
       },
     },
   }, async (req) => ({ items: await fg.realtime.normalisationReport(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id }) }));
