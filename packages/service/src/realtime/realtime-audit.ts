@@ -21,7 +21,11 @@ export class RealtimeAuditService {
     this.normalisations = new NormalisationsRepo(ctx.database);
   }
 
-  async audit(actor: Actor, stage: RealtimeStage, data: unknown, call: { msgid: string }): Promise<{ result: Record<string, unknown>[] }> {
+  /**
+   * `normalised`: the harmless variants this call needed, `field: variant` → count, for the call log (not for the HIS:
+   * the route leaves it out of the answer).
+   */
+  async audit(actor: Actor, stage: RealtimeStage, data: unknown, call: { msgid: string }): Promise<{ result: Record<string, unknown>[]; normalised?: Record<string, number> }> {
     requirePermission(actor, 'audit.realtime');
     const req = parseFsiAuditData(data);
     if (actor.institutionId) {
@@ -105,7 +109,10 @@ export class RealtimeAuditService {
       }
       await this.ctx.changes.applyHere(change);
     }
-    return { result: rows };
+    if (!req.normalisations.length) return { result: rows };
+    const normalised: Record<string, number> = {};
+    for (const n of req.normalisations) normalised[`${n.field}: ${n.variant}`] = (normalised[`${n.field}: ${n.variant}`] ?? 0) + n.count;
+    return { result: rows, normalised };
   }
 
   /**

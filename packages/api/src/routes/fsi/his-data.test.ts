@@ -69,6 +69,14 @@ testBothBackends('a real hospital 3101 is accepted and audited; its normalisatio
     assert.equal((await report(ownHospital)).json().items.length, 5);
     assert.deepEqual((await report(otherHospital, '?medins_id=H61010400001')).json().items, []);
     assert.equal((await report(his)).statusCode, 403, 'an integration key reads no reports');
+    // each call's normalisations are in its call-log row too (envelope fields, no clinical payload)
+    await fg.ctx.realtime.flush();
+    const calls = await db.rows<{ envelope: Record<string, unknown> }>(sql`select envelope from fsi_calls where infno = '3101' order by id`);
+    assert.deepEqual(calls[0].envelope.normalised, {
+      'fsi_encounter_dtos.adm_date: yyyy/MM/dd': 1, 'fsi_encounter_dtos.dscg_date: 9999-12-31 → none': 1, 'fsi_encounter_dtos.fsi_order_dtos.hilist_lv: "--" → unknown': 1,
+      'fsi_encounter_dtos.fsi_order_dtos.hilist_lv: "2" → 02': 1, 'fsi_encounter_dtos.fsi_order_dtos.sumamt: blanks around number': 1,
+    });
+    assert.equal(calls[0].envelope.input, undefined);
   } finally {
     await app.close();
   }

@@ -5,7 +5,7 @@ import { STATUS } from '../../errors.ts';
 import { envelope, generatedMsgId, nationalDateTime, unwrap } from './envelope.ts';
 
 /** What a transaction does with the request `data`: returns the `output` object. */
-export type FsiHandler = (data: unknown, actor: Actor, ctx: { msgid: string; received: Date }) => Promise<{ output: Record<string, unknown>; results: number }>;
+export type FsiHandler = (data: unknown, actor: Actor, ctx: { msgid: string; received: Date }) => Promise<{ output: Record<string, unknown>; results: number; normalised?: Record<string, number> }>;
 
 /** 3101/3102 are added by the real-time audit feature through `handlers`. */
 export interface FsiOptions {
@@ -56,12 +56,12 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
   const all: Record<string, FsiHandler> = {
     '9001': async (_data, _actor, ctx) => ({ output: { signinoutb: { sign_time: nationalDateTime(ctx.received), sign_no: ctx.msgid } }, results: 0 }),
     '3101': async (data, actor, ctx) => {
-      const out = await fg.realtime.audit(actor, 'pre', data, { msgid: ctx.msgid });
-      return { output: out, results: out.result.length };
+      const { normalised, ...out } = await fg.realtime.audit(actor, 'pre', data, { msgid: ctx.msgid });
+      return { output: out, results: out.result.length, normalised };
     },
     '3102': async (data, actor, ctx) => {
-      const out = await fg.realtime.audit(actor, 'mid', data, { msgid: ctx.msgid });
-      return { output: out, results: out.result.length };
+      const { normalised, ...out } = await fg.realtime.audit(actor, 'mid', data, { msgid: ctx.msgid });
+      return { output: out, results: out.result.length, normalised };
     },
     '3103': async (data, actor) => {
       await feedback.record(actor, parseFsiFeedback(data));
@@ -123,7 +123,7 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
     const handler = all[infno];
     if (!handler) throw new FundGuardError('E_INPUT_INVALID', `不支持的交易 ${infno}`);
     if (infno !== '9001' && data === undefined) throw new FundGuardError('E_INPUT_INVALID', 'input.data: required');
-    let outcome: { output: Record<string, unknown>; results: number } | null = null;
+    let outcome: Awaited<ReturnType<FsiHandler>> | null = null;
     let error: string | null = null;
     try {
       outcome = await handler(data, actor, { msgid, received });
@@ -133,8 +133,9 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
       throw e;
     } finally {
       // The call log keeps the envelope fields (who, when, from where), not the clinical payload.
+      // The normalisations this call needed ride in the logged envelope (audit-api.md §1), as `field: variant` → count.
       fg.ctx.realtime.logCall({
-        infno, msgid, key_actor: actor.id, envelope: env, infcode: error === null ? 0 : -1, err_msg: error, results: outcome?.results ?? 0,
+        infno, msgid, key_actor: actor.id, envelope: outcome?.normalised ? { ...env, normalised: outcome.normalised } : env, infcode: error === null ? 0 : -1, err_msg: error, results: outcome?.results ?? 0,
         received_at: received.toISOString(), ms: Math.round(performance.now() - t0),
       });
     }
