@@ -2,10 +2,12 @@
 // (1) malformed input never answers 5xx and changes nothing (row counts and the audit log's head), and
 // (2) hospital A, an integration key bound to A, and insured person X never read, write or replay B's or Y's data.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { scratchPglite } from '@fundguard/store/testing.ts';
+import { toImportShape } from '@fundguard/core';
 import { FundGuard, loadDemoIfEmpty, SYSTEM_ACTOR } from '@fundguard/service';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from './app.ts';
@@ -262,7 +264,7 @@ test('edges: malformed input from every route\'s schema answers 4xx, never 5xx, 
 
     await t.test('writes that take another institution\'s ids: import, 3102, settlement, reversal, replay', async () => {
       const before = await w.fg.ctx.encounters.get(w.b.mdtrt_id);
-      const stolen = { ...JSON.parse((await send({ url: `/api/v1/encounters/${w.b.mdtrt_id}`, headers: { authorization: `Bearer ${w.admin}` } })).body), medins_id: w.A, patn_id: w.x.patn_id, patn_name: '攻击者' };
+      const stolen = { ...toImportShape(before!), medins_id: w.A, patn_id: w.x.patn_id, patn_name: '攻击者' };
       const imp = await send({ method: 'POST', url: '/api/v1/encounters', headers: { authorization: `Bearer ${w.hospitalA}`, 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(stolen) + '\n' });
       assert.equal(imp.statusCode, 409, imp.body);
       assert.equal(imp.json().error.issues[0].field, 'mdtrt_id');
@@ -282,6 +284,19 @@ test('edges: malformed input from every route\'s schema answers 4xx, never 5xx, 
       assert.equal((await w.fg.settlements.get(SYSTEM_ACTOR, w.b.setl_id)).status, 'settled');
       const acc = await send({ url: `/api/v1/accumulators/${w.b.patn_id}?year=2024`, headers: { authorization: `Bearer ${w.integrationA}` } });
       assert.equal(acc.statusCode, 403);
+      // 3102 by A's key with B's mdtrt_id (A's medins_id): refused in the national envelope, B's encounter unchanged
+      const envelope = JSON.parse(readFileSync(new URL('../../../../shared/examples/3101-request-envelope.json', import.meta.url), 'utf8'));
+      envelope.infno = '3102';
+      envelope.msgid = `${w.A}-HIJACK-1`;
+      const patient = envelope.input.data.patient_dtos[0];
+      patient.patn_id = w.x.patn_id;
+      patient.curr_mdtrt_id = w.b.mdtrt_id;
+      for (const e of patient.fsi_encounter_dtos) Object.assign(e, { mdtrt_id: w.b.mdtrt_id, medins_id: w.A });
+      patient.fsi_encounter_dtos = patient.fsi_encounter_dtos.slice(0, 1);
+      const hijack = await send({ method: 'POST', url: '/api/v1/fsi/3102', headers: { authorization: `Bearer ${w.integrationA}`, 'content-type': 'application/json' }, payload: envelope });
+      assert.ok(hijack.statusCode < 500, hijack.body);
+      assert.notEqual(hijack.json().infcode, 0, hijack.body);
+      assert.deepEqual(await w.fg.ctx.encounters.get(w.b.mdtrt_id), before, 'a 3102 never takes another institution\'s encounter');
     });
   } finally {
     await w.close();

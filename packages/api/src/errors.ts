@@ -28,6 +28,8 @@ export interface ErrorBody {
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isFundGuardError(err)) {
     const status = STATUS[err.code] ?? 500;
+    // The database (or another dependency) is unreachable for now: a 503 the caller may retry, nothing internal told.
+    if (status === 503) return reply.status(503).header('retry-after', '1').send({ error: { code: err.code, message: 'temporarily unavailable, retry later' } } satisfies ErrorBody);
     if (status >= 500) return internal(err, req, reply);
     return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.issues.length ? { issues: err.issues, total: err.total } : {}) } } satisfies ErrorBody);
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
 import { updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
+import { overloadOptionsFromEnv } from './overload.ts';
 
 export interface ServerConfig {
   port: number;
@@ -56,8 +57,12 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   });
   let app: FastifyInstance | null = null;
   try {
-    app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
-    fg.ctx.realtime.onFlushError = (e) => app?.log.error({ err: e }, 'background write of 3101 warnings failed; they stay queued and are retried');
+    app = await buildApp({ fg, overload: overloadOptionsFromEnv(), logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
+    // Never the rows themselves (patients' data): the table, how many rows, the SQLSTATE.
+    fg.ctx.realtime.onFlushError = (e, ev) => app?.log.error(ev ? { table: ev.table, rows: ev.rows, code: 'code' in ev ? ev.code : undefined, event: ev.kind } : { err: e },
+      ev?.kind === 'rows_refused' ? 'background writer: rows refused by the database were set aside (counted in /metrics); the rest were written'
+        : ev?.kind === 'queue_full' ? 'background writer: queue full, rows dropped' : 'background write failed; the rows stay queued and are retried');
+    fg.runs.onWarning = (run, warning) => app?.log.warn({ run, stream: work?.config.stream }, `audit run ${run}: ${warning}`);
     fg.ctx.changes.onError = (e, change) => app?.log.error({ err: e, change }, 'applying a change made by another process failed');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {

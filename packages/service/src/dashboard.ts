@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
 import { requireEncounterScope, type Actor, type Role } from './auth/roles.ts';
 import type { ServiceContext } from './context.ts';
+import { stallWarningSql } from './batch/stall.ts';
 
 /** Roles that see the dashboard; hospitals see their own institution only. */
 const DASHBOARD_ROLES: readonly Role[] = ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'];
@@ -206,10 +207,11 @@ export class DashboardService {
 
   /** The findings of one encounter (for its detail page) and the patient's other encounters, within the actor's scope. */
   async encounterContext(actor: Actor, mdtrtId: string): Promise<{ findings: unknown[]; history: unknown[] }> {
+    // the role first: a refusal must not depend on whether the encounter exists
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
     const enc = (await this.ctx.database.rows<{ medins_id: string; patn_id: string }>(sql`select medins_id, patn_id from encounters where mdtrt_id = ${mdtrtId}`))[0];
     if (!enc) throw new FundGuardError('E_NOT_FOUND', `no encounter ${mdtrtId}`);
-    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
-    requireEncounterScope(actor, enc);
+    requireEncounterScope(actor, { ...enc, mdtrt_id: mdtrtId });
     // Latest run first, so that the page shows the newest finding of each rule.
     const findings = await this.ctx.database.rows(sql`
       select f.id, f.run_id, f.pack, f.pack_version, f.rule_id, f.rule_name, f.category, f.severity, f.amount_fen, f.case_id, f.result
@@ -229,7 +231,7 @@ export class DashboardService {
   async runs(actor: Actor, limit = 50): Promise<unknown[]> {
     if (!['admin', 'auditor', 'supervisor', 'rule_admin'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not list runs`);
     return this.ctx.database.rows(sql`
-      select id, kind, status, params, total_chunks, done_chunks, encounters, findings, actor, error,
+      select id, kind, status, params, total_chunks, done_chunks, encounters, findings, actor, error, ${stallWarningSql(this.ctx.clock())} as warning,
         to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as started_at,
         to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as finished_at,
         (select count(*)::int from cases c where c.id like 'CASE-%-R' || r.id::text) as cases

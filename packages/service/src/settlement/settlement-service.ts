@@ -160,8 +160,11 @@ export class SettlementService {
         };
         await this.repo.insert(tx, row);
         await this.repo.writeAccumulators(tx, encounter.patn_id, year, policy.cap_group, r.accumulators_after, at);
-        // The settlement row is its own record (actor, time, key, figures before and after); it does not go through the
-        // hash-chained audit log, whose single chain would serialise every settlement of the region. Reversals do.
+        // Last in the transaction: the audit chain's lock is then held only for this insert and the commit.
+        await this.ctx.auditLog.append(tx, [{
+          actor: actor.id, action: 'settlement.create', entityType: 'settlement', entityId: row.setl_id, at,
+          detail: { mdtrt_id: row.mdtrt_id, medins_id: row.medins_id, idempotency_key: callerKey, policy_set_id: set.id, fund_pay_fen: row.fund_pay_fen, medfee_fen: row.medfee_fen },
+        }]);
         return view({ ...row, status: 'settled', reversal_key: null, reversed_at: null, reversed_by: null, reversal_reason: null });
       });
     } catch (e) {
