@@ -123,3 +123,19 @@ test('fundguard audit: catalogue group_codes merge into pack groups; without the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fundguard audit: an encounter without fsi_lab_dtos/ext_flags (national-standard HIS) gets sev_deg 2 naming the missing lab, same amount', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-audit-'));
+  try {
+    const input = join(dir, 'enc.jsonl');
+    const { fsi_lab_dtos: _labs, ext_flags: _flags, ...bare } = structuredClone(fsi_encounter_dtos[0]);
+    writeFileSync(input, JSON.stringify({ ...patient, ...bare }) + '\n');
+    const r = cli('audit', input, '--rules', join(RULES, 'national-sample'), '--stage', 'post');
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((x) => [x.rule_id, x.sev_deg, x.vola_amt, x.vola_amt_stas]), [['IND-ALB', '2', 770, '0']]);
+    assert.match(rows[0].vola_cont, /^需核实：未提供检验结果 ALB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

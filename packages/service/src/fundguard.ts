@@ -115,6 +115,7 @@ export class FundGuard {
   async close(): Promise<void> {
     await this.ctx.changes.stop();
     await this.ctx.realtime.flush();
+    await this.realtime.normalisations.flush();
     await this.runs.work?.close();
     await this.database.close();
   }

@@ -9,3 +9,4 @@ export * from './realtime-repo.ts';
 export * from './cases-repo.ts';
 export * from './settlement-repo.ts';
 export * from './screening-repo.ts';
+export * from './normalisations-repo.ts';

@@ -328,6 +328,21 @@ export const fsiCalls = pgTable('fsi_calls', {
   ms: integer('ms').notNull().default(0),
 }, (t) => [index('fsi_calls_time').on(t.receivedAt)]);
 
+/**
+ * The harmless variants a HIS sent and the real-time audit accepted and normalised (audit-api.md §1), counted per
+ * institution, field, variant and day (Beijing date of the call), so that the hospital's 医保办 sees what to fix.
+ */
+export const hisNormalisations = pgTable('his_normalisations', {
+  medinsId: text('medins_id').notNull(),
+  field: text('field').notNull(),
+  variant: text('variant').notNull(),
+  day: day('day').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+  /** msgid of the latest call that sent it: to find the call in the call log */
+  lastMsgid: text('last_msgid').notNull().default(''),
+  lastAt: tsz('last_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.medinsId, t.field, t.variant, t.day] }), index('his_normalisations_day').on(t.day)]);
+
 /** Warnings returned by 3101/3102 (one per rule and encounter), kept so that 3103 feedback and cases can refer to them. */
 export const realtimeWarnings = pgTable('realtime_warnings', {
   jrId: text('jr_id').primaryKey(),

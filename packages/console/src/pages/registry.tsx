@@ -1,6 +1,7 @@
 import { lazy, type ComponentType, type ReactNode } from 'react';
-import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined } from '@ant-design/icons';
+import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined, ApiOutlined } from '@ant-design/icons';
 import type { Role } from '../api.ts';
+import './his-data/i18n.ts';
 
 const DashboardPage = lazy(() => import('./dashboard/index.tsx').then((m) => ({ default: m.DashboardPage })));
 const WorklistPage = lazy(() => import('./cases/index.tsx').then((m) => ({ default: m.WorklistPage })));
@@ -12,6 +13,7 @@ const ListsPage = lazy(() => import('./lists/index.tsx').then((m) => ({ default:
 const SettlementPage = lazy(() => import('./settlement/index.tsx').then((m) => ({ default: m.SettlementPage })));
 const MyPage = lazy(() => import('./me/index.tsx').then((m) => ({ default: m.MyPage })));
 const AccountPage = lazy(() => import('./me/account.tsx').then((m) => ({ default: m.AccountPage })));
+const HisDataPage = lazy(() => import('./his-data/index.tsx').then((m) => ({ default: m.HisDataPage })));
 const ScreeningPage = lazy(() => import('./screening/index.tsx').then((m) => ({ default: m.ScreeningPage })));
 
 export interface PageDef {
@@ -39,6 +41,7 @@ export const PAGES: PageDef[] = [
   { path: '/runs', component: RunsPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin'], nav: { key: 'nav.runs', icon: <CloudUploadOutlined /> } },
   { path: '/lists', component: ListsPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.lists', icon: <UnorderedListOutlined /> } },
   { path: '/account', component: AccountPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital', 'insured'] },
+  { path: '/his-data', component: HisDataPage, roles: ['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'], nav: { key: 'nav.hisData', icon: <ApiOutlined /> } },
   { path: '/settlement', component: SettlementPage, roles: ['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'], nav: { key: 'nav.settlement', icon: <CalculatorOutlined /> } },
 ];
 

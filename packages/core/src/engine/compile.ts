@@ -1,5 +1,5 @@
 import type { CatalogueEntry } from '../ingest/catalogue.ts';
-import { compileCondition, type CondFn } from './conditions.ts';
+import { compileCondition, compileTri, needsEvidence, type CondFn, type TriFn } from './conditions.ts';
 import { compilePatterns, PatternIndex, type Matcher } from './patterns.ts';
 import type { Kind, Rule, RulePack, Stage } from './types.ts';
 import { validatePack, type ValidateOptions } from './validate.ts';
@@ -26,6 +26,14 @@ export interface CompiledRule {
   unless: CondFn | null;
   /** indication: the compiled `requires` */
   requires: CondFn | null;
+  /**
+   * Missing evidence (audit-api.md §2): `when`/`unless`/`requires` in three-valued logic, set only where the condition
+   * reads labs or flags; used on encounters that did not carry them. `evidence` says whether any is set.
+   */
+  whenTri: TriFn | null;
+  unlessTri: TriFn | null;
+  requiresTri: TriFn | null;
+  evidence: boolean;
   params: Record<string, unknown>;
 }
 
@@ -79,8 +87,13 @@ export function compilePack(raw: unknown, opts: { catalogue?: readonly Catalogue
       when: rule.when ? compileCondition(rule.when, groups) : null,
       unless: rule.unless ? compileCondition(rule.unless, groups) : null,
       requires: rule.kind === 'indication' ? compileCondition(params.requires as never, groups) : null,
+      whenTri: rule.when && needsEvidence(rule.when) ? compileTri(rule.when, groups) : null,
+      unlessTri: rule.unless && needsEvidence(rule.unless) ? compileTri(rule.unless, groups) : null,
+      requiresTri: rule.kind === 'indication' && needsEvidence(params.requires as never) ? compileTri(params.requires as never, groups) : null,
+      evidence: false,
       params,
     };
+    cr.evidence = cr.whenTri !== null || cr.unlessTri !== null || cr.requiresTri !== null;
     compiled.rules.push(cr);
     compiled.byId.set(rule.id, cr);
     compiled.itemIndex.add(cr.items, cr);

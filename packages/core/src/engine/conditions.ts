@@ -97,6 +97,77 @@ export function compileCondition(c: Condition, groups: GroupResolver): CondFn {
   return (e) => s.has(e.enc.matn_stas);
 }
 
+/** Three-valued result of a condition on an encounter that lacks evidence (audit-api.md §2): false, true, unknown. */
+export const F = 0;
+export const T = 1;
+export const U = 2;
+export type Tri = 0 | 1 | 2;
+/**
+ * A condition evaluated in Kleene logic: a lab leaf on an encounter that carried no `fsi_lab_dtos`, or a flag leaf on
+ * one that carried no `ext_flags`, is unknown and names itself in `missing`; `all`/`any`/`not` combine so that a result
+ * that holds whatever the missing evidence says stays definite (e.g. an excluded diagnosis).
+ */
+export type TriFn = (enc: EncCtx, line: LineCtx | null, missing: string[]) => Tri;
+
+/** Whether a condition reads labs or flags (only such conditions can be unknown). */
+export function needsEvidence(c: Condition): boolean {
+  if ('all' in c) return c.all.some(needsEvidence);
+  if ('any' in c) return c.any.some(needsEvidence);
+  if ('not' in c) return needsEvidence(c.not);
+  return 'lab' in c || 'flag' in c;
+}
+
+export function compileTri(c: Condition, groups: GroupResolver): TriFn {
+  if ('all' in c || 'any' in c) {
+    // all: false wins, any: true wins; otherwise unknown with the evidence its unknown parts lack (and only theirs)
+    const isAll = 'all' in c;
+    const parts = (isAll ? c.all : c.any).map((x) => compileTri(x, groups));
+    const decisive: Tri = isAll ? F : T;
+    return (e, l, m) => {
+      let r: Tri = isAll ? T : F;
+      let lacking: string[] | null = null;
+      for (const p of parts) {
+        const mine: string[] = [];
+        const v = p(e, l, mine);
+        if (v === decisive) return decisive;
+        if (v === U) {
+          r = U;
+          lacking = lacking ? lacking.concat(mine) : mine;
+        }
+      }
+      if (lacking) for (const n of lacking) if (!m.includes(n)) m.push(n);
+      return r;
+    };
+  }
+  if ('not' in c) {
+    const inner = compileTri(c.not, groups);
+    return (e, l, m) => {
+      const v = inner(e, l, m);
+      return v === U ? U : v === T ? F : T;
+    };
+  }
+  if ('lab' in c) {
+    const name = `检验结果 ${c.lab.code}`;
+    const known = compileCondition(c, groups);
+    return (e, l, m) => {
+      if (!e.enc.no_lab_dtos) return known(e, l) ? T : F;
+      if (!m.includes(name)) m.push(name);
+      return U;
+    };
+  }
+  if ('flag' in c) {
+    const name = `临床标记 ${c.flag}`;
+    const known = compileCondition(c, groups);
+    return (e, l, m) => {
+      if (!e.enc.no_ext_flags) return known(e, l) ? T : F;
+      if (!m.includes(name)) m.push(name);
+      return U;
+    };
+  }
+  const known = compileCondition(c, groups);
+  return (e, l) => (known(e, l) ? T : F);
+}
+
 /** The facts a condition looked at, in words, for evidence: e.g. "ALB=31（<30 不满足）；诊断 K74.6,R18.X00". */
 export function describeFacts(c: Condition, e: EncCtx): string {
   const out: string[] = [];
@@ -106,8 +177,8 @@ export function describeFacts(c: Condition, e: EncCtx): string {
     else if ('not' in x) walk(x.not);
     else if ('lab' in x) {
       const v = e.labs.get(x.lab.code);
-      out.push(`${x.lab.code}=${v ?? '无结果'}（要求${x.lab.op}${x.lab.value}）`);
-    } else if ('flag' in x) out.push(`${x.flag}:${e.flags.has(x.flag) ? '有' : '无'}`);
+      out.push(`${x.lab.code}=${e.enc.no_lab_dtos ? '未提供' : (v ?? '无结果')}（要求${x.lab.op}${x.lab.value}）`);
+    } else if ('flag' in x) out.push(`${x.flag}:${e.enc.no_ext_flags ? '未提供' : e.flags.has(x.flag) ? '有' : '无'}`);
     else if ('diagnosis' in x || 'main_diagnosis' in x) out.push(`诊断 ${e.diagnoses.join(',') || '无'}`);
     else if ('operation' in x) out.push(`手术 ${e.operations.join(',') || '无'}`);
     else if ('age' in x) out.push(`年龄 ${e.ageAtAdmission ?? '未知'}`);

@@ -19,6 +19,8 @@ export interface EncCtx {
   operations: string[];
   labs: Map<string, number>;
   flags: Set<string>;
+  /** the encounter did not carry fsi_lab_dtos or ext_flags (audit-api.md §2 missing evidence) */
+  missingEvidence: boolean;
   ageAtAdmission: number | null;
   los: number;
   lines: LineCtx[];
@@ -100,6 +102,7 @@ export function buildContext(input: PatientInput, levelMapping?: LevelMapping): 
       region: encounterRegions(enc, input.patient)[0] ?? '', scenario: scenarioOf(enc.med_mdtrt_type), level: institutionLevel(enc.medins_lv, levelMapping),
       diagnoses, mainDiagnoses, operations: enc.fsi_operation_dtos.map((o) => normaliseDiagnosis(o.oprn_code)),
       labs: new Map([...latest].map(([k, v]) => [k, v.v])), flags: new Set(enc.ext_flags),
+      missingEvidence: enc.no_lab_dtos === true || enc.no_ext_flags === true,
       ageAtAdmission: input.patient.brdy ? ageInYears(input.patient.brdy, dayOf(enc.adm_date)) : null,
       los: 0, lines: [], codes: enc.fsi_order_dtos.map((l) => l.hilist_code), regions: encounterRegions(enc, input.patient),
     };

@@ -4,6 +4,7 @@ import { STAGE_BIT, type CompiledPack, type CompiledRule } from './compile.ts';
 import { buildContext, regionCovers, windowName, type LineCtx, type PatientInput } from './context.ts';
 import { KIND_FNS, type EvalEnv, type Flag } from './kinds/index.ts';
 import type { Category, Severity, Stage } from './types.ts';
+import { F, T, U } from './conditions.ts';
 
 export interface EvaluateOptions extends EvalEnv {
   stage: Stage;
@@ -80,11 +81,22 @@ function fill(template: string, f: Flag, rule: CompiledRule): string {
   });
 }
 
-function passes(rule: CompiledRule, l: LineCtx, ruleIds: ReadonlySet<string> | null): boolean {
+/**
+ * Whether a rule applies to a line: false, true, or — on an encounter that did not carry the labs or flags its
+ * `when`/`unless` read — unknown (U), with the missing evidence named in `missing` (audit-api.md §2).
+ */
+function passes(rule: CompiledRule, l: LineCtx, ruleIds: ReadonlySet<string> | null, missing: string[]): boolean | typeof U {
   if (ruleIds && !ruleIds.has(rule.rule.id)) return false;
   if (l.day < rule.from || (rule.to !== null && l.day >= rule.to)) return false;
   if (rule.scenarios && (l.enc.scenario === null || !rule.scenarios.has(l.enc.scenario))) return false;
   if (rule.insutypes && !rule.insutypes.has(l.enc.enc.insutype)) return false;
+  if (rule.evidence && l.enc.missingEvidence && (rule.whenTri || rule.unlessTri)) {
+    const w = rule.whenTri ? rule.whenTri(l.enc, l, missing) : rule.when && !rule.when(l.enc, l) ? F : T;
+    if (w === F) return false;
+    const u = rule.unlessTri ? rule.unlessTri(l.enc, l, missing) : rule.unless && rule.unless(l.enc, l) ? T : F;
+    if (u === T) return false;
+    return w === U || u === U ? U : true;
+  }
   if (rule.when && !rule.when(l.enc, l)) return false;
   if (rule.unless && rule.unless(l.enc, l)) return false;
   return true;
@@ -98,6 +110,9 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
   const { lines } = buildContext(input, opts.levelMapping);
   const ruleIds = opts.ruleIds && opts.ruleIds.length ? new Set(opts.ruleIds) : null;
   const counted = new Map<CompiledRule, { items: LineCtx[]; aux: LineCtx[]; current: boolean }>();
+  /** rule → encounter index → the evidence its when/unless lacked there (audit-api.md §2) */
+  const uncertain = new Map<CompiledRule, Map<number, string[]>>();
+  const missing: string[] = [];
   const stageBit = STAGE_BIT[opts.stage];
   let line: LineCtx;
   let role: 'items' | 'aux' = 'items';
@@ -106,7 +121,17 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
     const l = line;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
-      if ((rule.stageMask & stageBit) === 0 || !passes(rule, l, ruleIds)) continue;
+      if ((rule.stageMask & stageBit) === 0) continue;
+      const ok = passes(rule, l, ruleIds, missing);
+      if (ok === false) continue;
+      if (ok === U) {
+        let byEnc = uncertain.get(rule);
+        if (!byEnc) uncertain.set(rule, (byEnc = new Map()));
+        const names = byEnc.get(l.enc.index) ?? [];
+        for (const n of missing) if (!names.includes(n)) names.push(n);
+        byEnc.set(l.enc.index, names);
+      }
+      if (missing.length) missing.length = 0;
       let c = counted.get(rule);
       if (!c) counted.set(rule, (c = { items: [], aux: [], current: false }));
       const list = c[role];
@@ -143,7 +168,15 @@ export function evaluatePatient(packs: readonly CompiledPack[], input: PatientIn
     }
     for (const [encIndex, group] of byEncounter) {
       group.sort((a, b) => a.line.inputIndex - b.line.inputIndex);
-      out.push({ f: new RuleFinding(rule, group), enc: encIndex, pack: packOrder.get(rule.pack) ?? 0, pos: rule.position });
+      // Missing evidence: if the outcome in this encounter depends on evidence the request did not carry, the finding asks.
+      let lacking: string[] | null = uncertain.get(rule)?.get(encIndex) ?? null;
+      for (const f of group) {
+        for (const n of f.missing ?? []) {
+          lacking ??= [];
+          if (!lacking.includes(n)) lacking.push(n);
+        }
+      }
+      out.push({ f: new RuleFinding(rule, group, lacking), enc: encIndex, pack: packOrder.get(rule.pack) ?? 0, pos: rule.position });
     }
   }
   // Stable output: by encounter order of the input, then pack order, then rule order in the pack.
@@ -172,8 +205,10 @@ class RuleFinding implements Finding {
   #first: Flag;
   #message: string | undefined = undefined;
   #evidence: string | undefined = undefined;
+  /** the evidence the encounter lacked and the finding depends on; null when the finding is definite */
+  readonly #missing: string[] | null;
 
-  constructor(rule: CompiledRule, group: Flag[]) {
+  constructor(rule: CompiledRule, group: Flag[], missing: string[] | null = null) {
     const first = group[0];
     const enc = first.line.enc;
     const r = rule.rule;
@@ -190,7 +225,9 @@ class RuleFinding implements Finding {
     this.rule_id = r.id;
     this.rule_name = r.name;
     this.category = r.category;
-    this.severity = r.severity;
+    // A violation whose evidence is missing is a question (可疑), with the same amount (audit-api.md §2).
+    this.severity = missing && r.severity === 'violation' ? 'suspicious' : r.severity;
+    this.#missing = missing;
     this.appealable = r.appealable ?? true;
     this.patn_id = enc.patient.patn_id;
     this.mdtrt_id = enc.enc.mdtrt_id;
@@ -201,7 +238,11 @@ class RuleFinding implements Finding {
   }
 
   get message(): string {
-    return (this.#message ??= fill(this.#rule.rule.message ?? DEFAULT_MESSAGES[this.#rule.kind], this.#first, this.#rule));
+    if (this.#message === undefined) {
+      const text = fill(this.#rule.rule.message ?? DEFAULT_MESSAGES[this.#rule.kind], this.#first, this.#rule);
+      this.#message = this.#missing ? `需核实：未提供${this.#missing.join('、')}；${text}` : text;
+    }
+    return this.#message;
   }
 
   get evidence(): string {
@@ -209,7 +250,7 @@ class RuleFinding implements Finding {
       const r = this.#rule.rule;
       let facts = '';
       for (const l of this.lines) facts += `${facts ? '；' : ''}${l.hilist_code} ${l.hilist_name} ${l.day}：实际${l.actual ?? ''}，限${l.limit ?? ''}，金额${formatYuan(l.amount)}元`;
-      this.#evidence = `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${this.pack}@${this.pack_version}）。事实：${facts}`;
+      this.#evidence = `${r.basis ? `依据：${r.basis}。` : ''}规则${r.id}（${this.pack}@${this.pack_version}）。事实：${facts}${this.#missing ? `。未提供：${this.#missing.join('、')}（请补充后核实）` : ''}`;
     }
     return this.#evidence;
   }

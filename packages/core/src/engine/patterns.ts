@@ -12,11 +12,15 @@ export function compilePatterns(patterns: readonly string[], groups: GroupResolv
   const exact = new Set<string>();
   const prefixes: string[] = [];
   let all = false;
-  for (const p of patterns) {
+  const add = (p: string) => {
     if (p === '*') all = true;
-    else if (p.startsWith('@')) for (const c of groups(p.slice(1))) exact.add(normalise(c));
     else if (p.endsWith('*')) prefixes.push(normalise(p.slice(0, -1)));
     else exact.add(normalise(p));
+  };
+  // A group's codes are patterns too: exact codes or prefixes ending in `*` (rule-pack.md §1).
+  for (const p of patterns) {
+    if (p.startsWith('@')) for (const c of groups(p.slice(1))) add(c);
+    else add(p);
   }
   return {
     all, exact, prefixes,

@@ -64,6 +64,14 @@ export function validatePack(raw: unknown, opts: ValidateOptions = {}): RulePack
       for (const [name, g] of Object.entries(p.groups)) {
         if (!/^[A-Za-z0-9_\-.]+$/.test(name)) add(`groups.${name}`, 'group names use letters, digits, _ - .');
         if (!isObj(g) || !isStrArray(g.codes)) add(`groups.${name}.codes`, 'required: a list of codes');
+        else {
+          // A group holds codes and prefixes ending in `*` (rule-pack.md §1); `*` elsewhere, `@` (no nesting) or blanks are errors.
+          g.codes.forEach((c, ci) => {
+            if (!c.trim() || c.startsWith('@') || c === '*' || (c.includes('*') && c.indexOf('*') !== c.length - 1)) {
+              add(`groups.${name}.codes[${ci}]`, `bad code ${JSON.stringify(c)}: a code or a prefix ending in * (groups do not nest; "*" alone is not a group member)`, c);
+            }
+          });
+        }
         groups.add(name);
       }
     }

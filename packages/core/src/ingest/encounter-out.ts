@@ -6,7 +6,7 @@ const flag = (b: boolean): string => (b ? '1' : '0');
 
 /** The stored encounter back in the import shape (claims-import.md), amounts in yuan. */
 export function toImportShape({ patient, encounter: e }: PatientEncounter): Record<string, unknown> {
-  const { patn_id: _ownerId, settlement, fsi_order_dtos, fsi_diagnose_dtos, fsi_operation_dtos, fsi_lab_dtos, ...rest } = e;
+  const { patn_id: _ownerId, settlement, fsi_order_dtos, fsi_diagnose_dtos, fsi_operation_dtos, fsi_lab_dtos, ext_flags, no_lab_dtos, no_ext_flags, ...rest } = e;
   return {
     patn_id: patient.patn_id,
     patn_name: patient.patn_name,
@@ -22,7 +22,9 @@ export function toImportShape({ patient, encounter: e }: PatientEncounter): Reco
       : {}),
     fsi_diagnose_dtos: fsi_diagnose_dtos.map((d) => ({ ...d, maindise_flag: flag(d.maindise_flag) })),
     fsi_operation_dtos: fsi_operation_dtos.map((o) => ({ ...o, main_oprn_flag: flag(o.main_oprn_flag) })),
-    fsi_lab_dtos,
+    // evidence that was not carried stays absent, so that re-importing the output keeps the missing evidence (audit-api.md §2)
+    ...(no_lab_dtos ? {} : { fsi_lab_dtos }),
+    ...(no_ext_flags ? {} : { ext_flags }),
     fsi_order_dtos: fsi_order_dtos.map((o) => ({
       ...o,
       hilist_pric: yuan(o.hilist_pric),

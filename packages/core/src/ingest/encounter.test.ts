@@ -66,3 +66,16 @@ test('toImportShape round-trips through the normaliser', () => {
   assert.deepEqual(again.errors, []);
   assert.deepEqual(again.value, first);
 });
+
+test('toImportShape keeps missing evidence missing: no fsi_lab_dtos / ext_flags in, none out, and the round trip is exact', () => {
+  const bare = structuredClone(importLine) as Record<string, unknown>;
+  delete bare.fsi_lab_dtos;
+  delete bare.ext_flags;
+  const first = normaliseImportEncounter(bare).value!;
+  assert.equal(first.encounter.no_lab_dtos, true);
+  const out = JSON.parse(JSON.stringify(toImportShape(first)));
+  assert.equal('fsi_lab_dtos' in out, false);
+  assert.equal('ext_flags' in out, false);
+  assert.equal('no_lab_dtos' in out, false);
+  assert.deepEqual(normaliseImportEncounter(out).value, first);
+});

@@ -1,6 +1,6 @@
 import { FundGuardError, type FieldIssue } from '../errors.ts';
 import type { Encounter, Patient } from '../model/encounter.ts';
-import { FieldReader } from './reader.ts';
+import { FieldReader, NormalisationNotes } from './reader.ts';
 import { readEncounter, readPatient } from './encounter.ts';
 
 /** One patient of a 3101/3102 request with all of its encounters (audit-api.md §2). */
@@ -18,6 +18,8 @@ export interface FsiAuditRequest {
   rule_ids: string[];
   task_id: string;
   patients: FsiPatient[];
+  /** the harmless variants accepted and normalised (audit-api.md §1), counted per institution, field and variant */
+  normalisations: { medins_id: string; field: string; variant: string; count: number }[];
 }
 
 export const TRIG_SCENS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
@@ -29,6 +31,7 @@ export const TRIG_SCENS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'] as const
 export function parseFsiAuditData(data: unknown): FsiAuditRequest {
   const issues: FieldIssue[] = [];
   if (!FieldReader.isRecord(data)) throw new FundGuardError('E_INPUT_INVALID', 'input.data: must be an object', [{ field: 'input.data', reason: 'must be an object' }]);
+  const notes = new NormalisationNotes();
   const r = new FieldReader(data, '', issues);
   const req: FsiAuditRequest = {
     syscode: r.str('syscode'),
@@ -36,27 +39,35 @@ export function parseFsiAuditData(data: unknown): FsiAuditRequest {
     rule_ids: r.strings('rule_ids'),
     task_id: r.str('task_id'),
     patients: [],
+    normalisations: [],
   };
   const patients = r.records('patient_dtos', true);
   patients.forEach((p, pi) => {
     const pid = typeof p.patn_id === 'string' || typeof p.patn_id === 'number' ? String(p.patn_id) : '';
     const pPath = `patient_dtos[${pi}]${pid ? `(patn_id=${pid})` : ''}`;
-    const pr = new FieldReader(p, pPath, issues);
-    const patient = readPatient(pr, true);
+    const pr = new FieldReader(p, pPath, issues, {}, notes, 'patient_dtos');
+    const patient = readPatient(pr, true, true);
     const curr = pr.str('curr_mdtrt_id');
     const encRaw = pr.records('fsi_encounter_dtos', true);
     const encounters: Encounter[] = encRaw.map((e, ei) => {
       const eid = typeof e.mdtrt_id === 'string' || typeof e.mdtrt_id === 'number' ? String(e.mdtrt_id) : '';
-      const er = new FieldReader(e, `${pPath}.fsi_encounter_dtos[${ei}]${eid ? `(mdtrt_id=${eid})` : ''}`, issues);
-      return readEncounter(er, patient.patn_id, [], { labelOrders: true });
+      const er = new FieldReader(e, `${pPath}.fsi_encounter_dtos[${ei}]${eid ? `(mdtrt_id=${eid})` : ''}`, issues, {}, notes, 'fsi_encounter_dtos');
+      const enc = readEncounter(er, patient.patn_id, [], { labelOrders: true, lenient: true });
+      notes.assign(enc.medins_id);
+      return enc;
     });
     if (curr && encounters.length && !encounters.some((e) => e.mdtrt_id === curr)) pr.issue('curr_mdtrt_id', 'no encounter with this mdtrt_id in fsi_encounter_dtos', curr);
+    // Nothing to audit is a refusal (audit-api.md §1 "no lines"), not an empty answer the HIS would read as "all clear".
+    else if (encounters.length && !encounters.some((e) => (curr ? e.mdtrt_id === curr : true) && e.fsi_order_dtos.length > 0)) {
+      pr.issue(curr ? 'fsi_encounter_dtos' : 'fsi_encounter_dtos', `no order lines in ${curr ? `the current encounter ${curr}` : 'any encounter'} (fsi_order_dtos): nothing to audit`);
+    }
     req.patients.push({ patient, curr_mdtrt_id: curr, encounters });
   });
   if (issues.length) {
     const head = issues.slice(0, 5).map((i) => `${i.field}: ${i.reason}${i.value === undefined ? '' : ` (${JSON.stringify(i.value)})`}`).join('; ');
     throw new FundGuardError('E_INPUT_INVALID', `${head}${issues.length > 5 ? `; … ${issues.length} errors` : ''}`, issues.slice(0, 100), issues.length);
   }
+  req.normalisations = notes.list();
   return req;
 }
 

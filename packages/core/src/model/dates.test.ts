@@ -5,8 +5,22 @@ import { addDays, ageInYears, dayFromNumber, dayNumber, daysBetween, parseTimest
 test('parseTimestamp accepts both national date formats and normalises them', () => {
   assert.deepEqual(parseTimestamp('2024-03-15'), { ts: '2024-03-15 00:00:00' });
   assert.deepEqual(parseTimestamp('2024-03-15 10:28:00'), { ts: '2024-03-15 10:28:00' });
-  assert.deepEqual(parseTimestamp('2024-03-15T10:28'), { ts: '2024-03-15 10:28:00' });
-  assert.deepEqual(parseTimestamp('20240315102800'), { ts: '2024-03-15 10:28:00' });
+  assert.deepEqual(parseTimestamp('2024-03-15T10:28'), { ts: '2024-03-15 10:28:00', form: 'iso' });
+  assert.deepEqual(parseTimestamp('20240315102800'), { ts: '2024-03-15 10:28:00', form: 'yyyyMMdd' });
+});
+
+test('parseTimestamp: the additional HIS forms (audit-api.md §1) are accepted and named, the national ones take no form', () => {
+  assert.deepEqual(parseTimestamp('2024/03/15'), { ts: '2024-03-15 00:00:00', form: 'yyyy/MM/dd' });
+  assert.deepEqual(parseTimestamp('2024/03/15 10:28:05'), { ts: '2024-03-15 10:28:05', form: 'yyyy/MM/dd' });
+  assert.deepEqual(parseTimestamp('20240315'), { ts: '2024-03-15 00:00:00', form: 'yyyyMMdd' });
+  assert.deepEqual(parseTimestamp(' 2024-03-15 '), { ts: '2024-03-15 00:00:00', form: 'padded' });
+  assert.deepEqual(parseTimestamp('9999-12-31 23:59:59'), { ts: '9999-12-31 23:59:59' });
+  // the char-check fast path checks the calendar and the clock like the slow one
+  assert.ok('reason' in parseTimestamp('2023-02-29 10:00:00'));
+  assert.ok('reason' in parseTimestamp('2024-03-15 10:60:00'));
+  assert.ok('reason' in parseTimestamp('2024/02/30'));
+  assert.ok('reason' in parseTimestamp('2024-3-15'));
+  assert.ok('reason' in parseTimestamp('2024-03-15 10:28:0x'));
 });
 
 test('parseTimestamp refuses impossible days and garbage', () => {

@@ -5,12 +5,41 @@
 export type Timestamp = string;
 export type Day = string;
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$/;
+const DATE_TIME = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$/;
 const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/;
 
-/** Accepts yyyy-MM-dd, yyyy-MM-dd HH:mm[:ss], ISO 'T' form and compact yyyyMMdd[HHmmss]; checks the calendar. */
-export function parseTimestamp(value: unknown): { ts: Timestamp } | { reason: string } {
+/** The date forms a HIS sends besides yyyy-MM-dd[ HH:mm:ss] (audit-api.md §1); `form` names the one used. */
+export type DateForm = 'yyyy/MM/dd' | 'yyyyMMdd' | 'iso' | 'padded';
+
+const dig = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -100;
+};
+const num2 = (s: string, i: number): number => dig(s, i) * 10 + dig(s, i + 1);
+
+/**
+ * Accepts yyyy-MM-dd, yyyy-MM-dd HH:mm[:ss], ISO 'T' form, yyyy/MM/dd[ HH:mm[:ss]] and compact yyyyMMdd[HHmmss];
+ * checks the calendar. The two national forms take a char-check path (3101 reads dates per line); any other form is
+ * returned with `form` so that the caller can count the normalisation.
+ */
+export function parseTimestamp(value: unknown): { ts: Timestamp; form?: DateForm } | { reason: string } {
   if (typeof value !== 'string') return { reason: 'not a date string' };
+  const n = value.length;
+  if ((n === 10 || n === 19) && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45) {
+    const y = dig(value, 0) * 1000 + dig(value, 1) * 100 + num2(value, 2);
+    const mo = num2(value, 5);
+    const d = num2(value, 8);
+    if (y >= 0 && mo >= 0 && d >= 0) {
+      if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return { reason: 'no such calendar day' };
+      if (n === 10) return { ts: `${value} 00:00:00` };
+      if (value.charCodeAt(10) === 32 && value.charCodeAt(13) === 58 && value.charCodeAt(16) === 58) {
+        const h = num2(value, 11);
+        const mi = num2(value, 14);
+        const s = num2(value, 17);
+        if (h >= 0 && mi >= 0 && s >= 0) return h > 23 || mi > 59 || s > 59 ? { reason: 'no such time of day' } : { ts: value };
+      }
+    }
+  }
   const text = value.trim();
   const m = DATE_TIME.exec(text) ?? COMPACT.exec(text);
   if (!m) return { reason: 'not a date (expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss)' };
@@ -18,12 +47,20 @@ export function parseTimestamp(value: unknown): { ts: Timestamp } | { reason: st
   const [h, mi, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return { reason: 'no such calendar day' };
   if (h > 23 || mi > 59 || s > 59) return { reason: 'no such time of day' };
-  return { ts: `${m[1]}-${m[2]}-${m[3]} ${pad2(h)}:${pad2(mi)}:${pad2(s)}` };
+  const ts = `${m[1]}-${m[2]}-${m[3]} ${pad2(h)}:${pad2(mi)}:${pad2(s)}`;
+  const form: DateForm | undefined = text.charCodeAt(4) === 47 ? 'yyyy/MM/dd' : text.charCodeAt(4) !== 45 ? 'yyyyMMdd' : text.length !== n ? 'padded'
+    : text.length === 10 || (text.length === 19 && text.charCodeAt(10) === 32) ? undefined : 'iso';
+  return form ? { ts, form } : { ts };
 }
 
-export function parseDay(value: unknown): { day: Day } | { reason: string } {
+/** `9999-12-31…`: a HIS's "no date yet" (not discharged, order not stopped). */
+export function isOpenEndDate(ts: Timestamp): boolean {
+  return ts.startsWith('9999-12-31');
+}
+
+export function parseDay(value: unknown): { day: Day; form?: DateForm } | { reason: string } {
   const r = parseTimestamp(value);
-  return 'ts' in r ? { day: r.ts.slice(0, 10) } : r;
+  return 'ts' in r ? (r.form ? { day: r.ts.slice(0, 10), form: r.form } : { day: r.ts.slice(0, 10) }) : r;
 }
 
 export function dayOf(ts: Timestamp): Day {

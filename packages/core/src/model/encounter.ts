@@ -64,6 +64,8 @@ export interface OrderLine {
   spec: string;
   spec_unt: string;
   drord_begn_date: Timestamp | null;
+  /** end of the order (long orders, prescriptions): with drord_begn_date it gives the days when ext_days is absent */
+  drord_stop_date?: Timestamp | null;
   drord_dept_codg: string;
   drord_dept_name: string;
   drord_dr_codg: string;
@@ -120,6 +122,12 @@ export interface Encounter {
   settlement: Settlement | null;
   ext_household_id: string;
   ext_address: string;
+  /**
+   * Missing evidence (audit-api.md §2): the request did not carry `fsi_lab_dtos` / `ext_flags` at all (a national-standard
+   * HIS); rules whose condition needs them ask instead of accuse. Absent (not false) when the evidence was carried.
+   */
+  no_lab_dtos?: true;
+  no_ext_flags?: true;
 }
 
 /** One line of a claims import: the encounter with its patient (claims-import.md). */

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { evaluatePatient, FundGuardError, parseFsiAuditData, toResultRow, type Encounter, type PatientEncounter } from '@fundguard/core';
+import { NormalisationsRepo, type NormalisationReportRow } from '@fundguard/store';
 import { boundInstitution, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ActiveRules } from '../engine/active-rules.ts';
@@ -13,11 +14,29 @@ export type RealtimeStage = 'pre' | 'mid';
  * returned; 3102 also stores the encounters, so later calls see them as history. Nothing is stored on bad input.
  */
 export class RealtimeAuditService {
-  constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules, private readonly history: HistoryCache) {}
+  /** the harmless variants accepted per institution, field and day (audit-api.md §1), for the hospital's report */
+  readonly normalisations: NormalisationsRepo;
 
-  async audit(actor: Actor, stage: RealtimeStage, data: unknown, call: { msgid: string }): Promise<{ result: Record<string, unknown>[] }> {
+  constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules, private readonly history: HistoryCache) {
+    this.normalisations = new NormalisationsRepo(ctx.database);
+  }
+
+  /**
+   * `normalised`: the harmless variants this call needed, `field: variant` → count, for the call log (not for the HIS:
+   * the route leaves it out of the answer).
+   */
+  async audit(actor: Actor, stage: RealtimeStage, data: unknown, call: { msgid: string }): Promise<{ result: Record<string, unknown>[]; normalised?: Record<string, number> }> {
     requirePermission(actor, 'audit.realtime');
     const req = parseFsiAuditData(data);
+    if (actor.institutionId) {
+      // An encounter without medins_id is the calling institution's (the key is scoped to it).
+      for (const p of req.patients) for (const e of p.encounters) if (!e.medins_id) e.medins_id = actor.institutionId;
+      for (const n of req.normalisations) if (!n.medins_id) n.medins_id = actor.institutionId;
+    }
+    if (req.normalisations.length) {
+      const now = this.ctx.clock();
+      this.normalisations.record(req.normalisations, { day: beijingDay(now), msgid: call.msgid, at: now.toISOString() });
+    }
     if (actor.institutionId) {
       for (const [pi, p] of req.patients.entries()) {
         for (const [ei, e] of p.encounters.entries()) {
@@ -90,6 +109,25 @@ export class RealtimeAuditService {
       }
       await this.ctx.changes.applyHere(change);
     }
-    return { result: rows };
+    if (!req.normalisations.length) return { result: rows };
+    const normalised: Record<string, number> = {};
+    for (const n of req.normalisations) normalised[`${n.field}: ${n.variant}`] = (normalised[`${n.field}: ${n.variant}`] ?? 0) + n.count;
+    return { result: rows, normalised };
   }
+
+  /**
+   * What the HIS sent that had to be normalised (audit-api.md §1), per institution, field and variant over a range of
+   * days: the hospital's 医保办 sees its own institution only.
+   */
+  async normalisationReport(actor: Actor, q: { from?: string | null; to?: string | null; medinsId?: string | null }): Promise<NormalisationReportRow[]> {
+    requirePermission(actor, 'imports.read');
+    const medinsId = boundInstitution(actor) ?? (q.medinsId || null);
+    await this.normalisations.flush();
+    return this.normalisations.report({ from: q.from, to: q.to, medinsId });
+  }
+}
+
+/** The call's date in Beijing time (UTC+8), the day a hospital reads its report by. */
+function beijingDay(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }

@@ -24,6 +24,8 @@ export interface Flag {
   amount: number;
   limit?: string | number;
   actual?: string | number;
+  /** the evidence the encounter did not carry and the outcome depends on (audit-api.md §2): the finding asks, not accuses */
+  missing?: string[];
 }
 
 /** A rule kind: given the counted lines of one patient, the current lines it flags. */

@@ -1,4 +1,5 @@
 import type { LineCtx } from '../context.ts';
+import { dayNumber } from '../../model/dates.ts';
 import { roundFen, type Flag, type KindFn } from './kind.ts';
 
 /**
@@ -17,7 +18,8 @@ export const prescription: KindFn = ({ rule, items }) => {
   const share = (l: LineCtx, actual: number, max: number) => roundFen((l.full * (actual - max)) / actual);
   for (const l of items) {
     if (!l.current) continue;
-    if (p.max_days !== undefined && l.line.ext_days !== null && l.line.ext_days > p.max_days) put({ line: l, amount: share(l, l.line.ext_days, p.max_days), limit: `${p.max_days}天`, actual: `${l.line.ext_days}天` });
+    const days = p.max_days === undefined ? null : prescriptionDays(l);
+    if (p.max_days !== undefined && days !== null && days > p.max_days) put({ line: l, amount: share(l, days, p.max_days), limit: `${p.max_days}天`, actual: `${days}天` });
     if (p.max_doses !== undefined && l.line.hilist_type === '102' && l.line.ext_doses !== null && l.line.ext_doses > p.max_doses) put({ line: l, amount: share(l, l.line.ext_doses, p.max_doses), limit: `${p.max_doses}付`, actual: `${l.line.ext_doses}付` });
   }
   const byRx = new Map<string, LineCtx[]>();
@@ -41,3 +43,15 @@ export const prescription: KindFn = ({ rule, items }) => {
   }
   return [...flags.values()];
 };
+
+/**
+ * A line's prescription days: `ext_days`, else the calendar days from drord_begn_date to drord_stop_date inclusive
+ * (audit-api.md §2); null when neither is there (a day rule then does not apply to the line).
+ */
+export function prescriptionDays(l: LineCtx): number | null {
+  if (l.line.ext_days !== null) return l.line.ext_days;
+  const begin = l.line.drord_begn_date;
+  const stop = l.line.drord_stop_date;
+  if (!begin || !stop || stop < begin) return null;
+  return dayNumber(stop.slice(0, 10)) - dayNumber(begin.slice(0, 10)) + 1;
+}

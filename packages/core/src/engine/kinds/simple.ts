@@ -1,6 +1,6 @@
 import { ageInYears } from '../../model/dates.ts';
-import type { KindFn } from './kind.ts';
-import { describeFacts } from '../conditions.ts';
+import type { Flag, KindFn } from './kind.ts';
+import { describeFacts, T, U } from '../conditions.ts';
 import type { Condition } from '../types.ts';
 import type { EncCtx } from '../context.ts';
 
@@ -32,7 +32,18 @@ export const indication: KindFn = ({ rule, items }) => {
     if (d === undefined) facts.set(e, (d = `不符合（${describeFacts(rule.rule.params!.requires as Condition, e)}）`));
     return d;
   };
-  return items.filter((l) => l.current && !rule.requires!(l.enc, l)).map((l) => ({ line: l, amount: l.full, limit: '限定支付范围', actual: describe(l.enc) }));
+  const out: Flag[] = [];
+  for (const l of items) {
+    if (!l.current) continue;
+    if (rule.requiresTri && l.enc.missingEvidence) {
+      // Missing evidence (audit-api.md §2): unknown asks (the line and amount as if it fired); false fires as usual.
+      const missing: string[] = [];
+      const v = rule.requiresTri(l.enc, l, missing);
+      if (v === T) continue;
+      out.push({ line: l, amount: l.full, limit: '限定支付范围', actual: describe(l.enc), ...(v === U ? { missing } : {}) });
+    } else if (!rule.requires!(l.enc, l)) out.push({ line: l, amount: l.full, limit: '限定支付范围', actual: describe(l.enc) });
+  }
+  return out;
 };
 
 /** institution_level: the institution's level is below min_level. */

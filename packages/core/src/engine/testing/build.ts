@@ -15,6 +15,8 @@ export interface L {
   at?: string;
   rx?: string;
   rxno?: string;
+  /** drord_stop_date */
+  stop?: string;
   days?: number;
   doses?: number;
   current?: boolean;
@@ -38,6 +40,9 @@ export interface E {
   ops?: string[];
   labs?: { code: string; value: number; at?: string }[];
   flags?: string[];
+  /** send no fsi_lab_dtos / ext_flags key at all (a national-standard HIS: missing evidence, audit-api.md §2) */
+  noLabs?: boolean;
+  noFlags?: boolean;
   medins?: string;
   doctor?: string;
   lines: L[];
@@ -62,10 +67,12 @@ export function enc(e: E, patient: Partial<Patient> = {}): { patient: Patient; e
         rx_id: l.rx ?? `${id}-R${i + 1}`, rxno: l.rxno ?? '', hilist_code: l.code, hilist_name: l.name ?? `项目${l.code}`, hilist_type: l.type ?? '101',
         cnt, pric, sumamt: sum, ownpay_amt: l.selfPaid ? sum : (l.ownpay ?? 0), drord_begn_date: l.at ?? e.adm ?? '2024-03-01 08:00:00',
         curr_drord_flag: l.current === false ? '0' : '1', ext_days: l.days, ext_doses: l.doses, drord_dept_codg: l.dept ?? '0303', drord_dr_codg: l.doctor ?? '',
-        drord_dr_profttl: l.title,
+        drord_dr_profttl: l.title, drord_stop_date: l.stop,
       };
     }),
   };
+  if (e.noLabs) delete (raw as Partial<typeof raw>).fsi_lab_dtos;
+  if (e.noFlags) delete (raw as Partial<typeof raw>).ext_flags;
   const r = normaliseImportEncounter(raw);
   if (!r.value) throw new Error(JSON.stringify(r.errors));
   return r.value;
