@@ -8,6 +8,8 @@ import { SessionContext } from './session.tsx';
 import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
 import { PAGES, home } from './pages/registry.tsx';
+import { useNames } from './dictionary.ts';
+import { useApi } from './useApi.ts';
 import { LoginPage } from './pages/login/index.tsx';
 
 function LangSwitch() {
@@ -19,6 +21,10 @@ function LangSwitch() {
 function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
   const { t } = useTranslation();
   const { path } = useLocation();
+  const names = useNames();
+  // The sign-in answer has no display name: ask who-am-I once for it.
+  const who = useApi(() => (me.display_name !== undefined ? Promise.resolve(me) : api.get<Me>('/api/v1/me')), [me]);
+  const displayName = who.data?.display_name || me.id;
   useEffect(() => {
     if (path === '/' || path === '/login') navigate(home(me.role), true);
   }, [path, me.role]);
@@ -43,11 +49,11 @@ function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
         </Layout.Sider>
         <Layout>
           <Layout.Header className="fg-header">
-            <Typography.Text strong className="fg-title">{t('app.title')}</Typography.Text>
-            <Space>
-              <span data-testid="whoami">{me.id}</span>
+            <Typography.Text strong className="fg-title" ellipsis>{t('app.title')}</Typography.Text>
+            <Space className="fg-header-tools">
+              <span data-testid="whoami" title={me.id}>{displayName}</span>
               <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
-              {me.institutionId ? <Tag>{me.institutionId}</Tag> : null}
+              {me.institutionId ? <Tag title={me.institutionId} data-testid="my-institution">{names.institution(me.institutionId)}</Tag> : null}
               <LangSwitch />
               <Button size="small" onClick={signOut} data-testid="logout">{t('app.logout')}</Button>
             </Space>

@@ -27,7 +27,8 @@ export interface DashboardSummary {
   /** when these figures were computed (they are cached: see DashboardService) */
   generated_at: string;
   totals: Amounts & { encounters: number; medfee: number; hifp_pay: number; cases: number; proposed: number; deducted: number };
-  by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number })[];
+  /** by the month of settlement, else admission (as findings); `partial`: the data covers only part of the month */
+  by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number; partial: boolean })[];
   by_rule: (Amounts & { rule_id: string; rule_name: string; category: string })[];
   by_category: (Amounts & { category: string })[];
   by_institution: (Amounts & { medins_id: string; medins_name: string })[];
@@ -111,25 +112,38 @@ export class DashboardService {
 
     const byMonthF = await db.rows<{ month: string; findings: number; amount: number }>(sql`
       select f.month, count(*)::int as findings, coalesce(sum(f.amount_fen), 0)::float8 as amount from ${f} group by f.month`);
-    // Fund use from the encounters' stored totals (lines_sumamt, hifp_pay), by month of admission.
+    // Fund use from the encounters' stored totals (lines_sumamt, hifp_pay), by the month findings use: settlement, else
+    // admission. (By admission alone, a month holding only settlements — the last of a data set — showed no fund use.)
     const fromDay = from ? `${from}-01 00:00:00` : null;
     const toDay = to ? nextMonth(to) : null;
-    const byMonthE = await db.rows<{ month: string; encounters: number; medfee: number; hifp_pay: number }>(sql`
-      select to_char(e.adm_date, 'YYYY-MM') as month, count(*)::int as encounters, coalesce(sum(e.lines_sumamt), 0)::float8 as medfee,
-        coalesce(sum(e.hifp_pay), 0)::float8 as hifp_pay
+    const byMonthE = await db.rows<{ month: string; encounters: number; medfee: number; hifp_pay: number; first_day: string; last_day: string }>(sql`
+      select to_char(coalesce(e.setl_time, e.adm_date), 'YYYY-MM') as month, count(*)::int as encounters, coalesce(sum(e.lines_sumamt), 0)::float8 as medfee,
+        coalesce(sum(e.hifp_pay), 0)::float8 as hifp_pay,
+        to_char(min(coalesce(e.setl_time, e.adm_date)), 'YYYY-MM-DD') as first_day, to_char(max(coalesce(e.setl_time, e.adm_date)), 'YYYY-MM-DD') as last_day
       from encounters e
       where (${medins}::text is null or e.medins_id = ${medins})
-        and (${fromDay}::timestamp is null or e.adm_date >= ${fromDay}::timestamp) and (${toDay}::timestamp is null or e.adm_date < ${toDay}::timestamp)
+        and (${fromDay}::timestamp is null or coalesce(e.setl_time, e.adm_date) >= ${fromDay}::timestamp)
+        and (${toDay}::timestamp is null or coalesce(e.setl_time, e.adm_date) < ${toDay}::timestamp)
       group by 1`);
     const months = new Map<string, DashboardSummary['by_month'][number]>();
     const month = (m: string) => {
       let r = months.get(m);
-      if (!r) months.set(m, (r = { month: m, findings: 0, amount: 0, encounters: 0, medfee: 0, hifp_pay: 0 }));
+      if (!r) months.set(m, (r = { month: m, findings: 0, amount: 0, encounters: 0, medfee: 0, hifp_pay: 0, partial: false }));
       return r;
     };
     for (const r of byMonthF) Object.assign(month(r.month), { findings: num(r.findings), amount: num(r.amount) });
     for (const r of byMonthE) Object.assign(month(r.month), { encounters: num(r.encounters), medfee: num(r.medfee), hifp_pay: num(r.hifp_pay) });
     const by_month = [...months.values()].sort((a, b) => a.month.localeCompare(b.month));
+    // The data's first and last months are partial when the data starts after the 3rd or ends before the month's last 3 days.
+    if (byMonthE.length) {
+      const firstDay = byMonthE.reduce((m, r) => (r.first_day < m ? r.first_day : m), byMonthE[0].first_day);
+      const lastDay = byMonthE.reduce((m, r) => (r.last_day > m ? r.last_day : m), byMonthE[0].last_day);
+      for (const r of by_month) {
+        if (r.month === firstDay.slice(0, 7) && Number(firstDay.slice(8)) > 3) r.partial = true;
+        if (r.month === lastDay.slice(0, 7) && Number(lastDay.slice(8)) < daysIn(r.month) - 2) r.partial = true;
+        if (r.month < firstDay.slice(0, 7) || r.month > lastDay.slice(0, 7)) r.partial = true;
+      }
+    }
 
     const by_rule = amounts(await db.rows<{ rule_id: string; rule_name: string; category: string; findings: number; amount: number }>(sql`
       select f.rule_id, max(f.rule_name) as rule_name, max(f.category) as category, count(*)::int as findings, coalesce(sum(f.amount_fen), 0)::float8 as amount
@@ -240,6 +254,11 @@ export class DashboardService {
   async logReveal(actor: Actor, what: { entityType: string; entityId: string; field: string }): Promise<void> {
     await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'personal_data.reveal', entityType: what.entityType, entityId: what.entityId, at: this.ctx.nowIso(), detail: { field: what.field, role: actor.role } }]);
   }
+}
+
+function daysIn(m: string): number {
+  const [y, mo] = m.split('-').map(Number);
+  return new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
 function nextMonth(m: string): string {

@@ -1,14 +1,15 @@
 // 中文为默认语言；en.ts 必须有同样的键（类型检查保证）。
 export const zhCN = {
-  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' },
+  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' , inclusive: '（含首尾两天）', confirm: '确认', cancel: '取消', irreversible: '此操作提交后不能撤回，确定继续吗？' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
   nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
     title: '监管看板', asOf: '统计时间', from: '起始月份', to: '截止月份', apply: '查询',
-    encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '立案疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
-    byMonth: '按月违规金额与基金支出', byRule: '违规金额前十规则', byInstitution: '违规金额前十机构', byCategory: '按违规类别', byDepartment: '违规金额前十科室', caseStatus: '审核单状态',
+    encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '审核单疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
+    byMonth: '按月违规金额与基金支出', byRule: '违规金额居前的规则', byInstitution: '违规金额居前的机构', byCategory: '按违规类别', byDepartment: '违规金额居前的科室', caseStatus: '审核单状态',
     overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', by: { rule: '按规则', institution: '按机构', department: '按科室', doctor: '按医生' }, fund: '基金支付', violations: '违规金额',
+    period: '统计月份', name: '名称', findingsCount: '疑点数', amountYuan: '疑点金额', shareOfAll: '占全部疑点金额', shareHelp: '条形长度按对数刻度（本表最大值为满格），便于比较数额相差很大的各行；数字为占所选期间全部疑点金额的比例', emptyPeriod: '所选期间没有就诊数据：请调整统计月份，或在“批量审核与导入”中导入就诊数据。', emptyFindings: '所选期间没有纳入审核单的疑点：请调整统计月份，或在“批量审核与导入”中发起批量审核并生成审核单。', emptyCases: '所选期间没有审核单：批量审核完成后点击“生成审核单”。', emptyOverrides: '暂无实时提醒反馈：医院端调用 3101/3102 事中提醒并回传 3103 反馈后，这里显示医生坚持执行的比例。', partialNote: '* 数据不完整的月份（只含该月部分日期），金额偏低属正常。', casesUnit: '单', help: { encounters: '所选期间（按结算月，未结算按入院月）的就诊人次', medfee: '就诊明细费用合计', hifp: '统筹基金支付合计', findings: '已纳入审核单的疑点条数（同一规则、同一就诊只计一次）', amount: '这些疑点涉及的金额', cases: '审核单数', proposed: '审核单拟扣金额合计', deducted: '已作出决定的扣款金额合计' },
     agreement: { title: '协议管理指标（按机构）', limit: '目录外/丙类费用占比上限 {{limit}}', over: '超限 {{n}} 家', medins: '机构', inpatient: '住院人次', inpatientAvg: '住院次均费用', outpatient: '门诊人次', outpatientAvg: '门诊次均费用', los: '平均住院日', drug: '药占比', ownpay: '自费比例', classC: '目录外/丙类占比', classCHelp: '丙类（hilist_lv 03）项目费用 / 明细总费用；协议要求 ≤ 15%，超限机构标红' },
   },
   cases: {
