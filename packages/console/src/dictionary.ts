@@ -52,6 +52,8 @@ export interface Names {
   diagnosis: (code: string | null | undefined, name?: string | null) => string;
   /** a national code table: code('insutype', '310') → 职工基本医疗保险 */
   code: (table: string, value: string | null | undefined) => string;
+  /** every known code → name of a kind (pickers) */
+  all: (kind: 'institutions' | 'departments' | 'doctors' | 'regions' | 'diagnoses') => Record<string, string>;
 }
 
 export function namesOf(d: DictionaryData | null, lang: string = i18n.language): Names {
@@ -67,6 +69,7 @@ export function namesOf(d: DictionaryData | null, lang: string = i18n.language):
       const n = name || d?.diagnoses?.[code];
       return n ? `${n}（${code}）` : code;
     },
+    all: (kind) => d?.[kind] ?? {},
     code: (table, value) => {
       if (value === null || value === undefined || value === '') return '—';
       const e = d?.codes?.[table]?.[value];

@@ -60,6 +60,21 @@ export interface AgreementKpis {
   over_limit: boolean;
 }
 
+export interface EncounterSearch {
+  /** 就诊流水号 prefix, 人员编号, or a diagnosis code prefix or name part */
+  q?: string;
+  medinsId?: string;
+  /** admission from (inclusive) and to (exclusive), YYYY-MM-DD */
+  from?: string;
+  to?: string;
+  /** med_mdtrt_type: 1 outpatient, 2 inpatient */
+  type?: string;
+  /** only encounters with findings in cases */
+  flagged?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
 /** 协议管理: 目录外/丙类费用占比 ≤ 15 % */
 export const CLASS_C_LIMIT = 0.15;
 
@@ -237,6 +252,38 @@ export class DashboardService {
       from encounters e where e.patn_id = ${enc.patn_id} and (${medins}::text is null or e.medins_id = ${medins})
       order by e.adm_date desc limit 50`);
     return { findings, history };
+  }
+
+  /**
+   * 就诊查询: encounters by number (prefix), person number, diagnosis (code prefix or name), institution, admission
+   * period (`to` exclusive), type and whether they have findings in cases; newest first, paged. Hospitals see their
+   * institution's, the insured their own.
+   */
+  async searchEncounters(actor: Actor, q: EncounterSearch): Promise<{ items: unknown[]; total: number }> {
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    for (const [k, v] of [['from', q.from], ['to', q.to]] as const) {
+      if (v !== undefined && !day.test(v)) throw new FundGuardError('E_INPUT_INVALID', `${k}: YYYY-MM-DD`, [{ field: k, value: v, reason: 'YYYY-MM-DD' }]);
+    }
+    const medins = actor.role === 'hospital' ? actor.institutionId || '\u0000' : q.medinsId || null;
+    const patn = actor.role === 'insured' ? actor.patnId || '\u0000' : null;
+    const text = q.q?.trim() || null;
+    const like = text ? `${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null;
+    const name = text ? `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null;
+    const where = sql`(${medins}::text is null or e.medins_id = ${medins}) and (${patn}::text is null or e.patn_id = ${patn})
+      and (${q.from ?? null}::timestamp is null or e.adm_date >= ${q.from ?? null}::timestamp) and (${q.to ?? null}::timestamp is null or e.adm_date < ${q.to ?? null}::timestamp)
+      and (${q.type ?? null}::text is null or e.med_mdtrt_type = ${q.type ?? null})
+      and (${text}::text is null or e.mdtrt_id like ${like} or e.patn_id = ${text} or e.dscg_main_dise_codg like ${like} or e.dscg_main_dise_name like ${name})
+      and (${q.flagged ?? false} = false or exists (select 1 from findings f where f.mdtrt_id = e.mdtrt_id and f.case_id is not null))`;
+    const limit = Math.min(Math.max(q.limit ?? 20, 1), 200);
+    const offset = Math.max(q.offset ?? 0, 0);
+    const total = Number((await this.ctx.database.rows<{ n: number }>(sql`select count(*)::int as n from encounters e where ${where}`))[0]?.n ?? 0);
+    const items = await this.ctx.database.rows(sql`
+      select e.mdtrt_id, e.medins_id, e.medins_name, to_char(e.adm_date, 'YYYY-MM-DD') as adm_date, to_char(e.dscg_date, 'YYYY-MM-DD') as dscg_date,
+        e.med_mdtrt_type, e.med_type, e.insutype, e.adm_dept_codg, e.adm_dept_name, e.dscg_main_dise_codg, e.dscg_main_dise_name, e.lines_sumamt::float8 as lines_sumamt, e.hifp_pay::float8 as hifp_pay,
+        (select count(*)::int from findings f where f.mdtrt_id = e.mdtrt_id and f.case_id is not null) as findings
+      from encounters e where ${where} order by e.adm_date desc, e.mdtrt_id limit ${limit} offset ${offset}`);
+    return { items, total };
   }
 
   /** Recent batch runs (not impact replays) with progress, newest first. */

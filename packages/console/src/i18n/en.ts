@@ -42,7 +42,7 @@ export const en: Shape<typeof zhCN> = {
   encounter: {
     title: 'Encounter', lookup: 'Encounter id', go: 'Open', patient: 'Patient', name: 'Name', gender: 'Sex', birth: 'Born', medins: 'Institution', dept: 'Department', adm: 'Admitted', dscg: 'Discharged', diag: 'Main diagnosis', type: 'Type',
     total: 'Total', lines: 'Lines', flagged: 'Flagged', code: 'Code', item: 'Item', qty: 'Qty', price: 'Price', sum: 'Amount', time: 'Time', findings: 'Findings', history: 'Patient history',
-    diagnoses: 'Diagnoses', reveal: 'Reveal', hidden: 'masked', revealLogged: 'Revealing personal data was logged', onlyFlagged: 'Flagged lines only', types: { '1': 'Outpatient', '2': 'Inpatient' },
+    diagnoses: 'Diagnoses', reveal: 'Reveal', hidden: 'masked', revealLogged: 'Revealing personal data was logged', onlyFlagged: 'Flagged lines only', searchHint: 'encounter number, person number, diagnosis code or name', withFindings: 'with findings only', noResults: 'No encounters match: widen the filters (clear the period or institution) and search again.', rxId: 'Line number', types: { '1': 'Outpatient', '2': 'Inpatient' },
   },
   rules: {
     title: 'Rules', packs: 'Rule packs', pack: 'Pack', name: 'Name', region: 'Region', active: 'Active version', versions: 'Versions', version: 'Version', statusCol: 'Status', author: 'Author', created: 'Created', changes: 'Changes',

@@ -19,6 +19,16 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
     },
   }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id, fresh: req.query.fresh === true }));
 
+  app.get<{ Querystring: { q?: string; medins_id?: string; from?: string; to?: string; type?: string; flagged?: boolean; limit?: number; offset?: number } }>('/api/v1/encounter-search', {
+    schema: {
+      tags: ['encounters'], summary: '就诊查询: by number (prefix), person number, diagnosis (code prefix or name), institution, admission period (to exclusive), type, with findings; newest first, within the caller\'s scope',
+      querystring: { type: 'object', properties: {
+        q: { type: 'string', maxLength: 100 }, medins_id: { type: 'string' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, type: { type: 'string', enum: ['1', '2', '3'] },
+        flagged: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 }, offset: { type: 'integer', minimum: 0, default: 0 },
+      } },
+    },
+  }, async (req) => dash.searchEncounters(actorOf(req), { q: req.query.q, medinsId: req.query.medins_id, from: req.query.from, to: req.query.to, type: req.query.type, flagged: req.query.flagged, limit: req.query.limit, offset: req.query.offset }));
+
   app.get<{ Params: { mdtrt_id: string } }>('/api/v1/encounters/:mdtrt_id/context', {
     schema: { tags: ['encounters'], summary: 'Findings of an encounter (newest run first) and the patient\'s other encounters, within the caller\'s scope' },
   }, async (req) => dash.encounterContext(actorOf(req), req.params.mdtrt_id));
