@@ -141,7 +141,6 @@ function apply(rules: Rule[], group: string, text: string): string | null {
   return null;
 }
 
-const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
 /** Words of English prose (not codes such as QTY-SEVOFLURANE, H61010000016 or 2024-01). */
 const hasEnglishWords = (s: string) => /\b[a-z]{3,}\b/.test(s.replace(/[A-Za-z0-9_.-]*[0-9_][A-Za-z0-9_.-]*/g, ''));
 

@@ -42,7 +42,7 @@ export const zhCN = {
     diagnoses: '诊断', reveal: '显示', hidden: '已脱敏', revealLogged: '查看个人信息已记录审计日志', onlyFlagged: '只看疑点行', searchHint: '就诊流水号、人员编号、诊断编码或名称', withFindings: '只看有疑点的', noResults: '没有符合条件的就诊：请放宽条件（如清空期间或机构）后再查。', rxId: '明细流水号', types: { '1': '门诊', '2': '住院' },
   },
   rules: {
-    title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',
+    kinds: { gender: '限性别', age: '限年龄', indication: '限定支付范围', institution_level: '限医疗机构级别', setting: '限就医方式', quantity: '超量', frequency: '超频次', prescription: '处方超量', exclusive: '互斥收费', bundled: '分解收费', stacking: '同类叠加用药', prerequisite: '缺少前置项目', duplicate: '重复计费', catalogue: '目录外/超限价', blacklist: '黑名单/暂停结算' }, summary: { new: '新规则包，{{n}} 条规则', none: '无变化', added: '新增 {{n}} 条规则', removed: '删除 {{n}} 条规则', changed: '修改 {{n}} 条规则', groups: '{{n}} 个编码组有变化', envelope: '规则包属性有变化（{{fields}}）', vs: '（相对 {{v}}）' }, impactPeriod: '回放期间', activateConfirm: '启用 {{pack}} 的 {{v}} 版本？', activateHelp: '启用后，实时审核和之后的批量审核都按该版本执行，原生效版本被替代。', title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',
     activate: '启用', activated: '已启用 {{v}}', diff: '版本对比', from: '从', to: '到', compare: '对比', field: '字段', before: '原值', after: '新值', change: '变更',
     upload: '上传规则包（JSON / YAML）', uploaded: '已保存为 {{pack}}@{{version}}', unchanged: '内容未变化', errors: '校验错误 {{n}} 项', ruleId: '规则编号', kind: '类型', errorsCol: '错误', ok: '通过', packLevel: '规则包级别',
     impact: '影响回放', impactFrom: '回放起', impactTo: '回放止', run: '运行', added: '新增疑点', removed: '减少疑点', delta: '金额变化', content: '规则', basis: '政策依据', validateOnly: '仅校验，不保存', validate: '校验规则包', valid: '校验通过：{{pack}}@{{version}}，{{n}} 条规则', runCases: '运行用例', casesResult: '通过 {{passed}} 个，未通过 {{failed}} 个（−缺少的疑点，+多出的疑点）', caseName: '用例', failed: '未通过', severity: '性质', category: '类别',
@@ -50,19 +50,19 @@ export const zhCN = {
   runs: {
     title: '批量审核与导入', start: '发起批量审核', from: '入院起', to: '入院止', medins: '机构（可选）', startBtn: '开始', progress: '进度', cancel: '取消', openCases: '生成审核单', casesOpened: '已生成 {{n}} 张审核单',
     id: '编号', kind: '类型', status: '状态', encounters: '就诊', findings: '疑点', started: '开始', finished: '结束', actor: '发起人', exportFindings: '导出疑点',
-    imports: '导入记录', importFile: '导入文件', importKind: '导入类型', catalogue: '目录', lists: '名单', encountersKind: '就诊数据', file: '文件', format: '格式', records: '记录数', replaced: '替换', warnings: '警告', importOk: '导入成功：{{n}} 条', importFailed: '导入失败（全部未导入）',
+    st: { running: '进行中', done: '已完成', failed: '失败', cancelled: '已取消', cancelling: '正在取消', queued: '排队中', ok: '成功' }, period: '期间', kinds: { batch: '批量审核', replay: '影响回放', realtime: '实时' }, admPeriod: '入院期间', importKinds: { encounters: '就诊数据', catalogue: '医保目录', lists: '名单', policy: '政策参数', policies: '政策参数' }, imports: '导入记录', importFile: '导入文件', importKind: '导入类型', catalogue: '目录', lists: '名单', encountersKind: '就诊数据', file: '文件', format: '格式', records: '记录数', replaced: '替换', warnings: '警告', importOk: '导入成功：{{n}} 条', importFailed: '导入失败（全部未导入）',
   },
   lists: { title: '名单管理', list: '名单', subjectType: '对象类型', subject: '对象', date: '生效日', reason: '原因', from: '起', to: '止', source: '来源', upload: '导入名单（CSV / Excel）', prev: '上一页', next: '下一页', page: '第 {{n}} 页' },
   settlement: {
     title: '结算', calculatorTab: '结算试算', listTab: '结算记录', statementTab: '机构月度结算单', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
     invalidJson: 'JSON 格式错误', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',
-    gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
+    policyLabel: '{{region}} · {{year}} 年 · {{insutype}} · {{scenario}} · 第 {{version}} 版（{{period}}）', period: '{{from}} 至 {{to}}', periodOpen: '{{from}} 起', year: '年度', countAmount: '{{n}} 笔，基金支付 {{amount}}', statementEmpty: '{{month}} 该机构没有结算、冲销、扣款或罚款：请选择其他月份。', noDeductions: '本月没有生效的扣款', gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
   },
   screening: {
     leadsTab: '筛查线索', queueTab: '审核队列', start: '发起筛查', leads: '线索', category: '筛查类型', minScore: '最低分', score: '评分', subject: '对象', summary: '摘要', atRisk: '涉及金额', factors: '评分因素',
     queued: '待审', assigned: '已领取', autoPassed: '自动通过', queuedAmount: '待审金额', capacity: '审核人 × 日产能', daysToClear: '预计清零天数', threshold: '阈值', auditRun: '批量审核编号', screeningRun: '筛查编号',
     build: '生成队列', takeNext: '领取任务', risk: '风险', reviewer: '审核人', outcome: '结论', pass: '通过', refer: '移交稽核',
-    st: { queued: '待审', assigned: '已领取', auto_passed: '自动通过', reviewed: '已审' },
+    points: '+{{n}} 分', subjects: { patient: '参保人 {{n}} 人', doctor: '医生 {{n}} 人', institution: '机构 {{n}} 家', group: '群体 {{n}} 人' }, passConfirm: '就诊 {{id}} 审核通过？', referConfirm: '把就诊 {{id}} 移交稽核？', st: { queued: '待审', assigned: '已领取', auto_passed: '自动通过', reviewed: '已审' },
   },
   sampling: {
     tab: '抽查', inspectionTab: '双随机', newDraw: '新建抽查', draw: '抽取', methodLabel: '抽样方法', seed: '随机种子', n: '样本量', strataBy: '分层依据', inpatientOnly: '仅住院',
