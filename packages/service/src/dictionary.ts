@@ -15,7 +15,7 @@ export type DictionaryKind = (typeof DICTIONARY_KINDS)[number];
 export type Names = Record<string, string>;
 export interface Dictionary {
   institutions?: Names;
-  /** department code → name (codes follow the national 科室代码 table; stored names win) */
+  /** department code → name, as the data names them (institutions' own codes differ) */
   departments?: Names;
   doctors?: Names;
   regions?: Names;
@@ -32,12 +32,19 @@ export const REGIONS: Names = {
   '110000': '北京市', '310000': '上海市', '440100': '广州市', '440300': '深圳市',
 };
 
-/** 诊疗科目 (科室代码) of the national table, the names used when the data names none. */
-export const DEPARTMENTS: Names = {
-  '01': '预防保健科', '02': '全科医疗科', '03': '内科', '0301': '呼吸内科', '0302': '消化内科', '0303': '神经内科', '0304': '心血管内科', '0305': '血液内科', '0306': '肾病学专业',
-  '0307': '内分泌科', '04': '外科', '0401': '普通外科', '0402': '神经外科', '0403': '骨科', '0404': '泌尿外科', '0405': '胸外科', '0406': '心脏大血管外科', '05': '妇产科', '0501': '妇科', '0502': '产科',
-  '07': '儿科', '08': '小儿外科', '10': '眼科', '11': '耳鼻咽喉科', '12': '口腔科', '13': '皮肤科', '15': '精神科', '16': '传染科', '19': '肿瘤科', '20': '急诊医学科', '21': '康复医学科',
-  '26': '麻醉科', '27': '疼痛科', '28': '重症医学科', '30': '医学检验科', '32': '医学影像科', '50': '中医科', '51': '民族医学科', '52': '中西医结合科',
+/**
+ * Names of common diagnoses of the 医保疾病诊断分类与代码 (ICD-10 医保版), used where the stored data names none;
+ * names in the data (encounters, diagnoses, imports) win.
+ */
+export const DIAGNOSES: Names = {
+  'A09.900': '感染性腹泻', 'C16.900': '胃恶性肿瘤', 'D25.900': '子宫平滑肌瘤', 'E05.900': '甲状腺毒症', 'E10.900': '1型糖尿病不伴有并发症', 'E11.200': '2型糖尿病伴有肾的并发症',
+  'E11.900': '2型糖尿病不伴有并发症', 'E66.900': '肥胖症', 'G20.x00': '帕金森病', 'G45.900': '短暂性脑缺血发作', 'I10.x00': '特发性（原发性）高血压', 'I12.000': '高血压肾病伴有肾衰竭',
+  'I20.000': '不稳定性心绞痛', 'I25.100': '动脉硬化性心脏病', 'I48.x00': '心房纤颤和扑动', 'I50.900': '心力衰竭', 'I61.900': '脑内出血', 'I63.900': '脑梗死',
+  'J06.900': '急性上呼吸道感染', 'J18.900': '肺炎', 'J20.900': '急性支气管炎', 'J21.900': '急性细支气管炎', 'J44.100': '慢性阻塞性肺病伴有急性加重', 'J45.900': '哮喘',
+  'K29.700': '胃炎', 'K35.800': '急性阑尾炎', 'K40.900': '单侧或未特指的腹股沟疝，不伴有梗阻或坏疽', 'K52.900': '非感染性胃肠炎和结肠炎', 'K56.700': '肠梗阻', 'K74.600': '肝硬化',
+  'K80.200': '胆囊结石不伴有胆囊炎', 'K80.201': '胆囊结石伴急性胆囊炎', 'K81.000': '急性胆囊炎', 'K92.200': '胃肠出血', 'M17.900': '膝关节病', 'M48.000': '椎管狭窄', 'M51.200': '腰椎间盘移位',
+  'N04.900': '肾病综合征', 'N18.500': '慢性肾脏病5期', 'N25.800': '肾小管功能受损引起的其他疾患', 'N76.000': '急性阴道炎', 'N83.200': '卵巢囊肿', 'N92.000': '月经过多和频繁伴有规则周期',
+  'R18.x00': '腹水', 'R50.900': '发热', 'R51.x00': '头痛', 'S72.000': '股骨颈骨折', 'S82.200': '胫骨骨干骨折', 'Z30.100': '放置（宫内）避孕装置', 'Z76.000': '开具重复处方',
 };
 
 /** Code tables of the national standard used on screens and in exports. */
@@ -71,59 +78,64 @@ export const CODE_TABLES: Record<string, Record<string, [string, string]>> = {
 const TTL_MS = 600_000;
 const READERS = ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital', 'insured'];
 
+type DataKind = 'institutions' | 'departments' | 'doctors' | 'diagnoses';
+
 export class DictionaryService {
-  private cache: { at: number; value: Promise<Required<Omit<Dictionary, 'codes' | 'regions'>>> } | null = null;
+  private readonly cache = new Map<DataKind, { at: number; value: Promise<Names> }>();
 
   constructor(private readonly ctx: ServiceContext) {}
 
-  async get(actor: Actor, kinds: readonly DictionaryKind[] = DICTIONARY_KINDS): Promise<Dictionary> {
+  /** Every kind but doctors (a scan of the order lines) unless asked for. */
+  async get(actor: Actor, kinds: readonly DictionaryKind[] = DICTIONARY_KINDS.filter((k) => k !== 'doctors')): Promise<Dictionary> {
     if (!READERS.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read the dictionary`);
     const unknown = kinds.filter((k) => !DICTIONARY_KINDS.includes(k));
     if (unknown.length) throw new FundGuardError('E_INPUT_INVALID', `kinds: any of ${DICTIONARY_KINDS.join(', ')}`, unknown.map((k) => ({ field: 'kinds', value: k, reason: `must be one of ${DICTIONARY_KINDS.join(', ')}` })));
     const out: Dictionary = {};
     if (kinds.includes('regions')) out.regions = REGIONS;
     if (kinds.includes('codes')) out.codes = CODE_TABLES;
-    if (kinds.some((k) => k !== 'regions' && k !== 'codes')) {
-      const data = await this.fromData();
-      for (const k of ['institutions', 'departments', 'doctors', 'diagnoses'] as const) if (kinds.includes(k)) out[k] = data[k];
-    }
+    for (const k of ['institutions', 'departments', 'doctors', 'diagnoses'] as const) if (kinds.includes(k)) out[k] = await this.fromData(k);
     return out;
   }
 
   /** Forget cached names (after an import). */
   invalidate(): void {
-    this.cache = null;
+    this.cache.clear();
   }
 
-  private fromData() {
+  private fromData(kind: DataKind): Promise<Names> {
     const now = this.ctx.clock().getTime();
-    if (!this.cache || now - this.cache.at > TTL_MS) {
-      const value = this.load();
-      this.cache = { at: now, value };
-      value.catch(() => (this.cache = null));
-    }
-    return this.cache.value;
+    const hit = this.cache.get(kind);
+    if (hit && now - hit.at <= TTL_MS) return hit.value;
+    const value = this.load(kind);
+    this.cache.set(kind, { at: now, value });
+    value.catch(() => this.cache.delete(kind));
+    return value;
   }
 
-  private async load() {
+  private async load(kind: DataKind): Promise<Names> {
     const db = this.ctx.database;
     const names = (rows: { code: string; name: string }[], base: Names = {}) => {
       const out: Names = { ...base };
       for (const r of rows) if (r.code && r.name) out[r.code] = r.name;
       return out;
     };
-    const institutions = names(await db.rows<{ code: string; name: string }>(sql`
-      select medins_id as code, max(medins_name) as name from encounters where medins_name <> '' group by medins_id`));
-    const departments = names(await db.rows<{ code: string; name: string }>(sql`
-      select code, max(name) as name from (
-        select adm_dept_codg as code, adm_dept_name as name from encounters where adm_dept_name <> ''
-        union all select dscg_dept_codg, dscg_dept_name from encounters where dscg_dept_name <> '') d group by code`), DEPARTMENTS);
-    const doctors = names(await db.rows<{ code: string; name: string }>(sql`
-      select drord_dr_codg as code, max(drord_dr_name) as name from order_lines where drord_dr_name <> '' and drord_dr_codg <> '' group by drord_dr_codg`));
-    const diagnoses = names(await db.rows<{ code: string; name: string }>(sql`
-      select code, max(name) as name from (
-        select dscg_main_dise_codg as code, dscg_main_dise_name as name from encounters where dscg_main_dise_name <> ''
-        union all select dise_codg, dise_name from diagnoses where dise_name <> '') d group by code`));
-    return { institutions, departments, doctors, diagnoses };
+    switch (kind) {
+      case 'institutions':
+        return names(await db.rows<{ code: string; name: string }>(sql`
+          select medins_id as code, max(medins_name) as name from encounters where medins_name <> '' group by medins_id`));
+      case 'departments':
+        return names(await db.rows<{ code: string; name: string }>(sql`
+          select code, max(name) as name from (
+            select adm_dept_codg as code, adm_dept_name as name from encounters where adm_dept_name <> ''
+            union all select dscg_dept_codg, dscg_dept_name from encounters where dscg_dept_name <> '') d group by code`));
+      case 'doctors':
+        return names(await db.rows<{ code: string; name: string }>(sql`
+          select drord_dr_codg as code, max(drord_dr_name) as name from order_lines where drord_dr_name <> '' and drord_dr_codg <> '' group by drord_dr_codg`));
+      case 'diagnoses':
+        return names(await db.rows<{ code: string; name: string }>(sql`
+          select code, max(name) as name from (
+            select dscg_main_dise_codg as code, dscg_main_dise_name as name from encounters where dscg_main_dise_name <> ''
+            union all select dise_codg, dise_name from diagnoses where dise_name <> '') d group by code`), DIAGNOSES);
+    }
   }
 }

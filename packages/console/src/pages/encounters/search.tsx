@@ -61,7 +61,7 @@ export function EncounterSearch() {
               { title: t('encounter.type'), render: (_, r) => names.code('med_type', r.med_type) !== r.med_type ? names.code('med_type', r.med_type) : names.code('med_mdtrt_type', r.med_mdtrt_type) },
               ...(me.role === 'hospital' ? [] : [{ title: t('encounter.medins'), render: (_: unknown, r: Row) => r.medins_name || names.institution(r.medins_id) }]),
               { title: t('encounter.dept'), render: (_, r) => r.adm_dept_name || names.department(r.adm_dept_codg) },
-              { title: t('encounter.diag'), render: (_, r) => (r.dscg_main_dise_codg ? <>{r.dscg_main_dise_name || names.diagnosis(r.dscg_main_dise_codg)} <Typography.Text type="secondary">{r.dscg_main_dise_codg}</Typography.Text></> : '—') },
+              { title: t('encounter.diag'), render: (_, r) => (r.dscg_main_dise_codg ? <>{r.dscg_main_dise_name || names.all('diagnoses')[r.dscg_main_dise_codg] || ''} <Typography.Text type="secondary">{r.dscg_main_dise_codg}</Typography.Text></> : '—') },
               { title: t('encounter.total'), dataIndex: 'lines_sumamt', align: 'right', render: (v: number) => fenToYuan(v) },
               { title: t('encounter.findings'), dataIndex: 'findings', align: 'right', render: (v: number) => (v ? <Tag color="red">{int(v)}</Tag> : '0') },
             ]} />
