@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Col, DatePicker, Descriptions, Drawer, Input, Row, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Space, Table, Tabs, Tag } from 'antd';
 import dayjs from 'dayjs';
 import { useNames } from '../../dictionary.ts';
 import { MonthPicker } from '../../components/Dates.tsx';
 import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
+import { Calculator } from './calculator.tsx';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -11,7 +12,7 @@ import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { dateTime, fenToYuan, int, yuan } from '../../format.ts';
 
-interface PolicySet { id: number; region: string; year: number; insutype: string; scenario: string; version: string; effective_from: string; effective_to: string; body: Record<string, unknown> }
+export interface PolicySet { id: number; region: string; year: number; insutype: string; scenario: string; version: string; effective_from: string; effective_to: string; body: Record<string, unknown> }
 interface TraceStep { step: number; name: string; value: number; detail: string }
 export interface Explained { part: string; amount_fen: number; text: string }
 export type SettlementResult = Record<string, unknown> & { trace?: TraceStep[]; explanation?: Explained[] };
@@ -24,17 +25,6 @@ interface Statement {
   fines: { case_id: string; kind: string; fine_fen: number; basis: string; at: string }[];
   gross_fund_fen: number; deductions_fen: number; fines_fen: number; payable_fen: number;
 }
-
-const EXAMPLE_ENCOUNTER = {
-  mdtrt_id: 'ZY-DEMO-1', medins_id: 'H61010000001', medins_lv: '05', adm_date: '2024-05-01', med_mdtrt_type: '2', insutype: '310',
-  fsi_order_dtos: [
-    { rx_id: '1', hilist_code: '110900001', hilist_lv: '01', cnt: 5, pric: 50, sumamt: 250 },
-    { rx_id: '2', hilist_code: 'XB05AAR014B002010104321', hilist_lv: '02', cnt: 10, pric: 120, sumamt: 1200 },
-    { rx_id: '3', hilist_code: '250101001', hilist_lv: '01', cnt: 1, pric: 1150, sumamt: 1150 },
-  ],
-};
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
-const mono = { fontFamily: 'monospace', fontSize: 12 };
 
 /** The amounts (yuan) of a settlement.md output, its trace and, when stored, the plain-Chinese explanation. */
 export function SettlementOutput({ out }: { out: SettlementResult }) {
@@ -60,58 +50,6 @@ export function usePolicyLabel() {
   const names = useNames();
   return (s: PolicySet) => t('settlement.policyLabel', { region: names.region(s.region), year: s.year, insutype: names.code('insutype', s.insutype), scenario: names.code('scenario', s.scenario), version: s.version,
     period: s.effective_to ? t('settlement.period', { from: s.effective_from, to: s.effective_to }) : t('settlement.periodOpen', { from: s.effective_from }) });
-}
-
-function Calculator() {
-  const { t } = useTranslation();
-  const policyLabel = usePolicyLabel();
-  const sets = useApi(() => api.get<{ items: PolicySet[] }>('/api/v1/policy-sets'), []);
-  const [setId, setSetId] = useState<number | null>(null);
-  const [encounter, setEncounter] = useState(pretty(EXAMPLE_ENCOUNTER));
-  const [person, setPerson] = useState(pretty({ retiree: false }));
-  const [acc, setAcc] = useState(pretty({}));
-  const [out, setOut] = useState<SettlementResult | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const items = sets.data?.items ?? [];
-  const chosen = items.find((s) => s.id === setId) ?? items.find((s) => s.region === '610100' && s.insutype === '310' && /inpatient|住院/.test(s.scenario)) ?? items[0];
-
-  const calc = async () => {
-    setErr(null);
-    let body: Record<string, unknown>;
-    try {
-      body = { policy: chosen?.body, encounter: JSON.parse(encounter), person: JSON.parse(person), accumulators: JSON.parse(acc) };
-    } catch (e) {
-      setErr(`${t('settlement.invalidJson')}: ${(e as Error).message}`);
-      return;
-    }
-    try {
-      setOut(await api.post<SettlementResult>('/api/v1/settlement/calculate', body));
-    } catch (e) {
-      setOut(null);
-      setErr((e as Error).message);
-    }
-  };
-  if (sets.error) return <Failure error={sets.error} />;
-  return (
-    <Row gutter={16}>
-      <Col xs={24} lg={12}>
-        <Space direction="vertical" style={{ width: '100%' }}>
-          <span>{t('settlement.policy')}</span>
-          <Select style={{ width: '100%' }} value={chosen?.id} onChange={setSetId} loading={sets.loading} data-testid="policy-select"
-            options={items.map((s) => ({ value: s.id, label: policyLabel(s) }))} />
-          <span>{t('settlement.encounter')}</span>
-          <Input.TextArea rows={14} value={encounter} onChange={(e) => setEncounter(e.target.value)} style={mono} />
-          <Row gutter={8}>
-            <Col span={12}><span>{t('settlement.person')}</span><Input.TextArea rows={4} value={person} onChange={(e) => setPerson(e.target.value)} style={mono} /></Col>
-            <Col span={12}><span>{t('settlement.accumulators')}</span><Input.TextArea rows={4} value={acc} onChange={(e) => setAcc(e.target.value)} style={mono} /></Col>
-          </Row>
-          <Button type="primary" onClick={calc} data-testid="settle" disabled={!chosen}>{t('settlement.calculate')}</Button>
-          {err ? <Alert type="error" showIcon title={err} /> : null}
-        </Space>
-      </Col>
-      <Col xs={24} lg={12}>{out ? <SettlementOutput out={out} /> : null}</Col>
-    </Row>
-  );
 }
 
 const PAGE = 50;
