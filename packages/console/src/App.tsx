@@ -8,7 +8,8 @@ import { SessionContext } from './session.tsx';
 import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
 import { PAGES, home } from './pages/registry.tsx';
-import { useNames } from './dictionary.ts';
+import { resetDictionary, useNames } from './dictionary.ts';
+import { TaskBadge } from './components/TaskBadge.tsx';
 import { useApi } from './useApi.ts';
 import { LoginPage } from './pages/login/index.tsx';
 
@@ -54,6 +55,7 @@ function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
               <span data-testid="whoami" title={me.id}>{displayName}</span>
               <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
               {me.institutionId ? <Tag title={me.institutionId} data-testid="my-institution">{names.institution(me.institutionId)}</Tag> : null}
+              {me.role !== 'insured' && me.role !== 'integration' ? <TaskBadge /> : null}
               <LangSwitch />
               <Button size="small" onClick={signOut} data-testid="logout">{t('app.logout')}</Button>
             </Space>
@@ -82,6 +84,7 @@ export function Root() {
     return () => window.removeEventListener('fg:unauthorized', onUnauthorized);
   }, [me]);
   const signOut = () => {
+    resetDictionary();
     setToken(null);
     setMe(null);
     navigate('/login');

@@ -142,6 +142,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const desc = await drugShares();
     assert.deepEqual(desc, [...desc].sort((a, b) => b - a), 'sorted by drug share, descending');
 
+    // 待办: the header counts the auditor's tasks; the page lists them (drafts to notify), each opening its case.
+    await page.getByTestId('task-badge').click();
+    await page.getByTestId('task-table').locator('tr.ant-table-row').first().getByText('通知医院').waitFor();
+    const myTasks = (await call<{ total: number; items: { action: string }[] }>((await login('auditor')).token, 'GET', '/api/v1/tasks')).json;
+    assert.ok(myTasks.total > 0 && myTasks.items.some((x) => x.action === 'notify'), 'the auditor has drafts to notify');
+    await shot('02c-tasks');
+
     // Worklist → filter by institution → open the case.
     await page.getByTestId('nav').getByText('审核工作台').click();
     await page.getByTestId('filter-medins').fill(H);

@@ -5,7 +5,7 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends re
 export const en: Shape<typeof zhCN> = {
   app: { title: 'FundGuard · medical insurance fund audit', short: 'FundGuard', logout: 'Sign out', language: '中文', loading: 'Loading…', forbidden: 'Not allowed', notFound: 'No such page', back: 'Back', refresh: 'Refresh', noData: 'No data', error: 'Something went wrong' , inclusive: '(both days included)', confirm: 'Confirm', cancel: 'Cancel', irreversible: 'This cannot be undone once submitted. Continue?' },
   roles: { admin: 'Administrator', rule_admin: 'Rule administrator', auditor: 'Auditor', supervisor: 'Supervisor', hospital: 'Hospital', insured: 'Insured person', integration: 'Integration' },
-  nav: { dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance', screening: 'Screening' },
+  nav: { tasks: 'To do', dashboard: 'Dashboard', cases: 'Worklist', encounters: 'Encounters', rules: 'Rules', runs: 'Runs & imports', lists: 'Lists', settlement: 'Settlement', me: 'My insurance', screening: 'Screening' },
   login: { title: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', demo: 'Demo users: auditor / auditor2 / supervisor / ruleadmin / hospital / insured, password fundguard-demo', failed: 'Sign-in failed' },
   dashboard: {
     title: 'Dashboard', asOf: 'As of', from: 'From month', to: 'To month', apply: 'Apply',
@@ -90,6 +90,11 @@ export const en: Shape<typeof zhCN> = {
     copy: 'Copy', download: 'Download', copied: 'Publication list copied',
   },
   me: { title: 'My insurance', settlements: 'My settlements', ytd: 'Year to date', admissions: 'Admissions', deductible: 'Deductible met', fundPaid: 'Fund paid', catastrophicPaid: 'Catastrophic insurance paid', encounter: 'Encounter', none: 'No settlements yet' },
+  tasks: {
+    title: 'To do', badge: '{{n}} to do, {{overdue}} overdue', empty: 'Nothing to do: new cases, re-reviews, appeals and panels show here.', what: 'Task', item: 'Item', due: 'Due', overdue: 'overdue',
+    filter: { all: 'All', overdue: 'Overdue', case: 'Cases', review: 'Review queue', other: 'Runs & imports' }, kind: { case: 'case', review: 'review queue', run: 'batch audit', import: 'import' },
+    action: { notify: 'Notify the hospital', review: 'Review (this level)', explain: 'Submit explanations', appeal: 'May appeal (within the period)', assign_re_review: 'Assign a re-reviewer', re_review: 'Decide the re-review', panel_vote: 'Vote on the panel', review_encounter: 'Review a claimed encounter', claim: '{{n}} queued to claim', failed_run: 'Batch audit failed: see why', failed_import: 'Import failed: correct the file and import again' },
+  },
   errors: {
     code: {
       E_FIELD_REQUIRED: 'Something required is missing: complete it and submit again.', E_FIELD_INVALID: 'Some entries are not valid: correct them as shown and submit again.', E_INPUT_INVALID: 'The request is not valid: correct it as shown and try again.',

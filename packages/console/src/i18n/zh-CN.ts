@@ -2,7 +2,7 @@
 export const zhCN = {
   app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' , inclusive: '（含首尾两天）', confirm: '确认', cancel: '取消', irreversible: '此操作提交后不能撤回，确定继续吗？' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
-  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
+  nav: { tasks: '待办', dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
     title: '监管看板', asOf: '统计时间', from: '起始月份', to: '截止月份', apply: '查询',
@@ -87,6 +87,11 @@ export const zhCN = {
     copy: '复制', download: '下载', copied: '已复制公示名单',
   },
   me: { title: '我的医保', settlements: '我的结算', ytd: '本年累计', admissions: '住院次数', deductible: '已付起付线', fundPaid: '统筹已付', catastrophicPaid: '大病保险已付', encounter: '就诊', none: '暂无结算记录' },
+  tasks: {
+    title: '待办', badge: '待办 {{n}} 项，其中超时 {{overdue}} 项', empty: '没有待办：新的审核单、复核、申诉和合议会出现在这里。', what: '事项', item: '对象', due: '期限', overdue: '已超时',
+    filter: { all: '全部', overdue: '已超时', case: '审核单', review: '审核队列', other: '任务与导入' }, kind: { case: '审核单', review: '审核队列', run: '批量审核', import: '导入' },
+    action: { notify: '通知医院', review: '审核（本级）', explain: '提交说明', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
+  },
   errors: {
     code: {
       E_FIELD_REQUIRED: '缺少必填内容，请补全后再提交。', E_FIELD_INVALID: '填写的内容有误，请按提示修改后再提交。', E_INPUT_INVALID: '提交的内容有误，请按提示修改后再试。',

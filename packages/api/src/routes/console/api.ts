@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FundGuard } from '@fundguard/service';
 import { DashboardService } from '@fundguard/service/dashboard.ts';
+import { TaskService } from '@fundguard/service/tasks.ts';
 import { runPackCases, type PackCase } from '@fundguard/service/pack-cases.ts';
 import { FundGuardError, validatePack } from '@fundguard/core';
 import { parsePackText, requirePermission } from '@fundguard/service';
@@ -11,6 +12,11 @@ const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' } as const;
 /** Read-only views the console needs beyond the feature routes: dashboard aggregates, encounter context, runs, reveal log. */
 export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   const dash = new DashboardService(fg.ctx);
+  const tasks = new TaskService(fg.ctx);
+
+  app.get('/api/v1/tasks', {
+    schema: { tags: ['dashboard'], summary: '待办: what the caller can act on now (cases by status, level, re-reviewer, panel or own institution; claimed review-queue encounters; the queue to claim; failed runs and imports of the last week), with deadlines, overdue first' },
+  }, async (req) => tasks.list(actorOf(req)));
 
   app.get<{ Querystring: { from?: string; to?: string; medins_id?: string; fresh?: boolean } }>('/api/v1/dashboard', {
     schema: {
