@@ -99,7 +99,7 @@ export function Calculator() {
   if (sets.error) return <Failure error={sets.error} />;
   return (
     <Row gutter={16}>
-      <Col xs={24} lg={13}>
+      <Col xs={24} xxl={14}>
         <Space direction="vertical" style={{ width: '100%' }}>
           <span>{t('settlement.policy')}</span>
           <Select style={{ width: '100%' }} value={chosen?.id} onChange={setSetId} loading={sets.loading} data-testid="policy-select" options={items.map((s) => ({ value: s.id, label: policyLabel(s) }))} />
@@ -158,7 +158,7 @@ export function Calculator() {
           {err ? <Alert type="error" showIcon title={err} data-testid="calc-error" /> : null}
         </Space>
       </Col>
-      <Col xs={24} lg={11}>{out ? <SettlementOutput out={out} /> : null}</Col>
+      <Col xs={24} xxl={10}>{out ? <SettlementOutput out={out} /> : null}</Col>
     </Row>
   );
 }
