@@ -21,6 +21,7 @@ interface ImportRow { id: number; kind: string; file_name: string; format: strin
 
 const RUN_COLORS: Record<string, string> = { running: 'processing', cancelling: 'warning', cancelled: 'default', done: 'success', failed: 'error' };
 const IMPORT_PATHS = { encounters: '/api/v1/encounters', catalogue: '/api/v1/catalogue', lists: '/api/v1/lists' } as const;
+const IMPORTERS: Record<keyof typeof IMPORT_PATHS, readonly string[]> = { encounters: ['admin', 'auditor'], catalogue: ['admin', 'rule_admin'], lists: ['admin', 'rule_admin', 'supervisor'] };
 
 /** Batch audit runs with live progress (polled while any runs), imports with their outcome. */
 export function RunsPage() {
@@ -31,7 +32,10 @@ export function RunsPage() {
   const runs = useApi(() => api.get<{ items: Run[] }>('/api/v1/audit-runs'), []);
   const imports = useApi(() => api.get<{ items: ImportRow[] }>('/api/v1/imports'), []);
   const [scope, setScope] = useState({ from: '2024-01-01', to: '2025-01-01', medins_id: '' });
-  const [kind, setKind] = useState<keyof typeof IMPORT_PATHS>('encounters');
+  // Only the imports this role may make (the server checks again): encounters for admin and auditors, the catalogue
+  // for rule admins, lists for rule admins and supervisors.
+  const importable = (Object.keys(IMPORT_PATHS) as (keyof typeof IMPORT_PATHS)[]).filter((k) => IMPORTERS[k].includes(me.role));
+  const [kind, setKind] = useState<keyof typeof IMPORT_PATHS>(importable[0] ?? 'encounters');
   const [importMsg, setImportMsg] = useState<{ ok: boolean; text: string; issues: string[] } | null>(null);
   const running = (runs.data?.items ?? []).some((r) => r.status === 'running' || r.status === 'cancelling');
   useEffect(() => {
@@ -109,8 +113,12 @@ export function RunsPage() {
       <Card size="small" title={t('runs.imports')}
         extra={
           <Space>
-            <Select value={kind} onChange={setKind} style={{ width: 140 }} options={[{ value: 'encounters', label: t('runs.encountersKind') }, { value: 'catalogue', label: t('runs.catalogue') }, { value: 'lists', label: t('runs.lists') }]} />
-            <Upload accept=".csv,.xlsx,.jsonl,.ndjson" showUploadList={false} beforeUpload={(f) => (void importFile(f), false)}><Button icon={<UploadOutlined />}>{t('runs.importFile')}</Button></Upload>
+            {importable.length ? (
+              <>
+                <Select value={kind} onChange={setKind} style={{ width: 140 }} options={importable.map((k) => ({ value: k, label: t(`runs.importKinds.${k}`) }))} />
+                <Upload accept=".csv,.xlsx,.jsonl,.ndjson" showUploadList={false} beforeUpload={(f) => (void importFile(f), false)}><Button icon={<UploadOutlined />}>{t('runs.importFile')}</Button></Upload>
+              </>
+            ) : null}
           </Space>
         }>
         {importMsg ? <Alert style={{ marginBottom: 12 }} type={importMsg.ok ? 'success' : 'error'} showIcon title={importMsg.text} description={importMsg.issues.length ? <ul>{importMsg.issues.slice(0, 20).map((i) => <li key={i}>{i}</li>)}</ul> : undefined} /> : null}
