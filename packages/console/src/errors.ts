@@ -170,10 +170,11 @@ export function fieldLabel(field: string): string {
 }
 
 export function translateIssue(i: IssueLike): string {
-  const where = [i.file, i.line !== undefined ? t('errors.line', { n: i.line }) : undefined, i.record].filter(Boolean).join(' ');
+  const record = i.record ? i.record.replace(/^rule=#?(.+)$/, (_, id: string) => t('errors.rule', { id })) : undefined;
+  const where = [i.file, i.line !== undefined ? t('errors.line', { n: i.line }) : undefined, record].filter(Boolean).join(' ');
   const reason = apply(REASONS, 'reason', i.reason) ?? prose(i.reason) ?? t('errors.reason.invalid');
   const value = i.value === undefined || i.value === null || i.value === '' ? '' : t('errors.value', { value: typeof i.value === 'string' ? i.value : JSON.stringify(i.value) });
-  return `${where ? where + ' ' : ''}${fieldLabel(i.field)}：${reason}${value}`;
+  return `${where ? where + ' ' : ''}${fieldLabel(i.field)}${i18n.language === 'en' ? ': ' : '：'}${reason}${value}`;
 }
 
 /** The message a person sees for an error answer of the API. */
@@ -184,11 +185,11 @@ export function translateError(status: number, code: string, message: string, is
   if (known) parts.push(known);
   else {
     parts.push(head);
-    const extra = issues.length ? null : prose(message.replace(/^[^:]*\.(?:csv|xlsx|jsonl|json|ya?ml)(?: line \d+)?:\s*/i, ''));
+    const extra = issues.length || code.startsWith('FST_') ? null : prose(message.replace(/^[^:]*\.(?:csv|xlsx|jsonl|json|ya?ml)(?: line \d+)?:\s*/i, ''));
     if (extra && extra !== head && !/^\d{3} /.test(extra)) parts.push(extra);
   }
   const shown = issues.slice(0, 3).map(translateIssue);
-  if (shown.length) parts.push(shown.join('；'));
+  if (shown.length) parts.push(shown.join(i18n.language === 'en' ? '; ' : '；'));
   const n = total ?? issues.length;
   if (n > shown.length) parts.push(t('errors.more', { n: n - shown.length }));
   return parts.join(' ');

@@ -137,6 +137,6 @@ export const en: Shape<typeof zhCN> = {
       begndate: 'start date', enddate: 'end date', fsi_order_dtos: 'line', seed: 'seed', n: 'sample size', from: 'from', to: 'to', month: 'month', amount: 'amount', reason: 'reason', text: 'text', username: 'user name', password: 'password', rules: 'rules', pack: 'pack', version: 'version',
       region: 'region', insutype: 'insurance type', gend: 'gender', brdy: 'birth date', dise_codg: 'diagnosis code', dept_codg: 'department code', threshold: 'threshold', policy: 'policy', person: 'person', encounter: 'encounter', accumulators: 'year to date',
     },
-    row: '{{label}} {{n}}', line: 'line {{n}}', value: ' (value: {{value}})', more: '{{n}} more problem(s).',
+    rule: 'rule {{id}}', row: '{{label}} {{n}}', line: 'line {{n}}', value: ' (value: {{value}})', more: '{{n}} more problem(s).',
   },
 };

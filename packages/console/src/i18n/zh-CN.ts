@@ -134,6 +134,6 @@ export const zhCN = {
       begndate: '开始日期', enddate: '结束日期', fsi_order_dtos: '费用明细', seed: '随机种子', n: '样本量', from: '开始', to: '截止', month: '月份', amount: '金额', reason: '理由', text: '内容', username: '用户名', password: '密码', rules: '规则', pack: '规则包', version: '版本',
       region: '统筹区', insutype: '险种', gend: '性别', brdy: '出生日期', dise_codg: '诊断编码', dept_codg: '科室编码', threshold: '阈值', policy: '政策参数', person: '参保人', encounter: '就诊', accumulators: '年度累计',
     },
-    row: '第 {{n}} 条{{label}}', line: '第 {{n}} 行', value: '（当前值：{{value}}）', more: '另有 {{n}} 处问题。',
+    rule: '规则 {{id}}', row: '第 {{n}} 条{{label}}', line: '第 {{n}} 行', value: '（当前值：{{value}}）', more: '另有 {{n}} 处问题。',
   },
 };
