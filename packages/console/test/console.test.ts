@@ -359,7 +359,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await period.nth(1).fill('2024-03-31');
     await period.nth(1).press('Enter');
     await page.getByTestId('run-start').click();
-    const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 〜 2024-03-31' });
+    const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 至 2024-03-31' });
     await newRun.getByText('已完成').waitFor({ timeout: 240_000 });
     const [lastRun] = await fg.database.rows<{ params: { from: string; to: string } }>(sql`select params from audit_runs where kind = 'batch' order by id desc limit 1`);
     assert.deepEqual([lastRun.params.from, lastRun.params.to], ['2024-03-01', '2024-04-01'], 'the inclusive end became the exclusive API end');

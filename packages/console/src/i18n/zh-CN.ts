@@ -1,6 +1,6 @@
 // 中文为默认语言；en.ts 必须有同样的键（类型检查保证）。
 export const zhCN = {
-  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' , inclusive: '（含首尾两天）', confirm: '确认', cancel: '取消', irreversible: '此操作提交后不能撤回，确定继续吗？' },
+  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' , through: '至', inclusive: '（含首尾两天）', confirm: '确认', cancel: '取消', irreversible: '此操作提交后不能撤回，确定继续吗？' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
   nav: { tasks: '待办', dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },

@@ -14,7 +14,7 @@ import { translateIssue } from '../../errors.ts';
 import dayjs from 'dayjs';
 
 /** An API period (end exclusive) as people read it: both days shown are included. */
-const inclusivePeriod = (from: string, to: string) => (from && to ? `${from} 〜 ${dayjs(to).subtract(1, 'day').format('YYYY-MM-DD')}` : '—');
+const inclusivePeriod = (from: string, to: string, through: string) => (from && to ? `${from} ${through} ${dayjs(to).subtract(1, 'day').format('YYYY-MM-DD')}` : '—');
 
 interface Run { id: number; kind: string; status: string; params: { from: string; to: string; medins_id?: string }; total_chunks: number; done_chunks: number; encounters: number; findings: number; actor: string; error: string | null; started_at: string; finished_at: string | null; cases: number }
 interface ImportRow { id: number; kind: string; file_name: string; format: string; status: string; records: number; replaced: number; warnings: number; actor: string; started_at: string; finished_at: string | null }
@@ -93,7 +93,7 @@ export function RunsPage() {
           columns={[
             { title: t('runs.id'), dataIndex: 'id' },
             { title: t('runs.kind'), dataIndex: 'kind', render: (k: string) => t(`runs.kinds.${k}`, { defaultValue: k }) },
-            { title: t('runs.admPeriod'), render: (_, r) => <>{inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''))}{r.params.medins_id ? <><br /><Typography.Text type="secondary">{names.institution(String(r.params.medins_id))}</Typography.Text></> : null}</> },
+            { title: t('runs.admPeriod'), render: (_, r) => <>{inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''), t('app.through'))}{r.params.medins_id ? <><br /><Typography.Text type="secondary">{names.institution(String(r.params.medins_id))}</Typography.Text></> : null}</> },
             { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={RUN_COLORS[s]}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
             { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_chunks ? Math.floor((100 * r.done_chunks) / r.total_chunks) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
             { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },

@@ -127,7 +127,7 @@ function DrawDetail({ id, onChange }: { id: number; onChange: () => void }) {
         { key: 'seed', label: t('sampling.seed'), children: <Typography.Text code copyable data-testid="draw-seed-shown">{draw.seed}</Typography.Text> },
         { key: 'method', label: t('sampling.methodLabel'), children: <span data-testid="draw-method-shown">{t(`sampling.method.${method}`, { defaultValue: method })}{draw.preset ? ` · ${draw.preset}` : ''}</span> },
         { key: 'strata', label: t('sampling.strataBy'), children: ((s.params.strata as string[] | undefined) ?? []).map((f) => t(`sampling.field.${f}`, { defaultValue: f })).join(' × ') || '—' },
-        { key: 'period', label: t('sampling.period'), children: `${String(s.params.from)} 〜 ${dayjs(String(s.params.to)).subtract(1, 'day').format('YYYY-MM-DD')}${s.params.medins_id ? ` · ${names.institution(String(s.params.medins_id))}` : ''}` },
+        { key: 'period', label: t('sampling.period'), children: `${String(s.params.from)} ${t('app.through')} ${dayjs(String(s.params.to)).subtract(1, 'day').format('YYYY-MM-DD')}${s.params.medins_id ? ` · ${names.institution(String(s.params.medins_id))}` : ''}` },
         { key: 'population', label: t('sampling.population'), children: int(draw.population) },
         { key: 'sampled', label: t('sampling.sampled'), children: <span data-testid="draw-sampled">{int(draw.ids.length)}</span> },
         { key: 'factor', label: t('sampling.factor'), children: draw.factor ? `×${draw.factor}` : '—' },
