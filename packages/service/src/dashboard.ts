@@ -296,11 +296,6 @@ export class DashboardService {
         (select count(*)::int from cases c where c.id like 'CASE-%-R' || r.id::text) as cases
       from audit_runs r order by id desc limit ${limit}`);
   }
-
-  /** Revealing masked personal data is a logged action (architecture.md §4). */
-  async logReveal(actor: Actor, what: { entityType: string; entityId: string; field: string }): Promise<void> {
-    await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'personal_data.reveal', entityType: what.entityType, entityId: what.entityId, at: this.ctx.nowIso(), detail: { field: what.field, role: actor.role } }]);
-  }
 }
 
 function daysIn(m: string): number {
