@@ -63,7 +63,7 @@ export function namesOf(d: DictionaryData | null, lang: string = i18n.language):
     institution: (id) => pick(d?.institutions, id),
     department: (code) => pick(d?.departments, code),
     doctor: (code) => pick(d?.doctors, code),
-    region: (code) => (code === '*' && !d ? (lang === 'en' ? 'all regions' : '全部统筹区') : code === '*' && lang === 'en' ? 'all regions' : pick(d?.regions, code)),
+    region: (code) => (code === '*' ? (lang === 'en' ? 'all regions' : '全部统筹区') : pick(d?.regions, code)),
     diagnosis: (code, name) => {
       if (!code) return name || '—';
       const n = name || d?.diagnoses?.[code];
