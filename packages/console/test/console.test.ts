@@ -190,7 +190,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await shot('05-encounter');
     await page.getByRole('button', { name: '显示' }).first().click();
     await page.getByTestId('reveal-reason').fill('核实住院病历');
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: '显示' }).click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /显\s*示/ }).click();
     await page.getByTestId('revealed').first().waitFor();
     const revealed = await fg.ctx.auditLog.list({ entityType: 'encounter' });
     assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor' && e.detail.reason === '核实住院病历'), 'the reveal and its reason are in the audit log');
