@@ -102,6 +102,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(screeningRoutes, { fg });
   await app.register(caseRoutes, { fg });
   await app.register(penaltyRoutes, { fg });
+  await app.register((await import('./routes/dictionary/index.ts')).dictionaryRoutes, { fg });
   await app.register(fsiRoutes, { fg, handlers: opts.fsiHandlers, maxConcurrent: opts.fsiMaxConcurrent });
   for (const plugin of opts.plugins ?? []) await app.register(plugin, { fg });
   await app.register((await import('./routes/console/index.ts')).consoleRoutes, { fg });

@@ -8,6 +8,9 @@ import { endSession, SessionContext } from './session.tsx';
 import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
 import { PAGES, home } from './pages/registry.tsx';
+import { resetDictionary, useNames } from './dictionary.ts';
+import { TaskBadge } from './components/TaskBadge.tsx';
+import { useApi } from './useApi.ts';
 import { LoginPage } from './pages/login/index.tsx';
 
 function LangSwitch() {
@@ -19,6 +22,10 @@ function LangSwitch() {
 function Shell({ me, signOut, replace }: { me: Me; signOut: () => void; replace: (me: Me) => void }) {
   const { t } = useTranslation();
   const { path } = useLocation();
+  const names = useNames();
+  // The sign-in answer has no display name: ask who-am-I once for it.
+  const who = useApi(() => (me.display_name !== undefined ? Promise.resolve(me) : api.get<Me>('/api/v1/me')), [me]);
+  const displayName = who.data?.display_name || me.id;
   useEffect(() => {
     if (path === '/' || path === '/login') navigate(home(me.role), true);
   }, [path, me.role]);
@@ -43,11 +50,12 @@ function Shell({ me, signOut, replace }: { me: Me; signOut: () => void; replace:
         </Layout.Sider>
         <Layout>
           <Layout.Header className="fg-header">
-            <Typography.Text strong className="fg-title">{t('app.title')}</Typography.Text>
-            <Space>
-              <a data-testid="whoami" href="/account" onClick={(e) => { e.preventDefault(); navigate('/account'); }}>{me.id}</a>
+            <Typography.Text strong className="fg-title" ellipsis>{t('app.title')}</Typography.Text>
+            <Space className="fg-header-tools">
+              <a data-testid="whoami" title={me.id} href="/account" onClick={(e) => { e.preventDefault(); navigate('/account'); }}>{displayName}</a>
               <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
-              {me.institutionId ? <Tag>{me.institutionId}</Tag> : null}
+              {me.institutionId ? <Tag title={me.institutionId} data-testid="my-institution">{names.institution(me.institutionId)}</Tag> : null}
+              {me.role !== 'insured' && me.role !== 'integration' ? <TaskBadge /> : null}
               <LangSwitch />
               <Button size="small" onClick={signOut} data-testid="logout">{t('app.logout')}</Button>
             </Space>
@@ -76,6 +84,7 @@ export function Root() {
     return () => window.removeEventListener('fg:unauthorized', onUnauthorized);
   }, [me]);
   const signOut = () => {
+    resetDictionary();
     void endSession().then(() => {
       setMe(null);
       navigate('/login');

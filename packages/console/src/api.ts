@@ -1,5 +1,7 @@
 // The console talks to the API over HTTP only; the session key lives in localStorage (8 h, 30 min idle, revoked
 // server-side at sign-out). Why not an httpOnly cookie: see packages/console/README.md, "Session token".
+import { translateError } from './errors.ts';
+
 const TOKEN_KEY = 'fg.token';
 
 export type Role = 'admin' | 'rule_admin' | 'auditor' | 'supervisor' | 'hospital' | 'insured' | 'integration';
@@ -10,18 +12,28 @@ export interface Me {
   patnId?: string | null;
   /** the session may only change its password (after an administrator's reset, or the demo password outside demo mode) */
   mustChangePassword?: boolean;
+  /** the user's name (GET /api/v1/me; not in the sign-in answer) */
+  display_name?: string | null;
 }
 
 export interface Issue {
+  file?: string;
+  line?: number;
   record?: string;
   field: string;
   reason: string;
   value?: unknown;
 }
 
+/**
+ * An error answer of the API. `message` is what a person reads: translated from the stable `code` (and the known
+ * details) into the console's language, amounts in yuan; the server's own text stays in `serverMessage`.
+ */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly issues: Issue[] = []) {
-    super(message);
+  readonly serverMessage: string;
+  constructor(readonly status: number, readonly code: string, serverMessage: string, readonly issues: Issue[] = [], readonly total?: number) {
+    super(translateError(status, code, serverMessage, issues, total));
+    this.serverMessage = serverMessage;
   }
 }
 
@@ -47,22 +59,28 @@ async function request(method: string, path: string, opts: { query?: Query; json
     body = JSON.stringify(opts.json);
     headers['content-type'] = 'application/json';
   } else if (opts.contentType) headers['content-type'] = opts.contentType;
-  const res = await fetch(withQuery(path, opts.query), { method, headers, body });
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), { method, headers, body });
+  } catch (e) {
+    throw new ApiError(0, 'E_NETWORK', (e as Error).message);
+  }
   if (!res.ok) {
     let code = 'E_HTTP';
     let message = `${res.status} ${res.statusText}`;
     let issues: Issue[] = [];
+    let total: number | undefined;
     try {
-      const j = (await res.json()) as { error?: { code: string; message: string; issues?: Issue[] } };
+      const j = (await res.json()) as { error?: { code: string; message: string; issues?: Issue[]; total?: number } };
       if (j.error) {
-        ({ code, message } = j.error);
+        ({ code, message, total } = j.error);
         issues = j.error.issues ?? [];
       }
     } catch {
       /* not JSON */
     }
     if (res.status === 401 && token && path !== '/api/v1/auth/login') window.dispatchEvent(new Event('fg:unauthorized'));
-    throw new ApiError(res.status, code, message, issues);
+    throw new ApiError(res.status, code, message, issues, total);
   }
   return res;
 }

@@ -1,9 +1,14 @@
 // Money is integer fen in the API; yuan appear only on screen.
 const yuanFmt = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-export const fenToYuan = (fen: number | null | undefined): string => (fen === null || fen === undefined ? '—' : `¥${yuanFmt.format(fen / 100)}`);
+/** ¥1,234.50; negatives as −¥1,234.50; never "¥-0.00" (a zero is zero, whatever its sign). */
+const money = (v: number): string => {
+  const r = Math.round(v * 100) / 100;
+  return r < 0 ? `−¥${yuanFmt.format(-r)}` : `¥${yuanFmt.format(r === 0 ? 0 : r)}`;
+};
+export const fenToYuan = (fen: number | null | undefined): string => (fen === null || fen === undefined ? '—' : money(fen / 100));
 /** Amounts the API already gives in yuan (case views, encounter import shape, settlement output). */
-export const yuan = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `¥${yuanFmt.format(v)}`);
+export const yuan = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : money(v));
 export const int = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : new Intl.NumberFormat('zh-CN').format(n));
 export const pct = (r: number | null | undefined): string => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -79,7 +79,8 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
       await p.locator('#username').fill(user);
       await p.locator('#password').fill(DEMO_PASSWORD);
       await p.getByTestId('login-submit').click();
-      await p.getByTestId('whoami').filter({ hasText: user }).waitFor();
+      // The header names the person (display name); the user name is its title.
+      await p.locator(`[data-testid="whoami"][title="${user}"]`).waitFor();
     };
     const signOut = async (p: Page) => {
       await p.getByTestId('logout').click();
@@ -90,15 +91,31 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     // Sign-in page, in Chinese by default.
     await page.goto(base + '/');
     await page.getByText('医保基金智能审核与监管平台').first().waitFor();
+    // The title is not cut off by the language button: the card title wraps beside it.
+    const titleBox = await page.locator('.fg-login .ant-card-head-title').boundingBox();
+    const langBox = await page.getByTestId('lang-switch').boundingBox();
+    assert.ok(titleBox && langBox && titleBox.x + titleBox.width <= langBox.x + 1, 'the login title ends before the language button');
     await shot('01-login');
 
     // Auditor: the dashboard's charts render.
     await signIn(page, 'auditor');
     await page.waitForURL('**/dashboard');
-    for (const id of ['chart-month', 'chart-rule', 'chart-institution', 'chart-category', 'chart-status']) {
+    for (const id of ['chart-month', 'chart-category', 'chart-status']) {
       await page.locator(`[data-testid="${id}"][data-rendered="true"] canvas`).first().waitFor();
     }
-    await page.getByText('违规金额前十规则').waitFor();
+    // The header shows the person's name, not the user name.
+    await page.getByTestId('whoami').filter({ hasText: '张敏' }).waitFor();
+    // Rankings are sorted tables with full names: rules by name, institutions by name (not H6101…), departments by name.
+    await page.getByText('违规金额居前的规则').waitFor();
+    await page.getByTestId('rank-rule').locator('tr.ant-table-row').first().waitFor();
+    const instNames = await page.getByTestId('rank-institution-name').allTextContents();
+    assert.ok(instNames.length > 0 && instNames.every((n) => /[\u4e00-\u9fff]/.test(n)), `institutions by name: ${instNames.join(', ')}`);
+    const deptNames = await page.getByTestId('rank-department-name').allTextContents();
+    assert.ok(deptNames.every((n) => /^[\u4e00-\u9fff]/.test(n)), `departments by name: ${deptNames.join(', ')}`);
+    assert.equal(await page.getByText('立案').count(), 0, 'no 立案 for findings in cases');
+    // The fund line never drops to 0 in a month with findings (fund use by settlement month, as findings).
+    const dash = (await call<{ by_month: { month: string; findings: number; hifp_pay: number }[] }>(adminKey, 'GET', '/api/v1/dashboard?fresh=true')).json;
+    for (const m of dash.by_month) if (m.findings > 0) assert.ok(m.hifp_pay > 0, `fund use in ${m.month}`);
     // 协议管理指标: one row per institution, sorted by the class C share, those over the 15 % limit highlighted.
     const kpis = (await call<{ agreement: { medins_id: string; over_limit: boolean }[] }>(adminKey, 'GET', '/api/v1/dashboard')).json.agreement;
     assert.ok(kpis.length > 0, 'agreement KPIs per institution');
@@ -124,6 +141,13 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await agreement.locator('th[aria-sort="descending"]').filter({ hasText: '药占比' }).waitFor();
     const desc = await drugShares();
     assert.deepEqual(desc, [...desc].sort((a, b) => b - a), 'sorted by drug share, descending');
+
+    // 待办: the header counts the auditor's tasks; the page lists them (drafts to notify), each opening its case.
+    await page.getByTestId('task-badge').click();
+    await page.getByTestId('task-table').locator('tr.ant-table-row').first().getByText('通知医院').waitFor();
+    const myTasks = (await call<{ total: number; items: { action: string }[] }>((await login('auditor')).token, 'GET', '/api/v1/tasks')).json;
+    assert.ok(myTasks.total > 0 && myTasks.items.some((x) => x.action === 'notify'), 'the auditor has drafts to notify');
+    await shot('02c-tasks');
 
     // Worklist → filter by institution → open the case.
     await page.getByTestId('nav').getByText('审核工作台').click();
@@ -260,8 +284,8 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
       await open.locator('.ant-select-item-option').filter({ hasText: label }).click();
       await open.first().waitFor({ state: 'hidden' });
     };
-    await pick('diff-from', `${active} (active)`);
-    await pick('diff-to', `${good.version} (draft)`);
+    await pick('diff-from', `${active}（生效中）`);
+    await pick('diff-to', `${good.version}（草稿）`);
     await page.getByTestId('diff-compare').click();
     const diff = page.getByTestId('diff');
     await diff.getByText('params.max').waitFor();
@@ -281,6 +305,8 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('impact-result').waitFor({ timeout: 240_000 });
     await shot('10-rules-impact');
     await page.getByTestId('impact-activate').click();
+    // Activating asks first.
+    await page.getByTestId('confirm-ok').click();
     await page.getByText(`已启用 ${good.version}`).waitFor();
     assert.deepEqual(fg.rules.snapshot().versions.find((v) => v.pack === 'xian-basic'), { pack: 'xian-basic', version: good.version });
 
@@ -293,7 +319,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await shot('11-rules-english');
     await page.getByTestId('nav').getByText('Dashboard').click();
     await page.locator('[data-testid="chart-month"][data-rendered="true"]').waitFor();
-    await page.getByText('Top rules by amount').waitFor();
+    await page.getByText('Rules with the largest amounts').waitFor();
     // Cached figures until refreshed: the refresh shows the deduction decided above.
     await page.getByTestId('dashboard-refresh').click();
     await page.getByTestId('kpi-deducted').filter({ hasNotText: '¥0.00' }).waitFor();
@@ -307,14 +333,38 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('settle').click();
     await page.locator('[data-testid="trace"] tbody tr.ant-table-row').first().waitFor();
     await shot('12-settlement');
+    // The monthly statement opens on the institution and month of the newest settlement, names it, never "¥-0.00".
+    await page.getByText('机构月度结算单').click();
+    const statement = page.getByTestId('statement');
+    await statement.waitFor();
+    assert.notEqual(await page.locator('input[data-testid="statement-month"], [data-testid="statement-month"] input').first().inputValue(), '', 'a month is chosen');
+    assert.doesNotMatch((await statement.textContent()) ?? '', /¥-|−¥0\.00/, 'no negative zero');
+    await shot('12b-statement');
+    // 就诊查询: by diagnosis code, with the diagnosis named; a missing encounter is said in Chinese, no English.
+    await page.getByTestId('nav').getByText('就诊查询').click();
+    const lookup = page.locator('input[data-testid="encounter-lookup"], [data-testid="encounter-lookup"] input').first();
+    await lookup.fill('C16.900');
+    await lookup.press('Enter');
+    await page.locator('[data-testid="encounter-results"] tr.ant-table-row').first().getByText('胃恶性肿瘤').waitFor();
+    await shot('12c-encounter-search');
+    await page.goto(`${base}/encounters/NO-SUCH-1`);
+    await page.getByText('没有找到就诊 NO-SUCH-1').waitFor();
+    assert.doesNotMatch((await page.locator('.fg-content').textContent()) ?? '', /no encounter|not found/i, 'the error is in Chinese');
     // A batch run started here shows its progress until it is done (the page polls while a run is running).
     await page.getByTestId('nav').getByText('批量审核与导入').click();
     const runsBefore = await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`);
-    await page.getByTestId('run-from').fill('2024-03-01');
-    await page.getByTestId('run-to').fill('2024-04-01');
+    // The period is picked with antd's range picker, both days included (the API's end is the day after).
+    const period = page.getByTestId('run-period').locator('input');
+    await period.nth(0).click();
+    await period.nth(0).fill('2024-03-01');
+    await period.nth(0).press('Enter');
+    await period.nth(1).fill('2024-03-31');
+    await period.nth(1).press('Enter');
     await page.getByTestId('run-start').click();
-    const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 – 2024-04-01' });
-    await newRun.getByText('done').waitFor({ timeout: 240_000 });
+    const newRun = page.locator('[data-testid="run-table"] tr.ant-table-row').filter({ hasText: '2024-03-01 至 2024-03-31' });
+    await newRun.getByText('已完成').waitFor({ timeout: 240_000 });
+    const [lastRun] = await fg.database.rows<{ params: { from: string; to: string } }>(sql`select params from audit_runs where kind = 'batch' order by id desc limit 1`);
+    assert.deepEqual([lastRun.params.from, lastRun.params.to], ['2024-03-01', '2024-04-01'], 'the inclusive end became the exclusive API end');
     await newRun.getByText('生成审核单').waitFor();
     assert.equal((await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_runs where kind = 'batch'`))[0].n, runsBefore[0].n + 1);
     await shot('13-runs');
@@ -322,7 +372,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     // Screening: a run of the six screens over the year, followed to done, its ranked leads listed.
     await page.getByTestId('nav').getByText('筛查与队列').click();
     await page.getByTestId('screening-start').click();
-    await page.locator('[data-testid="screening-runs"] tr.ant-table-row').first().getByText('done').waitFor({ timeout: 240_000 });
+    await page.locator('[data-testid="screening-runs"] tr.ant-table-row').first().getByText('已完成').waitFor({ timeout: 240_000 });
     const [screened] = await fg.database.rows<{ leads: number }>(sql`select leads from screening_runs order by id desc limit 1`);
     if (screened.leads > 0) {
       await page.locator('[data-testid="leads"] tr.ant-table-row').first().waitFor();
@@ -359,6 +409,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('draw-method').click();
     await methods.locator('.ant-select-item-option').filter({ hasText: '按比例预设' }).click();
     await field('draw-medins').fill(H);
+    await field('draw-medins').press('Enter');
     await field('draw-seed').fill('console-test-preset');
     await page.getByTestId('draw-start').click();
     await page.getByTestId('draw-seed-shown').filter({ hasText: 'console-test-preset' }).waitFor();

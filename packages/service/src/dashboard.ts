@@ -28,7 +28,8 @@ export interface DashboardSummary {
   /** when these figures were computed (they are cached: see DashboardService) */
   generated_at: string;
   totals: Amounts & { encounters: number; medfee: number; hifp_pay: number; cases: number; proposed: number; deducted: number };
-  by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number })[];
+  /** by the month of settlement, else admission (as findings); `partial`: the data covers only part of the month */
+  by_month: (Amounts & { month: string; encounters: number; medfee: number; hifp_pay: number; partial: boolean })[];
   by_rule: (Amounts & { rule_id: string; rule_name: string; category: string })[];
   by_category: (Amounts & { category: string })[];
   by_institution: (Amounts & { medins_id: string; medins_name: string })[];
@@ -58,6 +59,21 @@ export interface AgreementKpis {
   class_c_share: number | null;
   /** class_c_share above the agreement's limit */
   over_limit: boolean;
+}
+
+export interface EncounterSearch {
+  /** 就诊流水号 prefix, 人员编号, or a diagnosis code prefix or name part */
+  q?: string;
+  medinsId?: string;
+  /** admission from (inclusive) and to (exclusive), YYYY-MM-DD */
+  from?: string;
+  to?: string;
+  /** med_mdtrt_type: 1 outpatient, 2 inpatient */
+  type?: string;
+  /** only encounters with findings in cases */
+  flagged?: boolean;
+  limit?: number;
+  offset?: number;
 }
 
 /** 协议管理: 目录外/丙类费用占比 ≤ 15 % */
@@ -112,25 +128,38 @@ export class DashboardService {
 
     const byMonthF = await db.rows<{ month: string; findings: number; amount: number }>(sql`
       select f.month, count(*)::int as findings, coalesce(sum(f.amount_fen), 0)::float8 as amount from ${f} group by f.month`);
-    // Fund use from the encounters' stored totals (lines_sumamt, hifp_pay), by month of admission.
+    // Fund use from the encounters' stored totals (lines_sumamt, hifp_pay), by the month findings use: settlement, else
+    // admission. (By admission alone, a month holding only settlements — the last of a data set — showed no fund use.)
     const fromDay = from ? `${from}-01 00:00:00` : null;
     const toDay = to ? nextMonth(to) : null;
-    const byMonthE = await db.rows<{ month: string; encounters: number; medfee: number; hifp_pay: number }>(sql`
-      select to_char(e.adm_date, 'YYYY-MM') as month, count(*)::int as encounters, coalesce(sum(e.lines_sumamt), 0)::float8 as medfee,
-        coalesce(sum(e.hifp_pay), 0)::float8 as hifp_pay
+    const byMonthE = await db.rows<{ month: string; encounters: number; medfee: number; hifp_pay: number; first_day: string; last_day: string }>(sql`
+      select to_char(coalesce(e.setl_time, e.adm_date), 'YYYY-MM') as month, count(*)::int as encounters, coalesce(sum(e.lines_sumamt), 0)::float8 as medfee,
+        coalesce(sum(e.hifp_pay), 0)::float8 as hifp_pay,
+        to_char(min(coalesce(e.setl_time, e.adm_date)), 'YYYY-MM-DD') as first_day, to_char(max(coalesce(e.setl_time, e.adm_date)), 'YYYY-MM-DD') as last_day
       from encounters e
       where (${medins}::text is null or e.medins_id = ${medins})
-        and (${fromDay}::timestamp is null or e.adm_date >= ${fromDay}::timestamp) and (${toDay}::timestamp is null or e.adm_date < ${toDay}::timestamp)
+        and (${fromDay}::timestamp is null or coalesce(e.setl_time, e.adm_date) >= ${fromDay}::timestamp)
+        and (${toDay}::timestamp is null or coalesce(e.setl_time, e.adm_date) < ${toDay}::timestamp)
       group by 1`);
     const months = new Map<string, DashboardSummary['by_month'][number]>();
     const month = (m: string) => {
       let r = months.get(m);
-      if (!r) months.set(m, (r = { month: m, findings: 0, amount: 0, encounters: 0, medfee: 0, hifp_pay: 0 }));
+      if (!r) months.set(m, (r = { month: m, findings: 0, amount: 0, encounters: 0, medfee: 0, hifp_pay: 0, partial: false }));
       return r;
     };
     for (const r of byMonthF) Object.assign(month(r.month), { findings: num(r.findings), amount: num(r.amount) });
     for (const r of byMonthE) Object.assign(month(r.month), { encounters: num(r.encounters), medfee: num(r.medfee), hifp_pay: num(r.hifp_pay) });
     const by_month = [...months.values()].sort((a, b) => a.month.localeCompare(b.month));
+    // The data's first and last months are partial when the data starts after the 3rd or ends before the month's last 3 days.
+    if (byMonthE.length) {
+      const firstDay = byMonthE.reduce((m, r) => (r.first_day < m ? r.first_day : m), byMonthE[0].first_day);
+      const lastDay = byMonthE.reduce((m, r) => (r.last_day > m ? r.last_day : m), byMonthE[0].last_day);
+      for (const r of by_month) {
+        if (r.month === firstDay.slice(0, 7) && Number(firstDay.slice(8)) > 3) r.partial = true;
+        if (r.month === lastDay.slice(0, 7) && Number(lastDay.slice(8)) < daysIn(r.month) - 2) r.partial = true;
+        if (r.month < firstDay.slice(0, 7) || r.month > lastDay.slice(0, 7)) r.partial = true;
+      }
+    }
 
     const by_rule = amounts(await db.rows<{ rule_id: string; rule_name: string; category: string; findings: number; amount: number }>(sql`
       select f.rule_id, max(f.rule_name) as rule_name, max(f.category) as category, count(*)::int as findings, coalesce(sum(f.amount_fen), 0)::float8 as amount
@@ -227,6 +256,38 @@ export class DashboardService {
     return { findings, history };
   }
 
+  /**
+   * 就诊查询: encounters by number (prefix), person number, diagnosis (code prefix or name), institution, admission
+   * period (`to` exclusive), type and whether they have findings in cases; newest first, paged. Hospitals see their
+   * institution's, the insured their own.
+   */
+  async searchEncounters(actor: Actor, q: EncounterSearch): Promise<{ items: unknown[]; total: number }> {
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    for (const [k, v] of [['from', q.from], ['to', q.to]] as const) {
+      if (v !== undefined && !day.test(v)) throw new FundGuardError('E_INPUT_INVALID', `${k}: YYYY-MM-DD`, [{ field: k, value: v, reason: 'YYYY-MM-DD' }]);
+    }
+    const medins = actor.role === 'hospital' ? actor.institutionId || '\u0000' : q.medinsId || null;
+    const patn = actor.role === 'insured' ? actor.patnId || '\u0000' : null;
+    const text = q.q?.trim() || null;
+    const like = text ? `${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null;
+    const name = text ? `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null;
+    const where = sql`(${medins}::text is null or e.medins_id = ${medins}) and (${patn}::text is null or e.patn_id = ${patn})
+      and (${q.from ?? null}::timestamp is null or e.adm_date >= ${q.from ?? null}::timestamp) and (${q.to ?? null}::timestamp is null or e.adm_date < ${q.to ?? null}::timestamp)
+      and (${q.type ?? null}::text is null or e.med_mdtrt_type = ${q.type ?? null})
+      and (${text}::text is null or e.mdtrt_id like ${like} or e.patn_id = ${text} or e.dscg_main_dise_codg like ${like} or e.dscg_main_dise_name like ${name})
+      and (${q.flagged ?? false} = false or exists (select 1 from findings f where f.mdtrt_id = e.mdtrt_id and f.case_id is not null))`;
+    const limit = Math.min(Math.max(q.limit ?? 20, 1), 200);
+    const offset = Math.max(q.offset ?? 0, 0);
+    const total = Number((await this.ctx.database.rows<{ n: number }>(sql`select count(*)::int as n from encounters e where ${where}`))[0]?.n ?? 0);
+    const items = await this.ctx.database.rows(sql`
+      select e.mdtrt_id, e.medins_id, e.medins_name, to_char(e.adm_date, 'YYYY-MM-DD') as adm_date, to_char(e.dscg_date, 'YYYY-MM-DD') as dscg_date,
+        e.med_mdtrt_type, e.med_type, e.insutype, e.adm_dept_codg, e.adm_dept_name, e.dscg_main_dise_codg, e.dscg_main_dise_name, e.lines_sumamt::float8 as lines_sumamt, e.hifp_pay::float8 as hifp_pay,
+        (select count(*)::int from findings f where f.mdtrt_id = e.mdtrt_id and f.case_id is not null) as findings
+      from encounters e where ${where} order by e.adm_date desc, e.mdtrt_id limit ${limit} offset ${offset}`);
+    return { items, total };
+  }
+
   /** Recent batch runs (not impact replays) with progress, newest first. */
   async runs(actor: Actor, limit = 50): Promise<unknown[]> {
     if (!['admin', 'auditor', 'supervisor', 'rule_admin'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not list runs`);
@@ -237,6 +298,11 @@ export class DashboardService {
         (select count(*)::int from cases c where c.id like 'CASE-%-R' || r.id::text) as cases
       from audit_runs r order by id desc limit ${limit}`);
   }
+}
+
+function daysIn(m: string): number {
+  const [y, mo] = m.split('-').map(Number);
+  return new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
 function nextMonth(m: string): string {

@@ -1,5 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import { zhCN } from './zh-CN.ts';
 import { en } from './en.ts';
 
@@ -17,10 +19,13 @@ void i18n.use(initReactI18next).init({
 });
 
 document.documentElement.lang = currentLang();
+// Date pickers follow the console's language, not the browser's (月份、星期 in Chinese, weeks from Monday).
+dayjs.locale(currentLang() === 'en' ? 'en' : 'zh-cn');
 
 export function setLang(lang: Lang): void {
   localStorage.setItem(LANG_KEY, lang);
   document.documentElement.lang = lang;
+  dayjs.locale(lang === 'en' ? 'en' : 'zh-cn');
   void i18n.changeLanguage(lang);
 }
 

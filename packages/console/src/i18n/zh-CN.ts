@@ -1,14 +1,15 @@
 // 中文为默认语言；en.ts 必须有同样的键（类型检查保证）。
 export const zhCN = {
-  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' },
+  app: { title: 'FundGuard 医保基金智能审核与监管平台', short: '医保智能审核', logout: '退出登录', language: 'English', loading: '加载中…', forbidden: '无权访问', notFound: '页面不存在', back: '返回', refresh: '刷新', noData: '暂无数据', error: '出错了' , through: '至', inclusive: '（含首尾两天）', confirm: '确认', cancel: '取消', irreversible: '此操作提交后不能撤回，确定继续吗？' },
   roles: { admin: '系统管理员', rule_admin: '规则管理员', auditor: '审核员', supervisor: '稽核监管', hospital: '定点医疗机构', insured: '参保人', integration: '系统接入' },
-  nav: { dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
+  nav: { tasks: '待办', dashboard: '监管看板', cases: '审核工作台', encounters: '就诊查询', rules: '规则库', runs: '批量审核与导入', lists: '名单管理', settlement: '结算', me: '我的医保', screening: '筛查与队列' },
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', demo: '演示账号：auditor / auditor2 / supervisor / ruleadmin / hospital / insured，密码 fundguard-demo', failed: '登录失败' },
   dashboard: {
     title: '监管看板', asOf: '统计时间', from: '起始月份', to: '截止月份', apply: '查询',
-    encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '立案疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
-    byMonth: '按月违规金额与基金支出', byRule: '违规金额前十规则', byInstitution: '违规金额前十机构', byCategory: '按违规类别', byDepartment: '违规金额前十科室', caseStatus: '审核单状态',
+    encounters: '就诊人次', medfee: '医疗总费用', hifp: '统筹基金支付', findings: '审核单疑点', amount: '疑点金额', cases: '审核单', proposed: '拟扣金额', deducted: '已定扣款',
+    byMonth: '按月违规金额与基金支出', byRule: '违规金额居前的规则', byInstitution: '违规金额居前的机构', byCategory: '按违规类别', byDepartment: '违规金额居前的科室', caseStatus: '审核单状态',
     overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', by: { rule: '按规则', institution: '按机构', department: '按科室', doctor: '按医生' }, fund: '基金支付', violations: '违规金额',
+    period: '统计月份', name: '名称', findingsCount: '疑点数', amountYuan: '疑点金额', shareOfAll: '占全部疑点金额', shareHelp: '条形长度按对数刻度（本表最大值为满格），便于比较数额相差很大的各行；数字为占所选期间全部疑点金额的比例', emptyPeriod: '所选期间没有就诊数据：请调整统计月份，或在“批量审核与导入”中导入就诊数据。', emptyFindings: '所选期间没有纳入审核单的疑点：请调整统计月份，或在“批量审核与导入”中发起批量审核并生成审核单。', emptyCases: '所选期间没有审核单：批量审核完成后点击“生成审核单”。', emptyOverrides: '暂无实时提醒反馈：医院端调用 3101/3102 事中提醒并回传 3103 反馈后，这里显示医生坚持执行的比例。', partialNote: '* 数据不完整的月份（只含该月部分日期），金额偏低属正常。', casesUnit: '单', help: { encounters: '所选期间（按结算月，未结算按入院月）的就诊人次', medfee: '就诊明细费用合计', hifp: '统筹基金支付合计', findings: '已纳入审核单的疑点条数（同一规则、同一就诊只计一次）', amount: '这些疑点涉及的金额', cases: '审核单数', proposed: '审核单拟扣金额合计', deducted: '已作出决定的扣款金额合计' },
     agreement: { title: '协议管理指标（按机构）', limit: '目录外/丙类费用占比上限 {{limit}}', over: '超限 {{n}} 家', medins: '机构', inpatient: '住院人次', inpatientAvg: '住院次均费用', outpatient: '门诊人次', outpatientAvg: '门诊次均费用', los: '平均住院日', drug: '药占比', ownpay: '自费比例', classC: '目录外/丙类占比', classCHelp: '丙类（hilist_lv 03）项目费用 / 明细总费用；协议要求 ≤ 15%，超限机构标红' },
   },
   cases: {
@@ -38,10 +39,10 @@ export const zhCN = {
   encounter: {
     title: '就诊详情', lookup: '就诊流水号', go: '查看', patient: '参保人', name: '姓名', gender: '性别', birth: '出生日期', medins: '机构', dept: '科室', adm: '入院', dscg: '出院', diag: '主要诊断', type: '就诊类型',
     total: '费用合计', lines: '费用明细', flagged: '疑点行', code: '项目编码', item: '项目名称', qty: '数量', price: '单价', sum: '金额', time: '时间', findings: '审核疑点', history: '就诊史',
-    diagnoses: '诊断', reveal: '显示', hidden: '已脱敏', revealTitle: '查看个人信息', revealReason: '查看原因（将记录在审计日志中）', revealReasonRequired: '请先填写查看原因', revealLogged: '查看个人信息已记录审计日志', onlyFlagged: '只看疑点行', types: { '1': '门诊', '2': '住院' },
+    diagnoses: '诊断', reveal: '显示', hidden: '已脱敏', revealTitle: '查看个人信息', revealReason: '查看原因（将记录在审计日志中）', revealReasonRequired: '请先填写查看原因', revealLogged: '查看个人信息已记录审计日志', onlyFlagged: '只看疑点行', searchHint: '就诊流水号、人员编号、诊断编码或名称', withFindings: '只看有疑点的', noResults: '没有符合条件的就诊：请放宽条件（如清空期间或机构）后再查。', rxId: '明细流水号', types: { '1': '门诊', '2': '住院' },
   },
   rules: {
-    title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',
+    kinds: { gender: '限性别', age: '限年龄', indication: '限定支付范围', institution_level: '限医疗机构级别', setting: '限就医方式', quantity: '超量', frequency: '超频次', prescription: '处方超量', exclusive: '互斥收费', bundled: '分解收费', stacking: '同类叠加用药', prerequisite: '缺少前置项目', duplicate: '重复计费', catalogue: '目录外/超限价', blacklist: '黑名单/暂停结算' }, summary: { new: '新规则包，{{n}} 条规则', none: '无变化', added: '新增 {{n}} 条规则', removed: '删除 {{n}} 条规则', changed: '修改 {{n}} 条规则', groups: '{{n}} 个编码组有变化', envelope: '规则包属性有变化（{{fields}}）', vs: '（相对 {{v}}）' }, impactPeriod: '回放期间', activateConfirm: '启用 {{pack}} 的 {{v}} 版本？', activateHelp: '启用后，实时审核和之后的批量审核都按该版本执行，原生效版本被替代。', title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',
     activate: '启用', activated: '已启用 {{v}}', diff: '版本对比', from: '从', to: '到', compare: '对比', field: '字段', before: '原值', after: '新值', change: '变更',
     upload: '上传规则包（JSON / YAML）', uploaded: '已保存为 {{pack}}@{{version}}', unchanged: '内容未变化', errors: '校验错误 {{n}} 项', ruleId: '规则编号', kind: '类型', errorsCol: '错误', ok: '通过', packLevel: '规则包级别',
     impact: '影响回放', impactFrom: '回放起', impactTo: '回放止', run: '运行', added: '新增疑点', removed: '减少疑点', delta: '金额变化', content: '规则', basis: '政策依据', validateOnly: '仅校验，不保存', validate: '校验规则包', valid: '校验通过：{{pack}}@{{version}}，{{n}} 条规则', runCases: '运行用例', casesResult: '通过 {{passed}} 个，未通过 {{failed}} 个（−缺少的疑点，+多出的疑点）', caseName: '用例', failed: '未通过', severity: '性质', category: '类别',
@@ -49,19 +50,19 @@ export const zhCN = {
   runs: {
     title: '批量审核与导入', start: '发起批量审核', from: '入院起', to: '入院止', medins: '机构（可选）', startBtn: '开始', progress: '进度', cancel: '取消', openCases: '生成审核单', casesOpened: '已生成 {{n}} 张审核单',
     id: '编号', kind: '类型', status: '状态', encounters: '就诊', findings: '疑点', started: '开始', finished: '结束', actor: '发起人', exportFindings: '导出疑点',
-    imports: '导入记录', importFile: '导入文件', importKind: '导入类型', catalogue: '目录', lists: '名单', encountersKind: '就诊数据', file: '文件', format: '格式', records: '记录数', replaced: '替换', warnings: '警告', importOk: '导入成功：{{n}} 条', importFailed: '导入失败（全部未导入）',
+    st: { running: '进行中', done: '已完成', failed: '失败', cancelled: '已取消', cancelling: '正在取消', queued: '排队中', ok: '成功' }, period: '期间', kinds: { batch: '批量审核', replay: '影响回放', realtime: '实时' }, admPeriod: '入院期间', importKinds: { encounters: '就诊数据', catalogue: '医保目录', lists: '名单', policy: '政策参数', policies: '政策参数' }, imports: '导入记录', importFile: '导入文件', importKind: '导入类型', catalogue: '目录', lists: '名单', encountersKind: '就诊数据', file: '文件', format: '格式', records: '记录数', replaced: '替换', warnings: '警告', importOk: '导入成功：{{n}} 条', importFailed: '导入失败（全部未导入）',
   },
   lists: { title: '名单管理', list: '名单', subjectType: '对象类型', subject: '对象', date: '生效日', reason: '原因', from: '起', to: '止', source: '来源', upload: '导入名单（CSV / Excel）', prev: '上一页', next: '下一页', page: '第 {{n}} 页' },
   settlement: {
     title: '结算', calculatorTab: '结算试算', listTab: '结算记录', statementTab: '机构月度结算单', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
-    invalidJson: 'JSON 格式错误', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',
-    gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
+    invalidJson: 'JSON 格式错误：{{detail}}', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',
+    policyLabel: '{{region}} · {{year}} 年 · {{insutype}} · {{scenario}} · 第 {{version}} 版（{{period}}）', period: '{{from}} 至 {{to}}', periodOpen: '{{from}} 起', year: '年度', countAmount: '{{n}} 笔，基金支付 {{amount}}', statementEmpty: '{{month}} 该机构没有结算、冲销、扣款或罚款：请选择其他月份。', noDeductions: '本月没有生效的扣款', modeLines: '录入明细', modeStored: '选择已存储的就诊', modeJson: '高级（JSON）', medinsLv: '机构等级', addLine: '添加一行', removeLine: '删除此行', codeHint: '医保目录编码', notInCatalogue: '目录中没有此编码', class: '甲乙丙类', priceYuan: '单价（元）', pickEncounter: '输入就诊流水号、人员编号或诊断查找就诊，选中后试算。', jsonHelp: '请求原文（国家标准字段名，金额单位为元）：仅供核对接口时使用。', retiree: '退休人员', admissionsYtd: '本年已住院次数', deductibleYtd: '本年已付起付线（元）', fundYtd: '本年统筹已付（元）', gross: '基金应付小计', deductions: '扣款', fines: '罚款', payable: '本月应拨付', count: '笔数', settled: '本月结算', reversed: '本月冲销', explanation: '费用说明', caseId: '审核单',
   },
   screening: {
     leadsTab: '筛查线索', queueTab: '审核队列', start: '发起筛查', leads: '线索', category: '筛查类型', minScore: '最低分', score: '评分', subject: '对象', summary: '摘要', atRisk: '涉及金额', factors: '评分因素',
     queued: '待审', assigned: '已领取', autoPassed: '自动通过', queuedAmount: '待审金额', capacity: '审核人 × 日产能', daysToClear: '预计清零天数', threshold: '阈值', auditRun: '批量审核编号', screeningRun: '筛查编号',
     build: '生成队列', takeNext: '领取任务', risk: '风险', reviewer: '审核人', outcome: '结论', pass: '通过', refer: '移交稽核',
-    st: { queued: '待审', assigned: '已领取', auto_passed: '自动通过', reviewed: '已审' },
+    points: '+{{n}} 分', subjects: { patient: '参保人 {{n}} 人', doctor: '医生 {{n}} 人', institution: '机构 {{n}} 家', group: '群体 {{n}} 人' }, passConfirm: '就诊 {{id}} 审核通过？', referConfirm: '把就诊 {{id}} 移交稽核？', st: { queued: '待审', assigned: '已领取', auto_passed: '自动通过', reviewed: '已审' },
   },
   sampling: {
     tab: '抽查', inspectionTab: '双随机', newDraw: '新建抽查', draw: '抽取', methodLabel: '抽样方法', seed: '随机种子', n: '样本量', strataBy: '分层依据', inpatientOnly: '仅住院',
@@ -86,6 +87,55 @@ export const zhCN = {
     copy: '复制', download: '下载', copied: '已复制公示名单',
   },
   me: { title: '我的医保', settlements: '我的结算', ytd: '本年累计', admissions: '住院次数', deductible: '已付起付线', fundPaid: '统筹已付', catastrophicPaid: '大病保险已付', encounter: '就诊', none: '暂无结算记录' },
+  tasks: {
+    title: '待办', badge: '待办 {{n}} 项，其中超时 {{overdue}} 项', empty: '没有待办：新的审核单、复核、申诉和合议会出现在这里。', what: '事项', item: '对象', due: '期限', overdue: '已超时',
+    filter: { all: '全部', overdue: '已超时', case: '审核单', review: '审核队列', other: '任务与导入' }, kind: { case: '审核单', review: '审核队列', run: '批量审核', import: '导入' },
+    action: { notify: '通知医院', review: '审核（本级）', explain: '提交说明', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
+  },
+  errors: {
+    code: {
+      E_FIELD_REQUIRED: '缺少必填内容，请补全后再提交。', E_FIELD_INVALID: '填写的内容有误，请按提示修改后再提交。', E_INPUT_INVALID: '提交的内容有误，请按提示修改后再试。',
+      E_IMPORT_INVALID: '文件未导入（全部未导入）：请按提示修改文件后重新导入。', E_ENCODING: '文件编码无法识别：请另存为 UTF-8 或 GB18030 后重新导入。', E_PACK_INVALID: '规则包未通过校验：请按提示修改后重新上传。',
+      E_NOT_FOUND: '没有找到要查看的内容：请检查编号是否正确，或刷新后重试。', E_CONFLICT: '内容已被他人修改：请刷新后重试。', E_UNAUTHORIZED: '登录已失效：请重新登录。',
+      E_FORBIDDEN: '您没有执行此操作的权限：如需办理，请联系有权限的同事或系统管理员。', E_LOCKED: '数据正被其他任务使用：请稍后再试。', E_ILLEGAL_TRANSITION: '当前状态下不能执行此操作：请刷新查看最新状态。',
+      E_UNAVAILABLE: '服务暂时不可用：请稍后再试，或联系系统管理员。', E_INTERNAL: '系统内部错误：请稍后再试；如反复出现，请把时间告知系统管理员。', E_HTTP: '请求失败：请稍后再试。', E_NETWORK: '无法连接服务器：请检查网络后重试。',
+      FST_ERR_CTP_INVALID_JSON_BODY: '提交的内容不是有效的 JSON：请检查括号、引号和逗号。', FST_ERR_CTP_EMPTY_JSON_BODY: '提交的内容为空：请填写后再提交。', FST_ERR_CTP_INVALID_MEDIA_TYPE: '不支持的文件类型：请上传 CSV、Excel、JSON 或 YAML 文件。',
+      FST_ERR_CTP_BODY_TOO_LARGE: '文件过大：请拆分后分批上传。', FST_ERR_CTP_INVALID_CONTENT_LENGTH: '上传中断：请重新上传。', FST_ERR_NOT_FOUND: '请求的功能不存在：请刷新页面后重试。', FST_ERR_VALIDATION: '提交的内容有误，请按提示修改后再试。',
+    },
+    status: { '400': '提交的内容有误，请修改后再试。', '401': '登录已失效：请重新登录。', '403': '您没有执行此操作的权限。', '404': '没有找到要查看的内容。', '409': '内容已被他人修改：请刷新后重试。', '413': '文件过大：请拆分后分批上传。', '415': '不支持的文件类型。', '429': '操作过于频繁：请稍后再试。', '500': '系统内部错误：请稍后再试。' },
+    message: {
+      transition: '审核单当前为“{{status}}”，不能{{action}}：{{why}}', noDecisionYet: '审核单尚未作出审核决定，还没有扣款通知书。', finesAfterFinal: '审核单当前为“{{status}}”：罚款须在审核决定生效后作出。',
+      hearing: '作出行政处罚前，须先告知当事人有要求听证的权利：请勾选“已告知听证权利”。', noCase: '没有找到审核单 {{id}}。', noEncounter: '没有找到就诊 {{id}}：请检查就诊流水号。', noSettlement: '没有找到结算 {{id}}。',
+      noVersion: '规则包 {{pack}} 没有版本 {{version}}。', noPack: '没有找到规则包 {{pack}}。', noCatalogue: '目录中没有编码 {{code}}（{{day}} 有效）。', noItem: '没有找到编号 {{id}}。',
+      noPolicy: '没有适用的结算政策参数（统筹区、险种、就医类型或日期不匹配）：请先导入对应的政策参数。', badLogin: '用户名或密码错误。', sessionExpired: '登录已失效或已退出：请重新登录。',
+      otherInstitution: '该记录属于其他机构，您无权查看。', roleMayNot: '“{{role}}”角色不能执行此操作。', needCatalogue: '目录类规则需要医保目录：请先导入目录。', tooLarge: '文件超过 {{mb}} MB：请拆分后上传。',
+      emptyFile: '文件是空的：请检查后重新选择。', notXlsx: '无法读取该 Excel 文件：请用 Excel 另存为 .xlsx 后重试。', notJson: '文件不是有效的 JSON：请检查格式。', badCsv: 'CSV 文件中有未闭合的引号：请检查该行。',
+      encounterFormat: '就诊数据请用 JSON Lines，或三张 CSV / Excel 工作表（就诊、明细、诊断）。', contentType: '不支持的文件类型：请上传 CSV、Excel、JSON 或 YAML 文件。', seedRequired: '请填写随机种子（用于复现抽样结果）。',
+      sampleSize: '请填写大于 0 的样本量。', dateRange: '请选择起止日期，截止日期须晚于起始日期。', monthFormat: '请选择月份。', threshold: '阈值须在 0 到 100 之间。',
+      inspectors: '{{name}} 只有 {{have}} 名无关联的检查人员，每组需要 {{need}} 名：请增加检查人员或减少每组人数。', strata: '分层抽样请至少选择一个分层依据。', hospitalPreset: '医院现场检查请选择一家机构。',
+      encounterOrId: '请选择一次已存储的就诊，或录入就诊明细（二选一）。', pdfFont: '服务器缺少中文字体，无法生成 PDF：请下载 Excel 版本，或联系系统管理员安装字体。', internal: '系统内部错误：请稍后再试；如反复出现，请告知系统管理员请求编号 {{id}}。',
+    },
+    detail: {
+      closed: '审核单已结案。', allowedHere: '当前只能：{{actions}}。', noFinding: '审核单中没有疑点 {{id}}。', explanationPassed: '说明期限（{{at}}）已过。', explanationText: '请填写说明内容。',
+      deadlineNotPassed: '期限（{{at}}）尚未届满。', partialAmount: '部分确认的金额须大于 ¥0.00 且小于 {{max}}。', needsReason: '请填写理由。', undecided: '还有 {{n}} 个疑点未作结论：请先逐条作出结论。',
+      alreadyApproved: '{{by}} 已通过第 {{level}} 级；每一级须由不同的审核人通过。', level1Return: '第 1 级不能再退回。', notOverdue: '第 {{level}} 级尚未超时（截止 {{at}}）。', alreadyEscalated: '第 {{level}} 级已升级。',
+      appealPassed: '申诉期限（{{at}}）已过。', appealFindings: '请选择要申诉的疑点。', notAppealable: '规则 {{rule}} 的疑点不可申诉。', deductsNothing: '该疑点没有扣款，无需申诉。',
+      reviewerInvolved: '{{who}} 参与了原决定，复核须指派其他人。', onlyReviewer: '只有指派的复核人 {{who}} 可以办理。', resultsMissing: '请对每个申诉的疑点作出复核结论。', notAppealed: '该疑点未被申诉。',
+      panelSize: '合议组须有 {{n}} 名不同成员。', panelConflict: '{{who}} 参与了原决定，不能参加合议。', notOnPanel: '{{who}} 不是合议组成员。', alreadyVoted: '{{who}} 已投票。',
+    },
+    reason: {
+      required: '必填', requiredFor: '“{{role}}”必须填写', decimals: '金额最多两位小数', number: '须为数字', string: '须为文字', object: '格式不对', boolean: '须为“是”或“否”', date: '日期格式应为 年-月-日', month: '月份格式应为 年-月',
+      afterStart: '须晚于开始日期', min: '不能小于 {{min}}', max: '不能大于 {{max}}', range: '须在 {{min}} 到 {{max}} 之间', oneOf: '取值不在允许范围内 {{values}}', unknownField: '不认识的字段（请检查列名）', tooShort: '内容太少', tooLong: '内容太多或金额过大',
+      sumamt: '金额 ≠ 数量 × 单价', duplicate: '与第 {{line}} 行重复', missingColumn: '表头缺少该必填列', rowShape: '该行列数与表头不一致', json: '不是有效的 JSON（该行可能被截断）', needCatalogue: '需要先导入医保目录', unknownRole: '未知角色',
+      groupUndefined: '分组 {{group}} 未定义', orphan: '找不到对应的就诊记录', noPolicy: '没有适用的政策参数', uploadFirst: '请先上传', empty: '文件没有数据', invalid: '取值无效',
+    },
+    fields: {
+      mdtrt_id: '就诊流水号', psn_no: '人员编号', patn_id: '人员编号', medins_id: '机构编码', medins_code: '机构编码', hilist_code: '医保目录编码', hilist_name: '项目名称', cnt: '数量', pric: '单价', sumamt: '金额', adm_date: '入院日期', dscg_date: '出院日期',
+      begndate: '开始日期', enddate: '结束日期', fsi_order_dtos: '费用明细', seed: '随机种子', n: '样本量', from: '开始', to: '截止', month: '月份', amount: '金额', reason: '理由', text: '内容', username: '用户名', password: '密码', rules: '规则', pack: '规则包', version: '版本',
+      region: '统筹区', insutype: '险种', gend: '性别', brdy: '出生日期', dise_codg: '诊断编码', dept_codg: '科室编码', threshold: '阈值', policy: '政策参数', person: '参保人', encounter: '就诊', accumulators: '年度累计',
+    },
+    rule: '规则 {{id}}', row: '第 {{n}} 条{{label}}', line: '第 {{n}} 行', value: '（当前值：{{value}}）', more: '另有 {{n}} 处问题。',
+  },
   account: {
     title: '我的账户', nav: '我的账户', user: '用户名', role: '角色', changePassword: '修改密码', current: '当前密码', next: '新密码', confirm: '确认新密码',
     mismatch: '两次输入的新密码不一致', rule: '至少 10 个字符，不能是常见密码，不能与用户名相同', submit: '修改密码', changed: '密码已修改，其他设备上的登录已退出',

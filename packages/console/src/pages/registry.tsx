@@ -1,5 +1,5 @@
 import { lazy, type ComponentType, type ReactNode } from 'react';
-import { BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined, ApiOutlined } from '@ant-design/icons';
+import { BellOutlined, BarChartOutlined, AuditOutlined, FileSearchOutlined, BookOutlined, CloudUploadOutlined, UnorderedListOutlined, CalculatorOutlined, IdcardOutlined, RadarChartOutlined, ApiOutlined } from '@ant-design/icons';
 import type { Role } from '../api.ts';
 import './his-data/i18n.ts';
 
@@ -14,6 +14,7 @@ const SettlementPage = lazy(() => import('./settlement/index.tsx').then((m) => (
 const MyPage = lazy(() => import('./me/index.tsx').then((m) => ({ default: m.MyPage })));
 const AccountPage = lazy(() => import('./me/account.tsx').then((m) => ({ default: m.AccountPage })));
 const HisDataPage = lazy(() => import('./his-data/index.tsx').then((m) => ({ default: m.HisDataPage })));
+const TasksPage = lazy(() => import('./tasks/index.tsx').then((m) => ({ default: m.TasksPage })));
 const ScreeningPage = lazy(() => import('./screening/index.tsx').then((m) => ({ default: m.ScreeningPage })));
 
 export interface PageDef {
@@ -31,6 +32,7 @@ const READERS: Role[] = ['admin', 'auditor', 'supervisor', 'hospital'];
 /** Every page of the console, each loaded when first opened (its own chunk). Add one here (see ../../README.md). */
 export const PAGES: PageDef[] = [
   { path: '/me', component: MyPage, roles: ['insured'], nav: { key: 'nav.me', icon: <IdcardOutlined /> } },
+  { path: '/tasks', component: TasksPage, roles: ['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'], nav: { key: 'nav.tasks', icon: <BellOutlined /> } },
   { path: '/dashboard', component: DashboardPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'], nav: { key: 'nav.dashboard', icon: <BarChartOutlined /> } },
   { path: '/cases', component: WorklistPage, roles: READERS, nav: { key: 'nav.cases', icon: <AuditOutlined /> } },
   { path: '/cases/:id', component: CaseDetailPage, roles: READERS },
@@ -46,4 +48,4 @@ export const PAGES: PageDef[] = [
 ];
 
 /** Where a role lands after signing in. */
-export const home = (role: Role): string => PAGES.find((p) => p.nav && p.roles.includes(role))?.path ?? '/encounters';
+export const home = (role: Role): string => PAGES.find((p) => p.nav && p.path !== '/tasks' && p.roles.includes(role))?.path ?? '/encounters';

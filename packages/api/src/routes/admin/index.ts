@@ -53,7 +53,7 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     },
   }, async (req) => sessionAnswer(await fg.keys.changePassword(actorOf(req), req.body.current_password, req.body.new_password, { address: addressOf(req) })));
 
-  app.get('/api/v1/me', { schema: { tags: ['auth'], summary: 'The identity of the presented key' } }, async (req) => actorOf(req));
+  app.get('/api/v1/me', { schema: { tags: ['auth'], summary: 'The identity of the presented key, with the user\'s display name' } }, async (req) => ({ ...actorOf(req), display_name: (await fg.database.rows<{ display_name: string }>(sql`select display_name from users where username = ${actorOf(req).id}`))[0]?.display_name || null }));
 
   app.post<{ Body: { role: Role; label?: string; institution_id?: string; patn_id?: string; paasid?: string; secret?: string } }>('/api/v1/keys', {
     schema: { tags: ['admin'], summary: 'Create an API key (shown once). Integration keys answer paasid and secret (x-tif) as separate fields; with paasid + secret in the body, a HIS\'s existing national credentials are registered', body: keyBody },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FundGuard } from '@fundguard/service';
 import { DashboardService } from '@fundguard/service/dashboard.ts';
+import { TaskService } from '@fundguard/service/tasks.ts';
 import { runPackCases, type PackCase } from '@fundguard/service/pack-cases.ts';
 import { ENCOUNTER_PERSONAL_FIELDS, FundGuardError, validatePack } from '@fundguard/core';
 import { parsePackText, requirePermission, type RevealRequest } from '@fundguard/service';
@@ -12,6 +13,11 @@ import { packVersionParams } from '../rule-packs/index.ts';
 /** Read-only views the console needs beyond the feature routes: dashboard aggregates, encounter context, runs, reveal log. */
 export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   const dash = new DashboardService(fg.ctx);
+  const tasks = new TaskService(fg.ctx);
+
+  app.get('/api/v1/tasks', {
+    schema: { tags: ['dashboard'], summary: '待办: what the caller can act on now (cases by status, level, re-reviewer, panel or own institution; claimed review-queue encounters; the queue to claim; failed runs and imports of the last week), with deadlines, overdue first' },
+  }, async (req) => tasks.list(actorOf(req)));
 
   app.get<{ Querystring: { from?: string; to?: string; medins_id?: string; fresh?: boolean } }>('/api/v1/dashboard', {
     schema: {
@@ -22,6 +28,16 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
       }),
     },
   }, async (req) => dash.summary(actorOf(req), { from: req.query.from, to: req.query.to, medinsId: req.query.medins_id, fresh: req.query.fresh === true }));
+
+  app.get<{ Querystring: { q?: string; medins_id?: string; from?: string; to?: string; type?: string; flagged?: boolean; limit?: number; offset?: number } }>('/api/v1/encounter-search', {
+    schema: {
+      tags: ['encounters'], summary: '就诊查询: by number (prefix), person number, diagnosis (code prefix or name), institution, admission period (to exclusive), type, with findings; newest first, within the caller\'s scope',
+      querystring: { type: 'object', properties: {
+        q: { type: 'string', maxLength: 100 }, medins_id: { type: 'string' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, type: { type: 'string', enum: ['1', '2', '3'] },
+        flagged: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 }, offset: { type: 'integer', minimum: 0, default: 0 },
+      } },
+    },
+  }, async (req) => dash.searchEncounters(actorOf(req), { q: req.query.q, medinsId: req.query.medins_id, from: req.query.from, to: req.query.to, type: req.query.type, flagged: req.query.flagged, limit: req.query.limit, offset: req.query.offset }));
 
   app.get<{ Params: { mdtrt_id: string } }>('/api/v1/encounters/:mdtrt_id/context', {
     schema: { tags: ['encounters'], summary: 'Findings of an encounter (newest run first) and the patient\'s other encounters, within the caller\'s scope', params: IdParams('mdtrt_id', '就诊ID') },

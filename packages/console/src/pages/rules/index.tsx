@@ -1,7 +1,12 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Col, Input, Modal, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Modal, Row, Select, Space, Statistic, Table, Tag, Typography, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { DayRange } from '../../components/Dates.tsx';
+import { useNames } from '../../dictionary.ts';
+import { translateIssue } from '../../errors.ts';
+import { useConfirm } from '../../components/confirm.ts';
 import type { PackDiff } from '@fundguard/core';
 import { ApiError, api, uploadType, type Issue } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -19,6 +24,22 @@ interface CaseRun { version: string; passed: number; failed: number; results: Ca
 interface UploadOutcome { ok: boolean; message: string; rules: RuleDef[]; issues: Issue[] }
 
 const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The server's change summary ("new pack, 3 rules", "+2 rules; 1 rules changed (vs 2024.1)") in the console's language. */
+export function changeSummary(s: string, t: TFunction): string {
+  const parts: string[] = [];
+  let m: RegExpExecArray | null;
+  if ((m = /^new pack, (\d+) rules/.exec(s))) return t('rules.summary.new', { n: Number(m[1]) });
+  if (/^no changes/.test(s)) parts.push(t('rules.summary.none'));
+  if ((m = /\+(\d+) rules/.exec(s))) parts.push(t('rules.summary.added', { n: Number(m[1]) }));
+  if ((m = /−(\d+) rules/.exec(s))) parts.push(t('rules.summary.removed', { n: Number(m[1]) }));
+  if ((m = /(\d+) rules changed/.exec(s))) parts.push(t('rules.summary.changed', { n: Number(m[1]) }));
+  if ((m = /(\d+) groups changed/.exec(s))) parts.push(t('rules.summary.groups', { n: Number(m[1]) }));
+  if ((m = /envelope: ([^;(]+)/.exec(s))) parts.push(t('rules.summary.envelope', { fields: m[1].trim() }));
+  const vs = /\(vs ([^)]+)\)/.exec(s);
+  if (!parts.length) return s;
+  return parts.join('；') + (vs ? t('rules.summary.vs', { v: vs[1] }) : '');
+}
 
 /** Which rule an issue belongs to: `record: rule=<id>` from the validator, else the `rules[i]` index of its field. */
 function ruleOfIssue(i: Issue, rules: RuleDef[]): string | null {
@@ -42,16 +63,16 @@ function UploadResult({ outcome }: { outcome: UploadOutcome }) {
   return (
     <Space direction="vertical" style={{ width: '100%' }} data-testid="upload-result">
       <Alert type={outcome.ok ? 'success' : 'error'} showIcon title={outcome.message} />
-      {packLevel.length ? <Alert type="error" title={t('rules.packLevel')} description={packLevel.map((i) => `${i.field}: ${i.reason}`).join('；')} /> : null}
+      {packLevel.length ? <Alert type="error" title={t('rules.packLevel')} description={packLevel.map(translateIssue).join('；')} /> : null}
       {rows.length ? (
         <Table<RuleDef> size="small" rowKey="id" dataSource={rows} pagination={false} data-testid="upload-rules"
           rowClassName={(r) => (byRule.has(r.id) ? 'fg-row-flagged' : '')}
           columns={[
             { title: t('rules.ruleId'), dataIndex: 'id' },
             { title: t('rules.name'), dataIndex: 'name' },
-            { title: t('rules.kind'), dataIndex: 'kind' },
+            { title: t('rules.kind'), dataIndex: 'kind', render: (k?: string) => (k ? t(`category.${k}`, { defaultValue: k }) : '—') },
             { title: t('rules.errorsCol'), render: (_, r) => byRule.has(r.id)
-              ? <div className="fg-rule-error" data-testid={`rule-errors-${r.id}`}>{byRule.get(r.id)!.map((i, n) => <div key={n}>{i.field}: {i.reason}{i.value !== undefined ? ` (${show(i.value)})` : ''}</div>)}</div>
+              ? <div className="fg-rule-error" data-testid={`rule-errors-${r.id}`}>{byRule.get(r.id)!.map((i, n) => <div key={n}>{translateIssue({ ...i, record: undefined })}</div>)}</div>
               : outcome.ok || outcome.issues.length ? <Tag color="green">{t('rules.ok')}</Tag> : null },
           ]} />
       ) : null}
@@ -88,8 +109,10 @@ function DiffView({ diff }: { diff: PackDiff }) {
 export function RulesPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
+  const confirm = useConfirm();
   const { me } = useSession();
   const writer = ['admin', 'rule_admin'].includes(me.role);
+  const names = useNames();
   const packs = useApi(() => api.get<{ items: PackRow[] }>('/api/v1/rule-packs'), []);
   const [pack, setPack] = useState<string | null>(null);
   const current = pack ?? packs.data?.items[0]?.pack ?? null;
@@ -97,6 +120,7 @@ export function RulesPage() {
   const [shownVersion, setShownVersion] = useState<string | null>(null);
   const viewVersion = shownVersion ?? versions.data?.items.find((v) => v.status === 'active')?.version ?? versions.data?.items[0]?.version ?? null;
   const content = useApi(() => (current && viewVersion ? api.get<{ rules: RuleDef[] }>(`/api/v1/rule-packs/${encodeURIComponent(current)}/versions/${encodeURIComponent(viewVersion)}`) : Promise.resolve({ rules: [] })), [current, viewVersion]);
+  const viewRules = content.data?.rules ?? [];
   const [diffSel, setDiffSel] = useState<{ from?: string; to?: string }>({});
   const [diff, setDiff] = useState<PackDiff | null>(null);
   const [outcome, setOutcome] = useState<UploadOutcome | null>(null);
@@ -129,7 +153,7 @@ export function RulesPage() {
       versions.reload();
     } catch (e) {
       const issues = e instanceof ApiError ? e.issues : [];
-      setOutcome({ ok: false, message: `${issues.length ? t('rules.errors', { n: issues.length }) + ' · ' : ''}${(e as Error).message}`, rules, issues });
+      setOutcome({ ok: false, message: issues.length ? `${t('errors.code.E_PACK_INVALID')} ${t('rules.errors', { n: (e as ApiError).total ?? issues.length })}` : (e as Error).message, rules, issues });
     }
   };
   const runCases = async (version: string, files: File[]) => {
@@ -170,7 +194,7 @@ export function RulesPage() {
   };
 
   if (packs.error) return <Failure error={packs.error} />;
-  const versionOptions = (versions.data?.items ?? []).map((v) => ({ value: v.version, label: `${v.version} (${v.status})` }));
+  const versionOptions = (versions.data?.items ?? []).map((v) => ({ value: v.version, label: `${v.version}（${t(`packStatus.${v.status}`, { defaultValue: v.status })}）` }));
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="rules">
       <Card size="small" title={t('rules.packs')}
@@ -186,7 +210,7 @@ export function RulesPage() {
           columns={[
             { title: t('rules.pack'), dataIndex: 'pack' },
             { title: t('rules.name'), dataIndex: 'name' },
-            { title: t('rules.region'), dataIndex: 'region' },
+            { title: t('rules.region'), dataIndex: 'region', render: (r: string) => names.region(r) },
             { title: t('rules.active'), dataIndex: 'active_version', render: (v: string | null) => (v ? <Tag color="green">{v}</Tag> : '—') },
             { title: t('rules.versions'), dataIndex: 'versions', align: 'right' },
           ]} />
@@ -201,7 +225,7 @@ export function RulesPage() {
               { title: t('rules.content'), dataIndex: 'rule_count', align: 'right' },
               { title: t('rules.author'), dataIndex: 'author' },
               { title: t('rules.created'), dataIndex: 'created_at', render: (v: string) => dateTime(v) },
-              { title: t('rules.changes'), dataIndex: 'change_summary' },
+              { title: t('rules.changes'), dataIndex: 'change_summary', render: (v: string) => changeSummary(v ?? '', t) },
               { title: '', render: (_, v) => (
                 <Space>
                   <span data-testid={`cases-${v.version}`}>
@@ -210,7 +234,7 @@ export function RulesPage() {
                     </Upload>
                   </span>
                   {writer && v.status !== 'active' ? <Button size="small" data-testid={`impact-${v.version}`} onClick={() => { setImpactFor(v.version); setImpact(null); }}>{t('rules.impact')}</Button> : null}
-                  {writer && v.status !== 'active' ? <Button size="small" type="primary" data-testid={`activate-${v.version}`} onClick={() => activate(v.version)}>{t('rules.activate')}</Button> : null}
+                  {writer && v.status !== 'active' ? <Button size="small" type="primary" data-testid={`activate-${v.version}`} onClick={() => confirm(t('rules.activateConfirm', { pack: current, v: v.version }), () => activate(v.version), t('rules.activateHelp'))}>{t('rules.activate')}</Button> : null}
                 </Space>
               ) },
             ]} />
@@ -246,7 +270,7 @@ export function RulesPage() {
             columns={[
               { title: t('rules.ruleId'), dataIndex: 'id' },
               { title: t('rules.name'), dataIndex: 'name' },
-              { title: t('rules.kind'), dataIndex: 'kind' },
+              { title: t('rules.kind'), dataIndex: 'kind', render: (k: string) => t(`rules.kinds.${k}`, { defaultValue: k }) },
               { title: t('rules.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }) },
               { title: t('rules.severity'), dataIndex: 'severity', render: (v: string) => t(`severity.${v}`) },
               { title: t('rules.basis'), dataIndex: 'basis', render: (v: string) => <span className="fg-evidence">{v}</span> },
@@ -255,8 +279,7 @@ export function RulesPage() {
       ) : null}
       <Modal open={!!impactFor} title={`${t('rules.impact')} · ${current}@${impactFor}`} onCancel={() => setImpactFor(null)} footer={null} width={760} destroyOnHidden>
         <Space wrap>
-          <span>{t('rules.impactFrom')}</span><Input type="date" value={impactScope.from} onChange={(e) => setImpactScope({ ...impactScope, from: e.target.value })} />
-          <span>{t('rules.impactTo')}</span><Input type="date" value={impactScope.to} onChange={(e) => setImpactScope({ ...impactScope, to: e.target.value })} />
+          <span>{t('rules.impactPeriod')}</span><DayRange value={impactScope} onChange={(v) => setImpactScope({ ...impactScope, from: v.from ?? impactScope.from, to: v.to ?? impactScope.to })} />
           <Button type="primary" loading={busy} onClick={runImpact} data-testid="impact-run">{t('rules.run')}</Button>
         </Space>
         {impact ? (
@@ -267,8 +290,8 @@ export function RulesPage() {
               <Col span={8}><Statistic title={t('rules.delta')} value={yuan(impact.amount_delta)} /></Col>
             </Row>
             <Table size="small" rowKey="rule_id" dataSource={impact.by_rule} pagination={{ pageSize: 10 }}
-              columns={[{ title: t('rules.ruleId'), dataIndex: 'rule_id' }, { title: t('rules.added'), dataIndex: 'added' }, { title: t('rules.removed'), dataIndex: 'removed' }, { title: t('rules.delta'), dataIndex: 'amount_delta', render: (v: number) => yuan(v) }]} />
-            {writer ? <Button type="primary" data-testid="impact-activate" onClick={() => { void activate(impactFor!); setImpactFor(null); }}>{t('rules.activate')} {impactFor}</Button> : null}
+              columns={[{ title: t('rules.ruleId'), dataIndex: 'rule_id', render: (v: string) => { const r = viewRules.find((x) => x.id === v); return r?.name ? <>{r.name}<br /><Typography.Text type="secondary" style={{ fontSize: 12 }}>{v}</Typography.Text></> : v; } }, { title: t('rules.added'), dataIndex: 'added' }, { title: t('rules.removed'), dataIndex: 'removed' }, { title: t('rules.delta'), dataIndex: 'amount_delta', render: (v: number) => yuan(v) }]} />
+            {writer ? <Button type="primary" data-testid="impact-activate" onClick={() => { const v = impactFor!; confirm(t('rules.activateConfirm', { pack: current, v }), async () => { await activate(v); setImpactFor(null); }, t('rules.activateHelp')); }}>{t('rules.activate')} {impactFor}</Button> : null}
           </Space>
         ) : null}
       </Modal>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Input, Progress, Select, Space, Table, Tag, Tooltip, Upload } from 'antd';
+import { Alert, App, Button, Card, Input, Progress, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, uploadType } from '../../api.ts';
@@ -7,22 +7,35 @@ import { useApi } from '../../useApi.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { dateTime, int } from '../../format.ts';
+import { DayRange } from '../../components/Dates.tsx';
+import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
+import { resetDictionary, useNames } from '../../dictionary.ts';
+import { translateIssue } from '../../errors.ts';
+import dayjs from 'dayjs';
+
+/** An API period (end exclusive) as people read it: both days shown are included. */
+const inclusivePeriod = (from: string, to: string, through: string) => (from && to ? `${from} ${through} ${dayjs(to).subtract(1, 'day').format('YYYY-MM-DD')}` : '—');
 
 interface Run { id: number; kind: string; status: string; params: { from: string; to: string; medins_id?: string }; total_chunks: number; done_chunks: number; encounters: number; findings: number; actor: string; error: string | null; warning?: string | null; started_at: string; finished_at: string | null; cases: number }
 interface ImportRow { id: number; kind: string; file_name: string; format: string; status: string; records: number; replaced: number; warnings: number; actor: string; started_at: string; finished_at: string | null }
 
 const RUN_COLORS: Record<string, string> = { running: 'processing', cancelling: 'warning', cancelled: 'default', done: 'success', failed: 'error' };
 const IMPORT_PATHS = { encounters: '/api/v1/encounters', catalogue: '/api/v1/catalogue', lists: '/api/v1/lists' } as const;
+const IMPORTERS: Record<keyof typeof IMPORT_PATHS, readonly string[]> = { encounters: ['admin', 'auditor'], catalogue: ['admin', 'rule_admin'], lists: ['admin', 'rule_admin', 'supervisor'] };
 
 /** Batch audit runs with live progress (polled while any runs), imports with their outcome. */
 export function RunsPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const { me } = useSession();
+  const names = useNames();
   const runs = useApi(() => api.get<{ items: Run[] }>('/api/v1/audit-runs'), []);
   const imports = useApi(() => api.get<{ items: ImportRow[] }>('/api/v1/imports'), []);
   const [scope, setScope] = useState({ from: '2024-01-01', to: '2025-01-01', medins_id: '' });
-  const [kind, setKind] = useState<keyof typeof IMPORT_PATHS>('encounters');
+  // Only the imports this role may make (the server checks again): encounters for admin and auditors, the catalogue
+  // for rule admins, lists for rule admins and supervisors.
+  const importable = (Object.keys(IMPORT_PATHS) as (keyof typeof IMPORT_PATHS)[]).filter((k) => IMPORTERS[k].includes(me.role));
+  const [kind, setKind] = useState<keyof typeof IMPORT_PATHS>(importable[0] ?? 'encounters');
   const [importMsg, setImportMsg] = useState<{ ok: boolean; text: string; issues: string[] } | null>(null);
   const running = (runs.data?.items ?? []).some((r) => r.status === 'running' || r.status === 'cancelling');
   useEffect(() => {
@@ -54,9 +67,11 @@ export function RunsPage() {
     try {
       const r = await api.upload<{ records?: number; imported?: number }>(IMPORT_PATHS[kind], f, uploadType(f.name), { name: f.name });
       setImportMsg({ ok: true, text: t('runs.importOk', { n: r.records ?? r.imported ?? 0 }), issues: [] });
+      resetDictionary(); // new institutions, departments and diagnoses get their names
     } catch (e) {
-      const issues = e instanceof ApiError ? e.issues.map((i) => `${i.record ? i.record + ' ' : ''}${i.field}: ${i.reason}${i.value !== undefined ? ` (${String(i.value)})` : ''}`) : [];
-      setImportMsg({ ok: false, text: `${t('runs.importFailed')}: ${(e as Error).message}`, issues });
+      // The message names the first problems; the list shows up to 20, each translated.
+      const issues = e instanceof ApiError ? e.issues.map(translateIssue) : [];
+      setImportMsg({ ok: false, text: e instanceof ApiError && issues.length ? `${t('runs.importFailed')}：${t('errors.code.' + e.code, { defaultValue: '' }) || ''}` : `${t('runs.importFailed')}：${(e as Error).message}`, issues });
     }
     imports.reload();
   };
@@ -67,9 +82,8 @@ export function RunsPage() {
       {auditor ? (
         <Card size="small" title={t('runs.start')}>
           <Space wrap>
-            <span>{t('runs.from')}</span><Input type="date" data-testid="run-from" value={scope.from} onChange={(e) => setScope({ ...scope, from: e.target.value })} />
-            <span>{t('runs.to')}</span><Input type="date" data-testid="run-to" value={scope.to} onChange={(e) => setScope({ ...scope, to: e.target.value })} />
-            <Input placeholder={t('runs.medins')} value={scope.medins_id} onChange={(e) => setScope({ ...scope, medins_id: e.target.value.trim() })} style={{ width: 200 }} />
+            <span>{t('runs.admPeriod')}</span><DayRange testId="run-period" value={scope} onChange={(v) => setScope({ ...scope, from: v.from ?? scope.from, to: v.to ?? scope.to })} />
+            <InstitutionPicker placeholder={t('runs.medins')} value={scope.medins_id || undefined} onChange={(v) => setScope({ ...scope, medins_id: v ?? '' })} />
             <Button type="primary" onClick={start} data-testid="run-start">{t('runs.startBtn')}</Button>
           </Space>
         </Card>
@@ -78,11 +92,11 @@ export function RunsPage() {
         <Table<Run> size="small" rowKey="id" data-testid="run-table" dataSource={runs.data?.items ?? []} loading={runs.loading && !runs.data} pagination={{ pageSize: 10 }}
           columns={[
             { title: t('runs.id'), dataIndex: 'id' },
-            { title: t('runs.kind'), dataIndex: 'kind' },
-            { title: `${t('runs.from')} – ${t('runs.to')}`, render: (_, r) => `${r.params.from} – ${r.params.to}${r.params.medins_id ? ` · ${r.params.medins_id}` : ''}` },
+            { title: t('runs.kind'), dataIndex: 'kind', render: (k: string) => t(`runs.kinds.${k}`, { defaultValue: k }) },
+            { title: t('runs.admPeriod'), render: (_, r) => <>{inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''), t('app.through'))}{r.params.medins_id ? <><br /><Typography.Text type="secondary">{names.institution(String(r.params.medins_id))}</Typography.Text></> : null}</> },
             // A run without progress (no worker takes its tasks) says so; the server's text is bilingual.
             { title: t('runs.status'), dataIndex: 'status', render: (s: string, r) => <>
-              <Tag color={RUN_COLORS[s]}>{s}</Tag>
+              <Tag color={RUN_COLORS[s]}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag>
               {r.warning ? <Tooltip title={r.warning}><Tag color="warning" data-testid="run-warning">⚠ {r.warning.split(':')[0]}</Tag></Tooltip> : null}
             </> },
             { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_chunks ? Math.floor((100 * r.done_chunks) / r.total_chunks) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
@@ -103,8 +117,12 @@ export function RunsPage() {
       <Card size="small" title={t('runs.imports')}
         extra={
           <Space>
-            <Select value={kind} onChange={setKind} style={{ width: 140 }} options={[{ value: 'encounters', label: t('runs.encountersKind') }, { value: 'catalogue', label: t('runs.catalogue') }, { value: 'lists', label: t('runs.lists') }]} />
-            <Upload accept=".csv,.xlsx,.jsonl,.ndjson" showUploadList={false} beforeUpload={(f) => (void importFile(f), false)}><Button icon={<UploadOutlined />}>{t('runs.importFile')}</Button></Upload>
+            {importable.length ? (
+              <>
+                <Select value={kind} onChange={setKind} style={{ width: 140 }} options={importable.map((k) => ({ value: k, label: t(`runs.importKinds.${k}`) }))} />
+                <Upload accept=".csv,.xlsx,.jsonl,.ndjson" showUploadList={false} beforeUpload={(f) => (void importFile(f), false)}><Button icon={<UploadOutlined />}>{t('runs.importFile')}</Button></Upload>
+              </>
+            ) : null}
           </Space>
         }>
         {importMsg ? <Alert style={{ marginBottom: 12 }} type={importMsg.ok ? 'success' : 'error'} showIcon title={importMsg.text} description={importMsg.issues.length ? <ul>{importMsg.issues.slice(0, 20).map((i) => <li key={i}>{i}</li>)}</ul> : undefined} /> : null}
@@ -112,10 +130,10 @@ export function RunsPage() {
           <Table<ImportRow> size="small" rowKey="id" dataSource={imports.data?.items ?? []} loading={imports.loading} pagination={{ pageSize: 10 }}
             columns={[
               { title: t('runs.id'), dataIndex: 'id' },
-              { title: t('runs.importKind'), dataIndex: 'kind' },
+              { title: t('runs.importKind'), dataIndex: 'kind', render: (k: string) => t(`runs.importKinds.${k}`, { defaultValue: k }) },
               { title: t('runs.file'), dataIndex: 'file_name' },
-              { title: t('runs.format'), dataIndex: 'format' },
-              { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' || s === 'ok' ? 'success' : s === 'failed' ? 'error' : 'default'}>{s}</Tag> },
+              { title: t('runs.format'), dataIndex: 'format', render: (f: string) => String(f ?? '').toUpperCase() },
+              { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' || s === 'ok' ? 'success' : s === 'failed' ? 'error' : 'default'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
               { title: t('runs.records'), dataIndex: 'records', align: 'right', render: int },
               { title: t('runs.replaced'), dataIndex: 'replaced', align: 'right' },
               { title: t('runs.warnings'), dataIndex: 'warnings', align: 'right' },

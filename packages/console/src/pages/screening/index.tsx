@@ -1,11 +1,15 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, Input, InputNumber, Progress, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, InputNumber, Progress, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
+import { DayRange } from '../../components/Dates.tsx';
+import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
+import { useNames } from '../../dictionary.ts';
+import { useConfirm } from '../../components/confirm.ts';
 import { Masked } from '../../components/Masked.tsx';
 import { dateTime, fenToYuan, int, maskText } from '../../format.ts';
 import { Inspection, Sampling } from './sampling.tsx';
@@ -24,7 +28,8 @@ const PAGE = 20;
 const openEncounter = (id: string) => navigate(`/encounters/${encodeURIComponent(id)}`);
 
 function Leads() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const names = useNames();
   const { message } = App.useApp();
   const runs = useApi(() => api.get<{ items: ScreeningRun[] }>('/api/v1/screening-runs'), []);
   const [scope, setScope] = useState({ from: '2024-01-01', to: '2025-01-01', medins_id: '' });
@@ -53,16 +58,15 @@ function Leads() {
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Space wrap>
-        <span>{t('runs.from')}</span><Input type="date" value={scope.from} onChange={(e) => setScope({ ...scope, from: e.target.value })} />
-        <span>{t('runs.to')}</span><Input type="date" value={scope.to} onChange={(e) => setScope({ ...scope, to: e.target.value })} />
-        <Input placeholder={t('runs.medins')} style={{ width: 200 }} value={scope.medins_id} onChange={(e) => setScope({ ...scope, medins_id: e.target.value.trim() })} />
+        <span>{t('runs.period')}</span><DayRange value={scope} onChange={(v) => setScope({ ...scope, from: v.from ?? scope.from, to: v.to ?? scope.to })} />
+        <InstitutionPicker placeholder={t('runs.medins')} value={scope.medins_id || undefined} onChange={(v) => setScope({ ...scope, medins_id: v ?? '' })} />
         <Button type="primary" onClick={start} data-testid="screening-start">{t('screening.start')}</Button>
       </Space>
       <Table<ScreeningRun> size="small" rowKey="id" dataSource={items} pagination={{ pageSize: 5, hideOnSinglePage: true }} data-testid="screening-runs"
         rowSelection={{ type: 'radio', selectedRowKeys: current ? [current] : [], onChange: (k) => { setRunId(Number(k[0])); setF({ page: 1 }); } }}
         columns={[
           { title: t('runs.id'), dataIndex: 'id' },
-          { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{s}</Tag> },
+          { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
           { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_institutions ? Math.floor((100 * r.done_institutions) / r.total_institutions) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
           { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
           { title: t('screening.leads'), dataIndex: 'leads', align: 'right', render: int },
@@ -74,7 +78,7 @@ function Leads() {
           <Space wrap style={{ marginBottom: 12 }}>
             <Select allowClear placeholder={t('screening.category')} style={{ width: 180 }} value={f.category} onChange={(category) => setF({ ...f, category, page: 1 })}
               options={SCREENS.map((c) => ({ value: c, label: t(`category.${c}`, { defaultValue: c }) }))} />
-            <Input.Search allowClear placeholder={t('cases.filterMedins')} style={{ width: 200 }} onSearch={(v) => setF({ ...f, medins_id: v.trim() || undefined, page: 1 })} />
+            <InstitutionPicker value={f.medins_id} onChange={(v) => setF({ ...f, medins_id: v, page: 1 })} />
             <InputNumber min={0} max={100} placeholder={t('screening.minScore')} style={{ width: 140 }} value={f.min_score} onChange={(v) => setF({ ...f, min_score: v ?? undefined, page: 1 })} />
           </Space>
           {leads.error ? <Failure error={leads.error} /> : (
@@ -84,7 +88,7 @@ function Leads() {
                 <Row gutter={16}>
                   <Col span={10}>
                     <Typography.Text strong>{t('screening.factors')}</Typography.Text>
-                    {l.factors.map((x) => <div key={x.factor} className="fg-evidence">+{x.points} · {x.factor}: {maskText(x.detail)}</div>)}
+                    {l.factors.map((x) => <div key={x.factor} className="fg-evidence">{t('screening.points', { n: x.points })} · {i18n.language === 'en' ? `${x.factor}: ` : ''}{maskText(x.detail)}</div>)}
                   </Col>
                   <Col span={14}>
                     <Table size="small" rowKey={(e) => e.mdtrt_id} dataSource={l.evidence} pagination={false}
@@ -102,8 +106,8 @@ function Leads() {
               columns={[
                 { title: t('screening.score'), dataIndex: 'score', align: 'right', width: 70, render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{v}</Tag> },
                 { title: t('screening.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }) },
-                { title: t('screening.subject'), render: (_, l) => `${l.subject_type} · ${l.subject_ids.length}` },
-                { title: t('cases.medins'), dataIndex: 'medins_id' },
+                { title: t('screening.subject'), render: (_, l) => (l.subject_type === 'doctor' ? l.subject_ids.map((d) => names.doctor(d)).join('、') : t(`screening.subjects.${l.subject_type}`, { n: l.subject_ids.length, defaultValue: l.subject_type })) },
+                { title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
                 { title: t('screening.summary'), dataIndex: 'summary', render: (v: string) => <span data-testid="lead-summary">{maskText(v)}</span> },
                 { title: t('screening.atRisk'), dataIndex: 'amount_at_risk_fen', align: 'right', render: (v: number) => fenToYuan(v) },
               ]} />
@@ -116,6 +120,7 @@ function Leads() {
 
 function Queue() {
   const { t } = useTranslation();
+  const names = useNames();
   const { message } = App.useApp();
   const { me } = useSession();
   const [q, setQ] = useState<{ status?: string; page: number }>({ page: 1 });
@@ -126,9 +131,10 @@ function Queue() {
     backlog.reload();
     list.reload();
   };
-  const act = async (p: Promise<unknown>, done: string) => {
+  const confirm = useConfirm();
+  const act = async (p: () => Promise<unknown>, done: string) => {
     try {
-      await p;
+      await p();
       message.success(done);
       reload();
     } catch (e) {
@@ -152,15 +158,14 @@ function Queue() {
       <Space wrap>
         {['admin', 'supervisor'].includes(me.role) ? (
           <>
-            <Input type="date" value={build.from} onChange={(e) => setBuild({ ...build, from: e.target.value })} />
-            <Input type="date" value={build.to} onChange={(e) => setBuild({ ...build, to: e.target.value })} />
+            <DayRange value={build} onChange={(v) => setBuild({ ...build, from: v.from ?? build.from, to: v.to ?? build.to })} />
             <InputNumber addonBefore={t('screening.threshold')} min={0} max={100} value={build.threshold} onChange={(v) => setBuild({ ...build, threshold: v ?? 0 })} />
             <InputNumber placeholder={t('screening.auditRun')} value={build.audit_run_id} onChange={(v) => setBuild({ ...build, audit_run_id: v ?? undefined })} />
             <InputNumber placeholder={t('screening.screeningRun')} value={build.screening_run_id} onChange={(v) => setBuild({ ...build, screening_run_id: v ?? undefined })} />
-            <Button onClick={() => act(api.post('/api/v1/review-queue/build', build), t('caseDetail.done'))}>{t('screening.build')}</Button>
+            <Button onClick={() => act(() => api.post('/api/v1/review-queue/build', build), t('caseDetail.done'))}>{t('screening.build')}</Button>
           </>
         ) : null}
-        <Button type="primary" onClick={() => act(api.post('/api/v1/review-queue/next', { count: 10 }), t('caseDetail.done'))}>{t('screening.takeNext')}</Button>
+        <Button type="primary" onClick={() => act(() => api.post('/api/v1/review-queue/next', { count: 10 }), t('caseDetail.done'))}>{t('screening.takeNext')}</Button>
         <Select allowClear placeholder={t('cases.status')} style={{ width: 160 }} value={q.status} onChange={(status) => setQ({ status, page: 1 })}
           options={['queued', 'assigned', 'auto_passed', 'reviewed'].map((s) => ({ value: s, label: t(`screening.st.${s}`) }))} />
       </Space>
@@ -169,16 +174,16 @@ function Queue() {
         columns={[
           { title: t('screening.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{Math.round(v)}</Tag> },
           { title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a onClick={() => openEncounter(v)}>{v}</a> },
-          { title: t('cases.medins'), dataIndex: 'medins_id' },
+          { title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
           { title: t('cases.month'), dataIndex: 'month' },
           { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
           { title: t('cases.status'), dataIndex: 'status', render: (s: string) => t(`screening.st.${s}`, { defaultValue: s }) },
           { title: t('screening.reviewer'), dataIndex: 'assigned_to' },
-          { title: t('screening.outcome'), dataIndex: 'outcome' },
+          { title: t('screening.outcome'), dataIndex: 'outcome', render: (v: string | null) => (v ? t(`screening.${v}`, { defaultValue: v }) : '—') },
           { title: '', render: (_, r) => (r.status === 'assigned' && r.assigned_to === me.id ? (
             <Space>
-              <Button size="small" onClick={() => act(api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'pass' }), t('caseDetail.done'))}>{t('screening.pass')}</Button>
-              <Button size="small" danger onClick={() => act(api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'refer' }), t('caseDetail.done'))}>{t('screening.refer')}</Button>
+              <Button size="small" onClick={() => confirm(t('screening.passConfirm', { id: r.mdtrt_id }), () => act(() => api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'pass' }), t('caseDetail.done')))}>{t('screening.pass')}</Button>
+              <Button size="small" danger onClick={() => confirm(t('screening.referConfirm', { id: r.mdtrt_id }), () => act(() => api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'refer' }), t('caseDetail.done')))}>{t('screening.refer')}</Button>
             </Space>
           ) : null) },
         ]} />

@@ -5,6 +5,10 @@ import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { Failure } from '../../components/Failure.tsx';
+import { DayRange } from '../../components/Dates.tsx';
+import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
+import { useNames } from '../../dictionary.ts';
+import dayjs from 'dayjs';
 import { dateTime, fenToYuan, int } from '../../format.ts';
 
 type Method = 'random' | 'stratified' | 'preset' | 'inpatient_10pct' | 'hospital';
@@ -56,15 +60,14 @@ export function Sampling() {
         <Space wrap>
           <Select<Method> style={{ width: 200 }} value={form.method} onChange={(method) => setForm({ ...form, method })} data-testid="draw-method"
             options={METHODS.map((m) => ({ value: m, label: t(`sampling.method.${m}`) }))} />
-          <span>{t('runs.from')}</span><Input type="date" style={{ width: 150 }} value={form.from} onChange={(e) => setForm({ ...form, from: e.target.value })} />
-          <span>{t('runs.to')}</span><Input type="date" style={{ width: 150 }} value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
+          <span>{t('runs.admPeriod')}</span><DayRange value={form} onChange={(v) => setForm({ ...form, from: v.from ?? form.from, to: v.to ?? form.to })} />
           <Input addonBefore={t('sampling.seed')} style={{ width: 260 }} value={form.seed} onChange={(e) => setForm({ ...form, seed: e.target.value })} data-testid="draw-seed" />
           {needsN ? <InputNumber addonBefore={t('sampling.n')} min={1} style={{ width: 160 }} value={form.n} onChange={(v) => setForm({ ...form, n: v ?? undefined })} data-testid="draw-n" /> : null}
           {form.method === 'stratified' ? (
             <Select<StratumField[]> mode="multiple" style={{ minWidth: 240 }} placeholder={t('sampling.strataBy')} value={form.strata} onChange={(strata) => setForm({ ...form, strata })} data-testid="draw-strata"
               options={FIELDS.map((f) => ({ value: f, label: t(`sampling.field.${f}`) }))} />
           ) : null}
-          <Input placeholder={form.method === 'hospital' ? `${t('runs.medins')} *` : t('runs.medins')} style={{ width: 180 }} value={form.medins_id} onChange={(e) => setForm({ ...form, medins_id: e.target.value.trim() })} data-testid="draw-medins" />
+          <InstitutionPicker placeholder={form.method === 'hospital' ? `${t('runs.medins')} *` : t('runs.medins')} width={240} value={form.medins_id || undefined} onChange={(v) => setForm({ ...form, medins_id: v ?? '' })} testId="draw-medins" />
           {form.method === 'random' || form.method === 'stratified' || form.method === 'preset' ? (
             <Checkbox checked={form.inpatient} onChange={(e) => setForm({ ...form, inpatient: e.target.checked })}>{t('sampling.inpatientOnly')}</Checkbox>
           ) : null}
@@ -90,6 +93,7 @@ export function Sampling() {
 
 function DrawDetail({ id, onChange }: { id: number; onChange: () => void }) {
   const { t } = useTranslation();
+  const names = useNames();
   const { message } = App.useApp();
   const d = useApi(() => api.get<StoredDraw<EncounterDraw>>(`/api/v1/sample-draws/${id}`), [id]);
   const [errors, setErrors] = useState<Record<string, number | null>>({});
@@ -123,7 +127,7 @@ function DrawDetail({ id, onChange }: { id: number; onChange: () => void }) {
         { key: 'seed', label: t('sampling.seed'), children: <Typography.Text code copyable data-testid="draw-seed-shown">{draw.seed}</Typography.Text> },
         { key: 'method', label: t('sampling.methodLabel'), children: <span data-testid="draw-method-shown">{t(`sampling.method.${method}`, { defaultValue: method })}{draw.preset ? ` · ${draw.preset}` : ''}</span> },
         { key: 'strata', label: t('sampling.strataBy'), children: ((s.params.strata as string[] | undefined) ?? []).map((f) => t(`sampling.field.${f}`, { defaultValue: f })).join(' × ') || '—' },
-        { key: 'period', label: t('sampling.period'), children: `${String(s.params.from)} – ${String(s.params.to)}${s.params.medins_id ? ` · ${String(s.params.medins_id)}` : ''}` },
+        { key: 'period', label: t('sampling.period'), children: `${String(s.params.from)} ${t('app.through')} ${dayjs(String(s.params.to)).subtract(1, 'day').format('YYYY-MM-DD')}${s.params.medins_id ? ` · ${names.institution(String(s.params.medins_id))}` : ''}` },
         { key: 'population', label: t('sampling.population'), children: int(draw.population) },
         { key: 'sampled', label: t('sampling.sampled'), children: <span data-testid="draw-sampled">{int(draw.ids.length)}</span> },
         { key: 'factor', label: t('sampling.factor'), children: draw.factor ? `×${draw.factor}` : '—' },

@@ -1,5 +1,10 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Col, Descriptions, Drawer, Input, Row, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Space, Table, Tabs, Tag } from 'antd';
+import dayjs from 'dayjs';
+import { useNames } from '../../dictionary.ts';
+import { MonthPicker } from '../../components/Dates.tsx';
+import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
+import { Calculator } from './calculator.tsx';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -7,7 +12,7 @@ import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { dateTime, fenToYuan, int, yuan } from '../../format.ts';
 
-interface PolicySet { id: number; region: string; year: number; insutype: string; scenario: string; version: string; effective_from: string; effective_to: string; body: Record<string, unknown> }
+export interface PolicySet { id: number; region: string; year: number; insutype: string; scenario: string; version: string; effective_from: string; effective_to: string; body: Record<string, unknown> }
 interface TraceStep { step: number; name: string; value: number; detail: string }
 export interface Explained { part: string; amount_fen: number; text: string }
 export type SettlementResult = Record<string, unknown> & { trace?: TraceStep[]; explanation?: Explained[] };
@@ -20,17 +25,6 @@ interface Statement {
   fines: { case_id: string; kind: string; fine_fen: number; basis: string; at: string }[];
   gross_fund_fen: number; deductions_fen: number; fines_fen: number; payable_fen: number;
 }
-
-const EXAMPLE_ENCOUNTER = {
-  mdtrt_id: 'ZY-DEMO-1', medins_id: 'H61010000001', medins_lv: '05', adm_date: '2024-05-01', med_mdtrt_type: '2', insutype: '310',
-  fsi_order_dtos: [
-    { rx_id: '1', hilist_code: '110900001', hilist_lv: '01', cnt: 5, pric: 50, sumamt: 250 },
-    { rx_id: '2', hilist_code: 'XB05AAR014B002010104321', hilist_lv: '02', cnt: 10, pric: 120, sumamt: 1200 },
-    { rx_id: '3', hilist_code: '250101001', hilist_lv: '01', cnt: 1, pric: 1150, sumamt: 1150 },
-  ],
-};
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
-const mono = { fontFamily: 'monospace', fontSize: 12 };
 
 /** The amounts (yuan) of a settlement.md output, its trace and, when stored, the plain-Chinese explanation. */
 export function SettlementOutput({ out }: { out: SettlementResult }) {
@@ -50,55 +44,12 @@ export function SettlementOutput({ out }: { out: SettlementResult }) {
   );
 }
 
-function Calculator() {
+/** 西安市 · 2024 年 · 职工基本医疗保险 · 住院 · v1（2024-01-01 起） */
+export function usePolicyLabel() {
   const { t } = useTranslation();
-  const sets = useApi(() => api.get<{ items: PolicySet[] }>('/api/v1/policy-sets'), []);
-  const [setId, setSetId] = useState<number | null>(null);
-  const [encounter, setEncounter] = useState(pretty(EXAMPLE_ENCOUNTER));
-  const [person, setPerson] = useState(pretty({ retiree: false }));
-  const [acc, setAcc] = useState(pretty({}));
-  const [out, setOut] = useState<SettlementResult | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const items = sets.data?.items ?? [];
-  const chosen = items.find((s) => s.id === setId) ?? items.find((s) => s.region === '610100' && s.insutype === '310' && /inpatient|住院/.test(s.scenario)) ?? items[0];
-
-  const calc = async () => {
-    setErr(null);
-    let body: Record<string, unknown>;
-    try {
-      body = { policy: chosen?.body, encounter: JSON.parse(encounter), person: JSON.parse(person), accumulators: JSON.parse(acc) };
-    } catch (e) {
-      setErr(`${t('settlement.invalidJson')}: ${(e as Error).message}`);
-      return;
-    }
-    try {
-      setOut(await api.post<SettlementResult>('/api/v1/settlement/calculate', body));
-    } catch (e) {
-      setOut(null);
-      setErr((e as Error).message);
-    }
-  };
-  if (sets.error) return <Failure error={sets.error} />;
-  return (
-    <Row gutter={16}>
-      <Col xs={24} lg={12}>
-        <Space direction="vertical" style={{ width: '100%' }}>
-          <span>{t('settlement.policy')}</span>
-          <Select style={{ width: '100%' }} value={chosen?.id} onChange={setSetId} loading={sets.loading} data-testid="policy-select"
-            options={items.map((s) => ({ value: s.id, label: `${s.region} · ${s.year} · ${s.insutype} · ${s.scenario} · v${s.version} (${s.effective_from} – ${s.effective_to ?? ''})` }))} />
-          <span>{t('settlement.encounter')}</span>
-          <Input.TextArea rows={14} value={encounter} onChange={(e) => setEncounter(e.target.value)} style={mono} />
-          <Row gutter={8}>
-            <Col span={12}><span>{t('settlement.person')}</span><Input.TextArea rows={4} value={person} onChange={(e) => setPerson(e.target.value)} style={mono} /></Col>
-            <Col span={12}><span>{t('settlement.accumulators')}</span><Input.TextArea rows={4} value={acc} onChange={(e) => setAcc(e.target.value)} style={mono} /></Col>
-          </Row>
-          <Button type="primary" onClick={calc} data-testid="settle" disabled={!chosen}>{t('settlement.calculate')}</Button>
-          {err ? <Alert type="error" showIcon title={err} /> : null}
-        </Space>
-      </Col>
-      <Col xs={24} lg={12}>{out ? <SettlementOutput out={out} /> : null}</Col>
-    </Row>
-  );
+  const names = useNames();
+  return (s: PolicySet) => t('settlement.policyLabel', { region: names.region(s.region), year: s.year, insutype: names.code('insutype', s.insutype), scenario: names.code('scenario', s.scenario), version: s.version,
+    period: s.effective_to ? t('settlement.period', { from: s.effective_from, to: s.effective_to }) : t('settlement.periodOpen', { from: s.effective_from }) });
 }
 
 const PAGE = 50;
@@ -106,6 +57,7 @@ const PAGE = 50;
 function Settlements() {
   const { t } = useTranslation();
   const { me } = useSession();
+  const names = useNames();
   const [q, setQ] = useState<{ medins_id?: string; year?: string; page: number }>({ page: 0 });
   const list = useApi(() => api.get<{ items: SettlementRow[] }>('/api/v1/settlements', { medins_id: q.medins_id, year: q.year, limit: PAGE, offset: q.page * PAGE }), [q.medins_id, q.year, q.page]);
   const [open, setOpen] = useState<SettlementRow | null>(null);
@@ -114,15 +66,15 @@ function Settlements() {
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Space wrap>
-        {me.role !== 'hospital' ? <Input.Search allowClear placeholder={t('settlement.medins')} style={{ width: 220 }} onSearch={(v) => setQ({ ...q, medins_id: v.trim() || undefined, page: 0 })} /> : null}
-        <Input.Search allowClear placeholder="2024" style={{ width: 140 }} onSearch={(v) => setQ({ ...q, year: v.trim() || undefined, page: 0 })} />
+        {me.role !== 'hospital' ? <InstitutionPicker value={q.medins_id} onChange={(v) => setQ({ ...q, medins_id: v, page: 0 })} /> : null}
+        <DatePicker picker="year" allowClear placeholder={t('settlement.year')} value={q.year ? dayjs(`${q.year}-01-01`) : null} onChange={(d) => setQ({ ...q, year: d ? d.format('YYYY') : undefined, page: 0 })} />
       </Space>
       <Table<SettlementRow> size="small" rowKey="setl_id" dataSource={items} loading={list.loading} pagination={false} onRow={(r) => ({ onClick: () => setOpen(r) })}
         columns={[
           { title: t('settlement.setlId'), dataIndex: 'setl_id' },
           { title: t('encounter.lookup'), dataIndex: 'mdtrt_id' },
-          { title: t('settlement.medins'), dataIndex: 'medins_id' },
-          { title: t('settlement.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'settled' ? 'green' : 'default'}>{s}</Tag> },
+          { title: t('settlement.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
+          { title: t('settlement.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'settled' ? 'green' : 'default'}>{names.code('setl_status', s)}</Tag> },
           { title: t('settlement.settledAt'), dataIndex: 'settled_at', render: dateTime },
           { title: t('settlement.total'), render: (_, r) => yuan(r.result.medfee_sumamt as number) },
           { title: t('settlement.fund'), render: (_, r) => yuan(r.result.hifp_pay as number) },
@@ -133,7 +85,7 @@ function Settlements() {
         <span>{t('lists.page', { n: q.page + 1 })}</span>
         <Button disabled={items.length < PAGE} onClick={() => setQ({ ...q, page: q.page + 1 })}>{t('lists.next')}</Button>
       </Space>
-      <Drawer open={!!open} onClose={() => setOpen(null)} size="large" title={open ? `${open.setl_id} · ${open.mdtrt_id}` : ''}>{open ? <SettlementOutput out={open.result} /> : null}</Drawer>
+      <Drawer open={!!open} onClose={() => setOpen(null)} size="large" title={open ? `${open.setl_id} · ${names.institution(open.medins_id)}` : ''}>{open ? <SettlementOutput out={open.result} /> : null}</Drawer>
     </Space>
   );
 }
@@ -141,30 +93,35 @@ function Settlements() {
 function Statements() {
   const { t } = useTranslation();
   const { me } = useSession();
-  const [medins, setMedins] = useState(me.institutionId ?? '');
-  const [month, setMonth] = useState('2024-06');
-  const [shown, setShown] = useState<{ medins: string; month: string } | null>(me.institutionId ? { medins: me.institutionId, month: '2024-06' } : null);
-  const st = useApi(() => (shown ? api.get<Statement>(`/api/v1/statements/${encodeURIComponent(shown.medins)}/${shown.month}`) : Promise.resolve(null)), [shown?.medins, shown?.month]);
+  const names = useNames();
+  // Open on the institution and month of the newest settlement, not on a month without data.
+  const latest = useApi(() => api.get<{ items: SettlementRow[] }>('/api/v1/settlements', { medins_id: me.institutionId ?? undefined, limit: 1 }), [me.institutionId]);
+  const [picked, setPicked] = useState<{ medins?: string; month?: string }>({});
+  const newest = latest.data?.items[0];
+  const medins = picked.medins ?? me.institutionId ?? newest?.medins_id;
+  const month = picked.month ?? (newest ? dateTime(newest.settled_at).slice(0, 7) : undefined);
+  const st = useApi(() => (medins && month ? api.get<Statement>(`/api/v1/statements/${encodeURIComponent(medins)}/${month}`) : Promise.resolve(null)), [medins, month]);
   const s = st.data;
+  const empty = s && !s.settled.count && !s.reversed.count && !s.deductions.length && !s.fines.length;
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Space wrap>
-        <Input placeholder={t('settlement.medins')} value={medins} disabled={me.role === 'hospital'} onChange={(e) => setMedins(e.target.value.trim())} style={{ width: 200 }} />
-        <Input type="month" value={month} onChange={(e) => setMonth(e.target.value)} style={{ width: 160 }} />
-        <Button type="primary" disabled={!medins || !month} onClick={() => setShown({ medins, month })}>{t('settlement.query')}</Button>
-        {shown ? <Button onClick={() => api.download(`/api/v1/statements/${encodeURIComponent(shown.medins)}/${shown.month}`, `statement-${shown.medins}-${shown.month}.xlsx`, { format: 'xlsx' })}>{t('settlement.download')}</Button> : null}
+        {me.role === 'hospital' ? <Tag>{names.institution(me.institutionId)}</Tag> : <InstitutionPicker value={medins} onChange={(v) => setPicked({ ...picked, medins: v })} testId="statement-medins" />}
+        <MonthPicker value={month} onChange={(m) => setPicked({ ...picked, month: m })} testId="statement-month" />
+        {medins && month ? <Button onClick={() => api.download(`/api/v1/statements/${encodeURIComponent(medins)}/${month}`, `statement-${medins}-${month}.xlsx`, { format: 'xlsx' })}>{t('settlement.download')}</Button> : null}
       </Space>
       {st.error ? <Failure error={st.error} /> : s ? (
         <>
-          <Descriptions size="small" bordered column={2} items={[
-            { label: `${t('settlement.settled')} (${t('settlement.count')})`, children: `${int(s.settled.count)} · ${fenToYuan(s.settled.fund_pay_fen)}` },
-            { label: `${t('settlement.reversed')} (${t('settlement.count')})`, children: `${int(s.reversed.count)} · ${fenToYuan(-s.reversed.fund_pay_fen)}` },
+          {empty ? <Alert type="info" showIcon title={t('settlement.statementEmpty', { month })} /> : null}
+          <Descriptions size="small" bordered column={2} data-testid="statement" items={[
+            { label: t('settlement.settled'), children: t('settlement.countAmount', { n: int(s.settled.count), amount: fenToYuan(s.settled.fund_pay_fen) }) },
+            { label: t('settlement.reversed'), children: t('settlement.countAmount', { n: int(s.reversed.count), amount: fenToYuan(-s.reversed.fund_pay_fen) }) },
             { label: t('settlement.gross'), children: fenToYuan(s.gross_fund_fen) },
             { label: t('settlement.deductions'), children: fenToYuan(-s.deductions_fen) },
             { label: t('settlement.fines'), children: fenToYuan(-s.fines_fen) },
             { label: t('settlement.payable'), children: <b>{fenToYuan(s.payable_fen)}</b> },
           ]} />
-          <Table size="small" rowKey="case_id" dataSource={s.deductions} pagination={false} title={() => t('settlement.deductions')}
+          <Table size="small" rowKey="case_id" dataSource={s.deductions} pagination={false} title={() => t('settlement.deductions')} locale={{ emptyText: t('settlement.noDeductions') }}
             columns={[{ title: t('settlement.caseId'), dataIndex: 'case_id' }, { title: t('settlement.month'), dataIndex: 'month' }, { title: t('settlement.value'), dataIndex: 'deduction_fen', align: 'right', render: (v: number) => fenToYuan(v) }, { title: t('caseDetail.at'), dataIndex: 'final_at', render: dateTime }]} />
         </>
       ) : null}
