@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Input, Progress, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Progress, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, uploadType } from '../../api.ts';
