@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ROLES, type Role } from '@fundguard/service';
+import { ROLES, type Role } from '@fundguard/service/auth/roles.ts';
 import { resolveTarget } from '../local.ts';
 import { CliInputError } from '../exit.ts';
 

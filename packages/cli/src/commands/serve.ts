@@ -1,8 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { configFromEnv, startServer, type ServerConfig } from '@fundguard/api';
-import { loadDemoIfEmpty } from '@fundguard/service';
+import type { ServerConfig } from '@fundguard/api/server.ts';
 
 /** FUNDGUARD_API_PROCESSES: a whole number ≥ 1, or `auto` (one per core). */
 export function apiProcesses(env: NodeJS.ProcessEnv = process.env): number {
@@ -17,6 +16,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY, FUNDGUARD_API_PROCESSES')
     .action(async () => {
+      const { configFromEnv } = await import('@fundguard/api/server.ts');
       const config = configFromEnv();
       const processes = cluster.isPrimary ? apiProcesses() : 1;
       if (processes > 1) return superviseCluster(processes, config);
@@ -25,6 +25,7 @@ export function register(program: Command): void {
 }
 
 async function serveOne(config: ServerConfig): Promise<void> {
+  const [{ startServer }, { loadDemoIfEmpty }] = await Promise.all([import('@fundguard/api/server.ts'), import('@fundguard/service/demo.ts')]);
   const server = await startServer(config, {
     onListening: async (fg, log) => {
       if (config.demo && config.lead) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
