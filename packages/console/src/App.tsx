@@ -9,6 +9,7 @@ import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
 import { PAGES, home } from './pages/registry.tsx';
 import { LoginPage } from './pages/login/index.tsx';
+import { StartupBanner } from './components/StartupBanner.tsx';
 
 function LangSwitch() {
   const { t, i18n } = useTranslation();
@@ -83,6 +84,7 @@ export function Root() {
   return (
     <ConfigProvider locale={i18n.language === 'en' ? enUS : zh} theme={{ token: { colorPrimary: '#1a5fb4', borderRadius: 4 } }}>
       <AntApp>
+        <StartupBanner />
         {me === undefined ? <Spin size="large" style={{ display: 'block', marginTop: 120 }} />
           : me === null ? <LoginPage onSignedIn={(m) => setMe(m)} />
           : <Shell me={me} signOut={signOut} />}

@@ -25,10 +25,25 @@ export function register(program: Command): void {
 }
 
 async function serveOne(config: ServerConfig): Promise<void> {
-  const [{ startServer }, { loadDemoIfEmpty }] = await Promise.all([import('@fundguard/api/server.ts'), import('@fundguard/service/demo.ts')]);
+  const [{ startServer }, { startDemoIfEmpty }, { readiness }] = await Promise.all([
+    import('@fundguard/api/server.ts'), import('@fundguard/service/demo.ts'), import('@fundguard/api/routes/system/readiness.ts'),
+  ]);
   const server = await startServer(config, {
+    // Demo users first (sign-in works at once); the rest loads in the background while /readyz says how far it got.
     onListening: async (fg, log) => {
-      if (config.demo && config.lead) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
+      if (!config.demo || !config.lead) return;
+      const demo = await startDemoIfEmpty(fg, {
+        log: (msg, data) => log.info(data ?? {}, msg),
+        onProgress: (percent, what) => readiness.notReady('loading demo data', `loading demo data: ${what}`, percent),
+      });
+      if (!demo) return;
+      demo.done.then(
+        () => readiness.ready(),
+        (e) => {
+          log.error({ err: e }, 'loading the demo data failed; the server goes on with what was loaded');
+          readiness.ready();
+        },
+      );
     },
   });
   let stopping = false;
