@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
-import { updateLock } from '@fundguard/store';
+import { readLock, updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
 import { readiness } from './routes/system/readiness.ts';
 
@@ -64,6 +64,16 @@ const logLine = (msg: string, data: Record<string, unknown> = {}) => process.std
  */
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
   readiness.notReady('starting', 'starting');
+  // FUNDGUARD_NATS_URL: batch runs go to `fundguard worker` processes, which share the PostgreSQL database.
+  const nats = natsConfigFromEnv();
+  if (nats && !config.databaseUrl) throw new Error('FUNDGUARD_NATS_URL needs DATABASE_URL: workers on other processes share a PostgreSQL database, not the embedded one');
+  const openDb = (work: WorkQueue | null) => FundGuard.open({
+    url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
+    secrets: SecretBox.fromEnv(process.env, config.dataDir), work,
+  });
+  // An embedded directory another live process owns: fail with its E_LOCKED (who owns it) before taking the port.
+  // (Should the owner have died meanwhile, the directory is simply opened first.)
+  const openedEarly = !config.databaseUrl && readLock(config.dataDir) ? await openDb(null) : null;
   let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
   const server = createServer((req, res) => handle(req, res));
   // Fastify's own defaults (its server is not used): keep-alive 72 s, no request timeout (large imports).
@@ -86,22 +96,19 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     server.closeIdleConnections();
   });
   let fg: FundGuard;
-  let work: WorkQueue | null = null;
-  try {
-    // FUNDGUARD_NATS_URL: batch runs go to `fundguard worker` processes, which share the PostgreSQL database.
-    const nats = natsConfigFromEnv();
-    if (nats && !config.databaseUrl) throw new Error('FUNDGUARD_NATS_URL needs DATABASE_URL: workers on other processes share a PostgreSQL database, not the embedded one');
-    work = nats ? await WorkQueue.open(nats) : null;
-    readiness.notReady('opening database', config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : 'opening the embedded database and applying migrations');
-    fg = await FundGuard.open({
-      url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
-      secrets: SecretBox.fromEnv(process.env, config.dataDir), work,
-    });
-    logLine('database open', { database: fg.database.kind, ms: ms() });
-  } catch (e) {
-    await work?.close().catch(() => undefined);
-    await closeServer();
-    throw e;
+  if (openedEarly) fg = openedEarly;
+  else {
+    let work: WorkQueue | null = null;
+    try {
+      work = nats ? await WorkQueue.open(nats) : null;
+      readiness.notReady('opening database', config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : 'opening the embedded database and applying migrations');
+      fg = await openDb(work);
+      logLine('database open', { database: fg.database.kind, ms: ms() });
+    } catch (e) {
+      await work?.close().catch(() => undefined);
+      await closeServer();
+      throw e;
+    }
   }
   let app: FastifyInstance | null = null;
   try {
