@@ -4,7 +4,13 @@
 // `await import(…)` becomes a chunk of its own, so `fundguard --help` loads only the command definitions; every npm
 // package (PGlite, pg, fastify, exceljs …) stays external and is loaded from node_modules as before.
 //
-// `isServerStale()` is cheap (file times only, no esbuild) so that bin/fundguard.mjs can ask on every run;
+// Why esbuild bundles rather than `tsc -b` emit: the sources import each other by `.ts` specifiers, across packages too
+// (`@fundguard/service/imports/lines.ts`), which tsc does not rewrite, and the packages' exports point at the sources
+// for tests and tsx; a bundle needs neither changed. It builds in 1–2 s on a loaded 2-core machine (what `npm start`
+// and the bin pay when sources changed), where tsc -b typechecks the whole repo first; and a process loads a few files
+// instead of ~150 modules. Measured (same run, loaded machine): `--help` 3.9 s (tsx) → 0.96 s (bundle), ≈ node -e 0.
+//
+// `serverStaleReason()` is cheap (file times only, no esbuild) so that bin/fundguard.mjs can ask on every run;
 // `buildServer()` takes ~1 s. Run directly: builds when stale (or always with --force) and says so.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { join, dirname, relative, sep } from 'node:path';
