@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import type { Database } from '@fundguard/store';
@@ -76,7 +77,9 @@ testBothBackends('encounters import, read back, and hospital scope', async (db) 
     const got = await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: auth });
     assert.equal(got.statusCode, 200);
     const body = got.json();
-    assert.equal(body.patn_id, '610104195801011234');
+    assert.equal(body.patn_id, '610104********1234', 'personal data leaves the server masked');
+    assert.equal(body.patn_name, [...encLine.patn_name][0] + '*'.repeat([...encLine.patn_name].length - 1));
+    assert.equal(body.brdy, `${encLine.brdy.slice(0, 4)}-**-**`);
     assert.equal(body.fsi_order_dtos[0].sumamt, 770);
     assert.equal(body.fsi_order_dtos[0].pric, 385);
     assert.equal((await app.inject({ url: '/api/v1/encounters/NOPE', headers: auth })).statusCode, 404);
@@ -85,12 +88,53 @@ testBothBackends('encounters import, read back, and hospital scope', async (db) 
     const other = await fg.keys.create(admin, { role: 'hospital', institutionId: 'H999' });
     assert.equal((await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: { authorization: `Bearer ${own.key}` } })).statusCode, 200);
     const denied = await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: { authorization: `Bearer ${other.key}` } });
-    assert.equal(denied.statusCode, 403);
+    assert.equal(denied.statusCode, 404, 'another institution\'s encounter answers exactly like a missing one');
+    assert.equal(denied.json().error.message, (await app.inject({ url: '/api/v1/encounters/NOPE', headers: { authorization: `Bearer ${other.key}` } })).json().error.message.replace('NOPE', 'ZY2024031000123'));
     const noImport = await app.inject({ method: 'POST', url: '/api/v1/catalogue', headers: { authorization: `Bearer ${own.key}`, 'content-type': 'text/csv' }, payload: CSV });
     assert.equal(noImport.statusCode, 403);
     const verify = await app.inject({ url: '/api/v1/audit-log/verify', headers: auth });
     assert.equal(verify.json().ok, true);
   } finally {
     await app.close();
+  }
+});
+
+testBothBackends('security headers on every answer: CSP without inline script, no framing, no referrer, nosniff', async (db) => {
+  const { app, auth } = await setup(db);
+  try {
+    for (const r of [await app.inject('/healthz'), await app.inject({ url: '/api/v1/no-such-route', headers: auth }), await app.inject({ url: '/api/v1/catalogue/X', headers: auth }), await app.inject({ url: '/api/v1/catalogue/X' })]) {
+      const csp = String(r.headers['content-security-policy']);
+      assert.match(csp, /script-src 'self'(;|$)/, `${r.statusCode}: ${csp}`);
+      assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(r.headers['x-frame-options'], 'DENY');
+      assert.equal(r.headers['referrer-policy'], 'no-referrer');
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+test('upload spool directories of stopped processes are removed at start; those of live processes stay', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { removeAbandonedUploads } = await import('./uploads.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'fg-spool-test-'));
+  try {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString(); // a pid that has exited
+    for (const name of [`fg-upload-${gone}-abc`, `fg-upload-${process.pid}-def`, 'fg-upload-old', 'other-dir']) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'encounters.jsonl'), 'x'.repeat(1000));
+    }
+    assert.equal(removeAbandonedUploads(dir), 2);
+    assert.equal(existsSync(join(dir, `fg-upload-${gone}-abc`)), false);
+    assert.equal(existsSync(join(dir, 'fg-upload-old')), false, 'a spool of the format without a pid is abandoned');
+    assert.equal(existsSync(join(dir, `fg-upload-${process.pid}-def`)), true, 'this process\'s own spool stays');
+    assert.equal(existsSync(join(dir, 'other-dir')), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

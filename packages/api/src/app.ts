@@ -2,11 +2,14 @@ import Fastify, { LogController,  type FastifyInstance, type FastifyPluginAsync,
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
 import { randomUUID } from 'node:crypto';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
+import { validationOptions } from './validation.ts';
 import { authenticate } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
+import { removeAbandonedUploads } from './uploads.ts';
 import { systemRoutes } from './routes/system/index.ts';
 import { catalogueRoutes } from './routes/catalogue/index.ts';
 import { encounterRoutes } from './routes/encounters/index.ts';
@@ -38,6 +41,20 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   const { fg } = opts;
   const today = opts.today ?? (() => new Date().toISOString().slice(0, 10));
   app.decorateRequest('actor', null);
+  // Security headers on every answer. Scripts only from the server itself (the console is a bundle with no inline
+  // script); antd writes its styles at run time, so inline styles stay allowed. No framing, no referrer.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:'], fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"], frameSrc: ["'self'", 'blob:'], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
   app.setErrorHandler(errorHandler);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
@@ -52,7 +69,7 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
       security: [{ bearer: [] }, { apikey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(systemRoutes, { fg });
   await app.register(adminRoutes, { fg });
@@ -87,7 +104,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true } },
+    ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), actor_role: req.actor?.role }, 'request');
@@ -95,6 +112,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  const abandoned = removeAbandonedUploads();
+  if (abandoned) app.log.info({ removed: abandoned }, 'removed upload spool directories left by stopped processes');
   await app.register(fundguardApp, opts);
   return app;
 }

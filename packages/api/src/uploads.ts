@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,8 +15,36 @@ export interface SpooledUpload {
   cleanup(): void;
 }
 
+/** Spool directories carry the owning process's pid, so that a later start can tell the abandoned ones. */
+const SPOOL_PREFIX = 'fg-upload-';
+
+/**
+ * Removes the spool directories of processes that are gone (killed mid-upload: -9 runs no cleanup). Directories of
+ * live processes — other API processes on this host — are left alone. Returns how many were removed.
+ */
+export function removeAbandonedUploads(dir = tmpdir()): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(SPOOL_PREFIX)) continue;
+    const pid = Number(/^fg-upload-(\d+)-/.exec(name)?.[1]);
+    if (pid && (pid === process.pid || alive(pid))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function spoolToTempFile(body: Readable, name: string, limit = MAX_UPLOAD_BYTES): Promise<SpooledUpload> {
-  const dir = mkdtempSync(join(tmpdir(), 'fg-upload-'));
+  const dir = mkdtempSync(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
   const path = join(dir, name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'upload');
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let bytes = 0;

@@ -165,9 +165,11 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     assert.equal(await page.getByTestId('revealed').count(), 0);
     await shot('05-encounter');
     await page.getByRole('button', { name: '显示' }).first().click();
+    await page.getByTestId('reveal-reason').fill('核实住院病历');
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: '显示' }).click();
     await page.getByTestId('revealed').first().waitFor();
     const revealed = await fg.ctx.auditLog.list({ entityType: 'encounter' });
-    assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor'), 'the reveal is in the audit log');
+    assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor' && e.detail.reason === '核实住院病历'), 'the reveal and its reason are in the audit log');
 
     // Levels 2 and 3 by other reviewers (三级审核: one person per level).
     const supervisor = await login('supervisor');

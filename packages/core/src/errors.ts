@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_UNAUTHORIZED'
   | 'E_FORBIDDEN'
   | 'E_LOCKED'
+  | 'E_TOO_LARGE'
   | 'E_ILLEGAL_TRANSITION'
   | 'E_UNAVAILABLE'
   | 'E_INTERNAL';

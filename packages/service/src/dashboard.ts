@@ -206,10 +206,11 @@ export class DashboardService {
 
   /** The findings of one encounter (for its detail page) and the patient's other encounters, within the actor's scope. */
   async encounterContext(actor: Actor, mdtrtId: string): Promise<{ findings: unknown[]; history: unknown[] }> {
+    // the role first: a refusal must not depend on whether the encounter exists
+    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
     const enc = (await this.ctx.database.rows<{ medins_id: string; patn_id: string }>(sql`select medins_id, patn_id from encounters where mdtrt_id = ${mdtrtId}`))[0];
     if (!enc) throw new FundGuardError('E_NOT_FOUND', `no encounter ${mdtrtId}`);
-    if (!['admin', 'auditor', 'supervisor', 'hospital', 'insured'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read encounters`);
-    requireEncounterScope(actor, enc);
+    requireEncounterScope(actor, { ...enc, mdtrt_id: mdtrtId });
     // Latest run first, so that the page shows the newest finding of each rule.
     const findings = await this.ctx.database.rows(sql`
       select f.id, f.run_id, f.pack, f.pack_version, f.rule_id, f.rule_name, f.category, f.severity, f.amount_fen, f.case_id, f.result
@@ -234,11 +235,6 @@ export class DashboardService {
         to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as finished_at,
         (select count(*)::int from cases c where c.id like 'CASE-%-R' || r.id::text) as cases
       from audit_runs r order by id desc limit ${limit}`);
-  }
-
-  /** Revealing masked personal data is a logged action (architecture.md §4). */
-  async logReveal(actor: Actor, what: { entityType: string; entityId: string; field: string }): Promise<void> {
-    await this.ctx.auditLog.appendNow([{ actor: actor.id, action: 'personal_data.reveal', entityType: what.entityType, entityId: what.entityId, at: this.ctx.nowIso(), detail: { field: what.field, role: actor.role } }]);
   }
 }
 

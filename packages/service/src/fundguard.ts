@@ -15,6 +15,8 @@ import { ScreeningService } from './screening/screening-service.ts';
 import { ReviewQueueService } from './screening/review-queue.ts';
 import { SamplingService } from './screening/sampling-service.ts';
 import type { WorkQueue } from './distributed/work-queue.ts';
+import { PersonalDataService, revealRolesFrom } from './personal-data.ts';
+import type { Role } from './auth/roles.ts';
 
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
@@ -31,8 +33,9 @@ export class FundGuard {
   readonly screening: ScreeningService;
   readonly queue: ReviewQueueService;
   readonly sampling: SamplingService;
+  readonly personalData: PersonalDataService;
 
-  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null } = {}) {
+  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null; revealRoles?: readonly Role[] } = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
     this.imports = new ImportService(this.ctx);
     this.keys = new KeyService(this.ctx, opts.secrets ?? null);
@@ -68,9 +71,10 @@ export class FundGuard {
     this.screening = new ScreeningService(this.ctx, opts.work ?? null);
     this.queue = new ReviewQueueService(this.ctx);
     this.sampling = new SamplingService(this.ctx);
+    this.personalData = new PersonalDataService(this.ctx, opts.revealRoles ?? revealRolesFrom(process.env.FUNDGUARD_REVEAL_ROLES));
   }
 
-  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null }): Promise<FundGuard> {
+  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null; revealRoles?: readonly Role[] }): Promise<FundGuard> {
     const fg = new FundGuard(await openDatabase(opts), opts);
     try {
       await fg.ctx.changes.start(); // first: a change committed while the rules load is then not missed

@@ -27,3 +27,4 @@ export * from './distributed/work-queue.ts';
 export * from './distributed/worker.ts';
 export * from './screening/sampling-service.ts';
 export * from './changes.ts';
+export * from './personal-data.ts';

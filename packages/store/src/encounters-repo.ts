@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { DEFAULT_SCREEN_PARAMS, summariseEncounter, type Encounter, type PatientEncounter } from '@fundguard/core';
+import { DEFAULT_SCREEN_PARAMS, FundGuardError, summariseEncounter, type Encounter, type PatientEncounter } from '@fundguard/core';
 
 /** What the screens need of an encounter's lines, kept beside it so that screening never re-reads the lines. */
 export interface StoredScreenSummary {
@@ -51,25 +52,63 @@ function bucketLocks(idsJson: string): SQL {
     select distinct hashtext(x) & 15 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
 }
 
+/** One replaced encounter, as the audit log records it: who owned it before and after, and both versions' digests. */
+export interface Replacement {
+  mdtrt_id: string;
+  old_medins_id: string;
+  medins_id: string;
+  old_digest: string;
+  new_digest: string;
+}
+
+/**
+ * SHA-256 of an encounter's institution, person, total and detail document; the stored form (STORED_DIGEST) and an
+ * incoming one (encounterDigest) give the same value for the same encounter, so an unchanged re-import shows equal digests.
+ */
+const STORED_DIGEST = sql`encode(sha256(convert_to(e.medins_id || '|' || e.patn_id || '|' || coalesce(e.medfee_sumamt::text, '') || '|' || coalesce(e.detail_doc, ''), 'UTF8')), 'hex')`;
+export function encounterDigest(e: Encounter): string {
+  return createHash('sha256').update(`${e.medins_id}|${e.patn_id}|${e.medfee_sumamt ?? ''}|${JSON.stringify(detailArrays(e))}`).digest('hex');
+}
+
 /** Patients, encounters and their lines. Writes are set-based (JSON record sets), in the caller's transaction or, for insertNew, one statement. */
 export class EncountersRepo {
   constructor(private readonly database: Database) {}
 
   /**
    * Stores encounters, replacing any stored encounter with the same mdtrt_id (idempotent re-import).
-   * Returns the mdtrt_ids that existed before, for the audit log. `alongside` writes commit in the same statement
-   * as the inserts (no round trips of their own).
+   * Returns what was replaced (old and new institution and digests), for the audit log. `alongside` writes commit in
+   * the same statement as the inserts (no round trips of their own).
+   *
+   * Ownership is checked before anything is written: with `owner` (the caller's institution) a stored encounter of
+   * another institution is never replaced, and without `allowInstitutionChange` no replacement moves an encounter to
+   * another institution (an administrator's correction is explicit). Either refusal is an E_CONFLICT that names the
+   * record; the caller's transaction then changes nothing.
    */
-  async replaceMany(tx: Db, items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites }): Promise<string[]> {
+  async replaceMany(tx: Db, items: readonly PatientEncounter[], opts: { importId: number | null; source: string; alongside?: AlongsideWrites; owner?: string | null; allowInstitutionChange?: boolean }): Promise<Replacement[]> {
     if (items.length === 0) return [];
     const ids = JSON.stringify(items.map((i) => i.encounter.mdtrt_id));
     // Two writers of the same encounter (concurrent 3102 calls, an import beside them) take turns: without this
     // both would delete, then both insert, and one would fail on the primary key. The lock is its own statement:
     // the statement after it must take its snapshot once the previous holder has committed.
     await this.database.rows(sql`select count(*) from ${bucketLocks(ids)} as lk`, tx);
-    const existing = await this.database.rows<{ mdtrt_id: string }>(sql`
-      select e.mdtrt_id from encounters e join json_array_elements_text(${ids}::json) as x(id) on e.mdtrt_id = x.id`, tx);
+    const existing = await this.database.rows<{ mdtrt_id: string; medins_id: string; digest: string }>(sql`
+      select e.mdtrt_id, e.medins_id, ${STORED_DIGEST} as digest from encounters e join json_array_elements_text(${ids}::json) as x(id) on e.mdtrt_id = x.id`, tx);
+    const replacements: Replacement[] = [];
     if (existing.length) {
+      const incoming = new Map(items.map((i) => [i.encounter.mdtrt_id, i.encounter]));
+      for (const old of existing) {
+        const next = incoming.get(old.mdtrt_id)!;
+        const record = `mdtrt_id=${old.mdtrt_id}`;
+        if (opts.owner != null && old.medins_id !== opts.owner) {
+          throw new FundGuardError('E_CONFLICT', `${record}: 该就诊ID已被其他机构的就诊使用，不能覆盖 (an encounter with this mdtrt_id is stored for another institution)`,
+            [{ record, field: 'mdtrt_id', value: old.mdtrt_id, reason: 'stored for another institution: a caller bound to an institution replaces only its own encounters' }]);
+        }
+        if (old.medins_id !== next.medins_id && !opts.allowInstitutionChange) {
+          throw new FundGuardError('E_CONFLICT', `${record}: 不能把已存储的就诊改到另一机构 (medins_id ${next.medins_id}); 跨机构更正须由管理员明确操作`,
+            [{ record, field: 'medins_id', value: next.medins_id, reason: 'would move a stored encounter to another institution: an administrator\'s explicit correction only' }]);
+        }
+        replacements.push({ mdtrt_id: old.mdtrt_id, old_medins_id: old.medins_id, medins_id: next.medins_id, old_digest: old.digest, new_digest: encounterDigest(next) });
+      }
       // The old encounters and everything of theirs go in one statement.
       const ex = JSON.stringify(existing.map((r) => r.mdtrt_id));
       await this.database.rows(sql`
@@ -78,7 +117,7 @@ export class EncountersRepo {
         delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
     }
     for (const statement of this.insertStatements(items, opts)) await this.database.rows(statement, tx);
-    return existing.map((r) => r.mdtrt_id);
+    return replacements;
   }
 
   /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { sql, type SQL } from 'drizzle-orm';
 import { generate, normaliseImportEncounter, type CatalogueEntry } from '@fundguard/core';
 import { testBothBackends, testPostgres } from './testing.ts';
-import { EncountersRepo } from './encounters-repo.ts';
+import { EncountersRepo, encounterDigest } from './encounters-repo.ts';
 import { RealtimeRepo } from './realtime-repo.ts';
 import { CatalogueRepo } from './catalogue-repo.ts';
 import { ListsRepo } from './lists-repo.ts';
@@ -21,13 +21,38 @@ testBothBackends('an encounter round-trips through the store unchanged, and re-i
   changed.encounter.fsi_order_dtos[0].cnt = 1;
   changed.encounter.fsi_order_dtos[0].sumamt = 38500;
   const replaced = await db.transaction((tx) => repo.replaceMany(tx, [changed], { importId: null, source: 'test' }));
-  assert.deepEqual(replaced, ['ZY2024031000123']);
+  assert.deepEqual(replaced.map((r) => [r.mdtrt_id, r.old_medins_id, r.medins_id]), [['ZY2024031000123', line.encounter.medins_id, line.encounter.medins_id]]);
+  // the stored digest and the incoming one are computed alike: the old one is the first version's, the new one differs
+  assert.equal(replaced[0].old_digest, encounterDigest(line.encounter));
+  assert.equal(replaced[0].new_digest, encounterDigest(changed.encounter));
+  assert.notEqual(replaced[0].old_digest, replaced[0].new_digest);
   const got = await repo.get('ZY2024031000123');
   assert.equal(got!.encounter.fsi_order_dtos.length, 1);
   assert.equal(got!.encounter.fsi_order_dtos[0].sumamt, 38500);
   assert.equal(await repo.count(), 1);
   assert.equal((await repo.forPatient('610104195801011234')).length, 1);
   assert.equal((await repo.forPatient('610104195801011234', { from: '2024-03-11' })).length, 0);
+});
+
+testBothBackends('a replacement never takes another institution\'s encounter, nor moves one to another institution unless allowed', async (db) => {
+  const repo = new EncountersRepo(db);
+  await db.transaction((tx) => repo.replaceMany(tx, [line], { importId: null, source: 'test' }));
+  const hijack = structuredClone(line);
+  hijack.encounter.medins_id = 'H_ATTACKER';
+  hijack.encounter.fsi_order_dtos[0].sumamt = 1;
+  // bound to another institution: refused, whatever the incoming medins_id says
+  for (const owner of ['H_ATTACKER', 'H_OTHER']) {
+    await assert.rejects(db.transaction((tx) => repo.replaceMany(tx, [hijack], { importId: null, source: 'test', owner })), (e: Error & { code?: string; issues?: { field: string }[] }) => e.code === 'E_CONFLICT' && e.issues?.[0].field === 'mdtrt_id');
+  }
+  // not bound (an agency import): a move to another institution is refused unless explicitly allowed
+  await assert.rejects(db.transaction((tx) => repo.replaceMany(tx, [hijack], { importId: null, source: 'test' })), (e: Error & { code?: string; issues?: { field: string }[] }) => e.code === 'E_CONFLICT' && e.issues?.[0].field === 'medins_id');
+  assert.deepEqual(await repo.get(line.encounter.mdtrt_id), line, 'nothing changed');
+  // its own institution replaces; an administrator's explicit correction moves it
+  const own = await db.transaction((tx) => repo.replaceMany(tx, [line], { importId: null, source: 'test', owner: line.encounter.medins_id }));
+  assert.equal(own[0].old_digest, own[0].new_digest, 'an unchanged re-import shows equal digests');
+  const moved = await db.transaction((tx) => repo.replaceMany(tx, [hijack], { importId: null, source: 'test', allowInstitutionChange: true }));
+  assert.deepEqual([moved[0].old_medins_id, moved[0].medins_id], [line.encounter.medins_id, 'H_ATTACKER']);
+  assert.equal((await repo.get(line.encounter.mdtrt_id))!.encounter.medins_id, 'H_ATTACKER');
 });
 
 testBothBackends('encounters load from their detail document as stored, and migration 0010 builds the same documents from the rows', async (db) => {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { FundGuardError } from '@fundguard/core';
 import { formatFromName, type TabularFormat } from '@fundguard/service';
 import { spoolToTempFile, type SpooledUpload } from '../uploads.ts';
+import { Id, T } from '../schemas.ts';
 
 export const UPLOAD_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/x-ndjson', 'application/jsonl'];
 
@@ -28,7 +29,4 @@ export async function receiveUpload(req: FastifyRequest, allowed: readonly Tabul
   return { upload, format, name };
 }
 
-export const uploadQuery = {
-  type: 'object',
-  properties: { name: { type: 'string', description: 'file name to use in error reports' } },
-} as const;
+export const uploadQuery = T.Object({ name: T.Optional(Id('file name to use in error reports', 200, 'catalogue.csv')) });

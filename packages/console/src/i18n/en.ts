@@ -41,7 +41,7 @@ export const en: Shape<typeof zhCN> = {
   encounter: {
     title: 'Encounter', lookup: 'Encounter id', go: 'Open', patient: 'Patient', name: 'Name', gender: 'Sex', birth: 'Born', medins: 'Institution', dept: 'Department', adm: 'Admitted', dscg: 'Discharged', diag: 'Main diagnosis', type: 'Type',
     total: 'Total', lines: 'Lines', flagged: 'Flagged', code: 'Code', item: 'Item', qty: 'Qty', price: 'Price', sum: 'Amount', time: 'Time', findings: 'Findings', history: 'Patient history',
-    diagnoses: 'Diagnoses', reveal: 'Reveal', hidden: 'masked', revealLogged: 'Revealing personal data was logged', onlyFlagged: 'Flagged lines only', types: { '1': 'Outpatient', '2': 'Inpatient' },
+    diagnoses: 'Diagnoses', reveal: 'Reveal', hidden: 'masked', revealTitle: 'Reveal personal data', revealReason: 'Why do you need it? (recorded in the audit log)', revealReasonRequired: 'Give a reason first', revealLogged: 'Revealing personal data was logged', onlyFlagged: 'Flagged lines only', types: { '1': 'Outpatient', '2': 'Inpatient' },
   },
   rules: {
     title: 'Rules', packs: 'Rule packs', pack: 'Pack', name: 'Name', region: 'Region', active: 'Active version', versions: 'Versions', version: 'Version', statusCol: 'Status', author: 'Author', created: 'Created', changes: 'Changes',

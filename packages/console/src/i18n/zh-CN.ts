@@ -38,7 +38,7 @@ export const zhCN = {
   encounter: {
     title: '就诊详情', lookup: '就诊流水号', go: '查看', patient: '参保人', name: '姓名', gender: '性别', birth: '出生日期', medins: '机构', dept: '科室', adm: '入院', dscg: '出院', diag: '主要诊断', type: '就诊类型',
     total: '费用合计', lines: '费用明细', flagged: '疑点行', code: '项目编码', item: '项目名称', qty: '数量', price: '单价', sum: '金额', time: '时间', findings: '审核疑点', history: '就诊史',
-    diagnoses: '诊断', reveal: '显示', hidden: '已脱敏', revealLogged: '查看个人信息已记录审计日志', onlyFlagged: '只看疑点行', types: { '1': '门诊', '2': '住院' },
+    diagnoses: '诊断', reveal: '显示', hidden: '已脱敏', revealTitle: '查看个人信息', revealReason: '查看原因（将记录在审计日志中）', revealReasonRequired: '请先填写查看原因', revealLogged: '查看个人信息已记录审计日志', onlyFlagged: '只看疑点行', types: { '1': '门诊', '2': '住院' },
   },
   rules: {
     title: '规则库', packs: '规则包', pack: '规则包', name: '名称', region: '统筹区', active: '当前生效版本', versions: '版本', version: '版本', statusCol: '状态', author: '作者', created: '时间', changes: '变更摘要',

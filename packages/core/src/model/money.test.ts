@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatYuan, fenToYuan, parseYuan } from './money.ts';
+import { formatYuan, fenToYuan, parseDecimal, parseYuan } from './money.ts';
 
 test('parseYuan converts yuan text and numbers to integer fen without float error', () => {
   assert.deepEqual(parseYuan('385.00'), { fen: 38500 });
@@ -46,4 +46,10 @@ test('parseYuan: numbers take a fast path that accepts exactly what their decima
     const third = yuan + (fen >= 0 ? 0.005 : -0.005);
     assert.deepEqual(parseYuan(third), parseYuan(String(third)), String(third));
   }
+});
+
+test('parseDecimal refuses a number too large for any column (400 digits are Infinity), as text or as a number', () => {
+  assert.deepEqual(parseDecimal('9'.repeat(400)), { reason: 'too large' });
+  assert.deepEqual(parseDecimal(JSON.parse(`{"n":${'9'.repeat(400)}}`).n), { reason: 'not a finite number' });
+  assert.deepEqual(parseDecimal(' 2.5 '), { value: 2.5 });
 });

@@ -37,7 +37,9 @@ export function parseDecimal(value: unknown): { value: number } | { reason: stri
   if (typeof value !== 'string') return { reason: 'not a number' };
   const text = value.trim();
   if (!DECIMAL.test(text)) return { reason: 'not a decimal number' };
-  return { value: Number(text) };
+  const n = Number(text);
+  // 400 digits match the pattern but are Infinity as a number, which no column holds
+  return Number.isFinite(n) ? { value: n } : { reason: 'too large' };
 }
 
 function numberToPlainString(n: number): string {

@@ -53,14 +53,35 @@ export function requirePermission(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${permission}`);
 }
 
-/** Hospital users act only on their own institution, insured persons only on themselves. */
-export function requireEncounterScope(actor: Actor, enc: { medins_id: string; patn_id: string }): void {
-  if (actor.role === 'hospital' && enc.medins_id !== actor.institutionId) {
-    throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another institution');
-  }
-  if (actor.role === 'insured' && enc.patn_id !== actor.patnId) {
-    throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another person');
-  }
+/**
+ * The institution an actor is bound to: a hospital user always (one without an institution is bound to none, so it
+ * sees nothing), an integration key when it was issued for one. Null: not bound (agency roles, a regional key).
+ */
+export function boundInstitution(actor: Actor): string | null {
+  if (actor.role === 'hospital') return actor.institutionId ?? '\u0000';
+  if (actor.role === 'integration' && actor.institutionId) return actor.institutionId;
+  return null;
+}
+
+/** True when the actor may see an object of this institution and person (its institution's, or the insured's own). */
+export function inScope(actor: Actor, obj: { medins_id: string; patn_id: string }): boolean {
+  const bound = boundInstitution(actor);
+  if (bound !== null && obj.medins_id !== bound) return false;
+  if (actor.role === 'insured' && obj.patn_id !== (actor.patnId ?? '\u0000')) return false;
+  return true;
+}
+
+/**
+ * Another tenant's object answers exactly like a missing one (architecture.md §4: ids cannot be probed):
+ * `notFound` is the message of the missing case, and it is the message here too.
+ */
+export function requireInScope(actor: Actor, obj: { medins_id: string; patn_id: string }, notFound: string): void {
+  if (!inScope(actor, obj)) throw new FundGuardError('E_NOT_FOUND', notFound);
+}
+
+/** Hospital users (and institution-bound keys) act only on their own institution, insured persons only on themselves. */
+export function requireEncounterScope(actor: Actor, enc: { medins_id: string; patn_id: string; mdtrt_id?: string }): void {
+  requireInScope(actor, enc, `no encounter ${enc.mdtrt_id ?? ''}`.trim());
 }
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'admin' };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadExcel, loadPdfkit } from '../lazy-modules.ts';
-import { chineseUppercaseAmount, findingDeduction, FundGuardError, formatYuan, type CaseState } from '@fundguard/core';
+import { chineseUppercaseAmount, findingDeduction, FundGuardError, formatYuan, maskIdNumber, type CaseState } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
 
 /** What a 扣款通知书 says: the institution, the month, each deducted finding and the total. */
@@ -27,7 +27,7 @@ export function buildNotice(c: { id: string; medins_id: string; month: string; s
     const row = byId.get(f.id);
     const last = f.appealResult?.outcome ?? f.decision?.outcome ?? '';
     return {
-      rule: row ? `${row.rule_id} ${row.rule_name}` : f.rule_id, mdtrtId: row?.mdtrt_id ?? '', patnId: maskId(row?.patn_id ?? ''),
+      rule: row ? `${row.rule_id} ${row.rule_name}` : f.rule_id, mdtrtId: row?.mdtrt_id ?? '', patnId: maskIdNumber(row?.patn_id ?? ''),
       proposed: f.amount, deducted: findingDeduction(f), decision: OUTCOME_ZH[last] ?? last,
     };
   });
@@ -37,10 +37,6 @@ export function buildNotice(c: { id: string; medins_id: string; month: string; s
   };
 }
 
-/** Personal identifiers on paper are masked (domain.md §7). */
-function maskId(id: string): string {
-  return id.length <= 8 ? id.replace(/.(?=.{2})/g, '*') : `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
-}
 
 const title = (n: DeductionNotice) => `医疗保障基金${n.final ? '' : '拟'}扣款通知书`;
 const body = (n: DeductionNotice) =>

@@ -57,3 +57,11 @@ test('deduction notice: amounts, 大写, masked IDs; XLSX and PDF', async () => 
   assert.ok(pdf.length > 2000);
   assert.throws(() => buildNotice({ id: 'X', medins_id: 'H1', month: '2024-03', state: newCase('H1', []) }, [], '', at(0)), /尚未作出决定/);
 });
+
+test('CSV export: text a spreadsheet would run as a formula is prefixed with a quote (OWASP CSV injection); plain numbers stay numbers', () => {
+  const t = { sheet: 's', columns: [{ header: 'a', key: 'a' }], rows: ['=HYPERLINK("http://x")', '+1+1', '-1+1', '@SUM(A1)', '\tx', '\rx', '-12.50', '12', 'ok', '张三=1'].map((a) => ({ a })) };
+  const lines = toCsv(t).subarray(3).toString('utf8').split('\r\n');
+  assert.deepEqual(lines.slice(1, -1).slice(0, 5), ['"\'=HYPERLINK(""http://x"")"', "'+1+1", "'-1+1", "'@SUM(A1)", "'\tx"]);
+  assert.equal(lines.slice(1).join('\r\n').includes('"\'\rx"'), true);
+  assert.deepEqual(lines.slice(-5, -1), ['-12.50', '12', 'ok', '张三=1']);
+});

@@ -50,8 +50,13 @@ export function casesTable(rows: readonly CaseView[]): ExportTable {
   };
 }
 
-const csvCell = (v: string | number | null) => {
-  const s = v === null ? '' : String(v);
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (it begins with = + - @, a tab or a CR: OWASP CSV
+ * injection) is prefixed with a quote; plain numbers (a negative amount) are left as they are.
+ */
+export const csvCell = (v: string | number | null) => {
+  let s = v === null ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

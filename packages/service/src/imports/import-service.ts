@@ -4,7 +4,7 @@ import {
 } from '@fundguard/core';
 import type { Db } from '@fundguard/store';
 import { sql } from 'drizzle-orm';
-import { requirePermission, type Actor } from '../auth/roles.ts';
+import { boundInstitution, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 import { readRecords, type ColumnSpec, type SourceRecord, type TabularFormat } from './records.ts';
 import { readEncounterTables, relocateChildIssue, type EncounterTables } from './encounter-tables.ts';
@@ -96,8 +96,15 @@ export class ImportService {
   }
 
   /** JSON Lines (streamed), or the CSV/XLSX table form of claims-import.md (`tables`). */
-  importEncounters(file: ImportFile | EncounterTables, actor: Actor, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
+  /**
+   * `correction` is an administrator's explicit cross-institution correction (re-import that moves stored encounters
+   * to another institution), with its reason; every replacement is audit-logged with the old and new digests.
+   */
+  importEncounters(file: ImportFile | EncounterTables, actor: Actor, onProgress?: (p: ImportProgress) => void, correction?: { reason: string }): Promise<ImportReport> {
     requirePermission(actor, 'encounters.import');
+    if (correction && actor.role !== 'admin') throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not move encounters between institutions (an administrator's correction)`);
+    if (correction && !correction.reason.trim()) throw new FundGuardError('E_FIELD_REQUIRED', 'reason: a cross-institution correction needs a reason', [{ field: 'reason', reason: 'required' }]);
+    const owner = boundInstitution(actor);
     const touched = new Set<string>();
     const common = {
       kind: 'encounters' as const, actor, onProgress,
@@ -106,7 +113,7 @@ export class ImportService {
         const r = normaliseImportEncounter(rec, { ...base, requirePatient: true });
         r.errors = r.errors.map((i) => relocateChildIssue(rec, i));
         r.warnings = r.warnings.map((i) => relocateChildIssue(rec, i));
-        if (r.value && actor.role === 'hospital' && r.value.encounter.medins_id !== actor.institutionId) {
+        if (r.value && owner !== null && r.value.encounter.medins_id !== owner) {
           return { value: null, warnings: [], errors: [{ ...base, record: `mdtrt_id=${r.value.encounter.mdtrt_id}`, field: 'medins_id', value: r.value.encounter.medins_id, reason: 'a hospital may only import its own institution\'s encounters' }] };
         }
         return r;
@@ -114,9 +121,9 @@ export class ImportService {
       key: (e: PatientEncounter) => e.encounter.mdtrt_id,
       describeKey: (e: PatientEncounter) => `mdtrt_id=${e.encounter.mdtrt_id}`,
       apply: async (tx: Db, batch: PatientEncounter[], importId: number) => {
-        const replaced = await this.ctx.encounters.replaceMany(tx, batch, { importId, source: 'import' });
+        const replaced = await this.ctx.encounters.replaceMany(tx, batch, { importId, source: 'import', owner, allowInstitutionChange: correction !== undefined });
         for (const pe of batch) touched.add(pe.patient.patn_id);
-        return { inserted: batch.length - replaced.length, updated: replaced.length, replaced };
+        return { inserted: batch.length - replaced.length, updated: replaced.length, replaced, replacementDetail: { replacements: replaced, ...(correction ? { correction: correction.reason } : {}) } };
       },
     };
     if ('encounters' in file) {
@@ -150,7 +157,7 @@ export class ImportService {
     normalise: (rec: Record<string, unknown>, base: { file?: string; line?: number }) => Normalised<T>;
     key: (v: T) => string;
     describeKey: (v: T) => string;
-    apply: (tx: Db, batch: T[], importId: number) => Promise<{ inserted: number; updated: number; replaced: string[] }>;
+    apply: (tx: Db, batch: T[], importId: number) => Promise<{ inserted: number; updated: number; replaced: { mdtrt_id: string }[]; replacementDetail?: Record<string, unknown> }>;
   }): Promise<ImportReport> {
     const { file } = job;
     const records = () => (job.source ? job.source() : readRecords(file.format, file.path, file.name, job.spec!));
@@ -201,8 +208,9 @@ export class ImportService {
         updated += r.updated;
         done += items.length;
         if (r.replaced.length) {
-          replacedAll.push(...r.replaced.slice(0, Math.max(0, 1000 - replacedAll.length)));
-          await this.ctx.auditLog.append(tx, [{ actor: job.actor.id, action: `${job.kind}.replace`, entityType: 'import', entityId: String(importId), at: this.ctx.nowIso(), detail: { mdtrt_ids: r.replaced } }]);
+          replacedAll.push(...r.replaced.slice(0, Math.max(0, 1000 - replacedAll.length)).map((x) => x.mdtrt_id));
+          // who (the entry's actor), when, and per encounter the old and new institution and digests
+          await this.ctx.auditLog.append(tx, [{ actor: job.actor.id, action: `${job.kind}.replace`, entityType: 'import', entityId: String(importId), at: this.ctx.nowIso(), detail: r.replacementDetail ?? { mdtrt_ids: r.replaced.map((x) => x.mdtrt_id) } }]);
         }
         job.onProgress?.({ phase: 'apply', done, total });
         if (this.ctx.database.kind === 'pglite') await yieldToEventLoop();

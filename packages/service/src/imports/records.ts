@@ -1,4 +1,5 @@
 import { loadExcel } from '../lazy-modules.ts';
+import { checkXlsx, xlsxLimits } from './zip-guard.ts';
 import { FundGuardError, type FieldIssue } from '@fundguard/core';
 import { readTextLines } from './lines.ts';
 
@@ -177,6 +178,8 @@ export async function* readJsonl(path: string, fileName: string, spec: ColumnSpe
  * to their plain text form.
  */
 export async function* readXlsx(path: string, fileName: string, spec: ColumnSpec, sheet?: string): AsyncGenerator<SourceRecord> {
+  const limits = xlsxLimits();
+  checkXlsx(path, fileName, limits);
   const ExcelJS = await loadExcel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', worksheets: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const seenSheets: string[] = [];
@@ -192,6 +195,9 @@ export async function* readXlsx(path: string, fileName: string, spec: ColumnSpec
       found = true;
       let header: string[] | null = null;
       for await (const row of ws) {
+        if (row.number > limits.maxRows) {
+          throw new FundGuardError('E_TOO_LARGE', `${fileName}[${name}]: more than ${limits.maxRows} rows (FUNDGUARD_XLSX_MAX_ROWS); nothing imported`, [{ file: `${fileName}[${name}]`, line: row.number, field: '(file)', reason: `more than ${limits.maxRows} rows` }]);
+        }
         const values = (row.values as unknown[]).slice(1).map(cellText);
         if (header === null) {
           if (values.every((v) => v === '')) continue;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { evaluatePatient, FundGuardError, parseFsiAuditData, toResultRow, type Encounter, type PatientEncounter } from '@fundguard/core';
-import { requirePermission, type Actor } from '../auth/roles.ts';
+import { boundInstitution, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ActiveRules } from '../engine/active-rules.ts';
 import type { HistoryCache } from './history.ts';
@@ -79,7 +79,14 @@ export class RealtimeAuditService {
       const alongside = { statements: warnings.length ? [this.ctx.realtime.warningsStatement(warnings, this.ctx.nowIso())] : [], notify: this.ctx.changes.notification(change) };
       const inserted = !replacing && (await this.ctx.encounters.insertNew(toStore, { source: 'fsi3102', alongside }));
       if (!inserted) {
-        await this.ctx.database.transaction((tx) => this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102', alongside }));
+        // A key bound to an institution replaces only that institution's encounters, and no 3102 moves one to another
+        // institution; each replacement is audit-logged (who, when, old and new digests) in the same transaction.
+        await this.ctx.database.transaction(async (tx) => {
+          const replaced = await this.ctx.encounters.replaceMany(tx, toStore, { importId: null, source: 'fsi3102', alongside, owner: boundInstitution(actor) });
+          if (replaced.length) {
+            await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'encounters.replace', entityType: 'fsi3102', entityId: call.msgid || '(no msgid)', at: this.ctx.nowIso(), detail: { replacements: replaced } }]);
+          }
+        });
       }
       await this.ctx.changes.applyHere(change);
     }

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { normaliseImportEncounter, type PatientEncounter } from '@fundguard/core';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { FundGuard } from '../fundguard.ts';
+import { SYSTEM_ACTOR } from '../auth/roles.ts';
 
 const admin = { id: 'admin', role: 'admin' as const };
 const his = { id: 'key:his', role: 'integration' as const };
@@ -60,6 +61,32 @@ testBothBackends('settle and reverse with idempotency keys: reversing restores t
   assert.deepEqual(strip(again.result), strip(first.result));
   const log = await fg.ctx.auditLog.verify();
   assert.equal(log.ok, true);
+  // every settlement and reversal is in the audit log, with the caller's key
+  const entries = await fg.ctx.auditLog.list({ entityType: 'settlement' });
+  assert.deepEqual(entries.map((e) => [e.action, e.entityId]), [
+    ['settlement.create', first.setl_id], ['settlement.create', second.setl_id], ['settlement.reverse', first.setl_id], ['settlement.reverse', second.setl_id], ['settlement.create', again.setl_id],
+  ]);
+  assert.equal(entries[0].detail.idempotency_key, 'k1');
+});
+
+testBothBackends('idempotency keys are per caller and scope comes first: another caller\'s key is a new request, another institution\'s settlement answers 404', async (db) => {
+  const fg = await setup(db);
+  await db.transaction((tx) => fg.ctx.encounters.replaceMany(tx, [enc('ZY1'), enc('ZC', 'PC', 2000, 'H2')], { importId: null, source: 'test' }));
+  const h1 = { id: 'key:h1', role: 'integration' as const, institutionId: 'H1' };
+  const h2 = { id: 'key:h2', role: 'hospital' as const, institutionId: 'H2' };
+  const first = await fg.settlements.settle(h1, { idempotency_key: 'same', mdtrt_id: 'ZY1' });
+  // H2 replays H1's key: not H1's answer, but H2's own request (here: an encounter it may not see → 404)
+  await assert.rejects(fg.settlements.settle(h2, { idempotency_key: 'same', mdtrt_id: 'ZY1' }), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND');
+  const own = await fg.settlements.settle(h2, { idempotency_key: 'same', mdtrt_id: 'ZC' });
+  assert.notEqual(own.setl_id, first.setl_id);
+  assert.equal(own.replayed, undefined);
+  // an institution-bound integration key is scoped like a hospital for reads, lists, reversals and accumulators
+  await assert.rejects(fg.settlements.get(h1, own.setl_id), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND');
+  await assert.rejects(fg.settlements.reverse(h1, own.setl_id, { idempotency_key: 'r' }), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND');
+  assert.deepEqual((await fg.settlements.list(h1, {})).map((s) => s.setl_id), [first.setl_id]);
+  await assert.rejects(fg.settlements.accumulators(h1, 'PC', 2024), (e: Error & { code?: string }) => e.code === 'E_FORBIDDEN');
+  await assert.rejects(fg.settlements.statement(h2, 'H1', '2024-03'), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND');
+  assert.equal((await fg.settlements.get(SYSTEM_ACTOR, own.setl_id)).status, 'settled', 'nothing was reversed');
 });
 
 testBothBackends('parallel settlements of one person are serialised: no lost update, each starts from the previous one\'s figures', async (db) => {
@@ -101,7 +128,7 @@ testBothBackends('policy sets: versions, effective dates, XLSX import, conflicts
   assert.equal(await fg.settlements.repo.policyInForce({ region: '610100', insutype: '310', scenario: 'inpatient', day: '2025-01-01' }), null);
 
   await db.transaction((tx) => fg.ctx.encounters.replaceMany(tx, [enc('ZA', 'PA'), enc('ZB', 'PB', 8000), enc('ZC', 'PC', 2000, 'H2'), enc('ZJ', 'PJ', 5000, 'H1', '2024-07-02')], { importId: null, source: 'test' }));
-  await assert.rejects(fg.settlements.settle({ id: 'h2', role: 'hospital', institutionId: 'H2' }, { idempotency_key: 'x', mdtrt_id: 'ZA' }), /another institution/);
+  await assert.rejects(fg.settlements.settle({ id: 'h2', role: 'hospital', institutionId: 'H2' }, { idempotency_key: 'x', mdtrt_id: 'ZA' }), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND' && /no stored encounter ZA/.test(e.message));
   const a = await fg.settlements.settle(his, { idempotency_key: 'a', mdtrt_id: 'ZA' });
   const b = await fg.settlements.settle(his, { idempotency_key: 'b', mdtrt_id: 'ZB' });
   await fg.settlements.settle(his, { idempotency_key: 'c', mdtrt_id: 'ZC' });
@@ -123,7 +150,7 @@ testBothBackends('policy sets: versions, effective dates, XLSX import, conflicts
   const april = await fg.settlements.statement(admin, 'H1', '2024-04');
   const bFund = Math.round((b.result.fund_pay_sumamt as number) * 100);
   assert.deepEqual([april.settled.count, april.reversed.count, april.gross_fund_fen, april.deductions_fen, april.fines_fen, april.payable_fen], [0, 1, -bFund, 42000, 63000, -bFund - 42000 - 63000]);
-  await assert.rejects(fg.settlements.statement({ id: 'h2', role: 'hospital', institutionId: 'H2' }, 'H1', '2024-03'), /its own statement/);
+  await assert.rejects(fg.settlements.statement({ id: 'h2', role: 'hospital', institutionId: 'H2' }, 'H1', '2024-03'), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND');
   const xlsx = await fg.settlements.statementXlsx({ id: 'h1', role: 'hospital', institutionId: 'H1' }, 'H1', '2024-04');
   const read = new ExcelJS.Workbook();
   await read.xlsx.load(xlsx as unknown as ArrayBuffer);
@@ -133,7 +160,7 @@ testBothBackends('policy sets: versions, effective dates, XLSX import, conflicts
   // The insured person sees only their own settlements, each explained.
   const mine = await fg.settlements.list({ id: 'pa', role: 'insured', patnId: 'PA' }, {});
   assert.deepEqual(mine.map((s) => s.mdtrt_id), ['ZA']);
-  await assert.rejects(fg.settlements.get({ id: 'pa', role: 'insured', patnId: 'PA' }, b.setl_id), /another person/);
+  await assert.rejects(fg.settlements.get({ id: 'pa', role: 'insured', patnId: 'PA' }, b.setl_id), (e: Error & { code?: string }) => e.code === 'E_NOT_FOUND' && e.message === `no settlement ${b.setl_id}`);
 });
 
 const sqlFine = sql`insert into penalties (case_id, medins_id, kind, multiplier, recovered_fen, fine_fen, basis, hearing_offered, actor, at)

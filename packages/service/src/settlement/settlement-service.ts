@@ -5,8 +5,9 @@ import {
   reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter,
 } from '@fundguard/core';
 import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
-import { requirePermission, type Actor } from '../auth/roles.ts';
+import { boundInstitution, inScope, requireInScope, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import { checkXlsx } from '../imports/zip-guard.ts';
 
 export interface SettleRequest {
   /** the caller's key: the same key and body again returns the first answer; the same key with another body is a conflict */
@@ -111,13 +112,17 @@ export class SettlementService {
 
   async settle(actor: Actor, req: SettleRequest): Promise<SettlementView> {
     requirePermission(actor, 'settlement.write');
-    const key = checkKey(req?.idempotency_key, 'idempotency_key');
+    const callerKey = checkKey(req?.idempotency_key, 'idempotency_key');
+    // Keys are the caller's own: the same key from two callers is two requests, and a replay never crosses callers.
+    const key = keyOf(actor, callerKey);
     const requestHash = hash({ ...req, idempotency_key: undefined });
     const earlier = await this.repo.byIdempotencyKey(key);
-    if (earlier) return this.replay(earlier, requestHash, key);
+    if (earlier) {
+      requireInScope(actor, earlier, `no settlement for idempotency_key ${callerKey}`);
+      return this.replay(earlier, requestHash, callerKey);
+    }
 
-    const { encounter, poolarea } = await this.loadEncounter(req);
-    if (actor.role === 'hospital' && encounter.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this encounter belongs to another institution');
+    const { encounter, poolarea } = await this.loadEncounter(actor, req);
     if (req.person?.retiree !== undefined && typeof req.person.retiree !== 'boolean') throw new FundGuardError('E_INPUT_INVALID', 'person.retiree: true or false', [{ field: 'person.retiree', value: req.person.retiree, reason: 'true or false' }]);
     const day = (encounter.dscg_date ?? encounter.adm_date).slice(0, 10);
     const region = req.region ?? (poolarea || encounter.medins_admdvs);
@@ -138,7 +143,8 @@ export class SettlementService {
         const before = await this.repo.lockAccumulators(tx, encounter.patn_id, year, policy.cap_group, at);
         // A request with the same key may have won the lock first.
         const { byKey: raced, live } = await this.repo.settlementChecks(key, encounter.mdtrt_id, tx);
-        if (raced) return this.replay(raced, requestHash, key);
+        if (raced) return this.replay(raced, requestHash, callerKey);
+        if (live && !inScope(actor, live)) throw new FundGuardError('E_CONFLICT', `就诊ID ${encounter.mdtrt_id} 已被其他机构的结算使用，不能结算`, [{ record: `mdtrt_id=${encounter.mdtrt_id}`, field: 'mdtrt_id', reason: 'in use by another institution\'s settlement' }]);
         if (live) throw new FundGuardError('E_CONFLICT', `就诊 ${encounter.mdtrt_id} 已结算 (setl_id ${live.setl_id})；重新结算前须先冲销`);
         const r = settle({ policy, encounter, retiree: req.person?.retiree === true, catalogue, accumulators: before });
         const result = {
@@ -154,14 +160,17 @@ export class SettlementService {
         };
         await this.repo.insert(tx, row);
         await this.repo.writeAccumulators(tx, encounter.patn_id, year, policy.cap_group, r.accumulators_after, at);
-        // The settlement row is its own record (actor, time, key, figures before and after); it does not go through the
-        // hash-chained audit log, whose single chain would serialise every settlement of the region. Reversals do.
+        // Last in the transaction: the audit chain's lock is then held only for this insert and the commit.
+        await this.ctx.auditLog.append(tx, [{
+          actor: actor.id, action: 'settlement.create', entityType: 'settlement', entityId: row.setl_id, at,
+          detail: { mdtrt_id: row.mdtrt_id, medins_id: row.medins_id, idempotency_key: callerKey, policy_set_id: set.id, fund_pay_fen: row.fund_pay_fen, medfee_fen: row.medfee_fen },
+        }]);
         return view({ ...row, status: 'settled', reversal_key: null, reversed_at: null, reversed_by: null, reversal_reason: null });
       });
     } catch (e) {
       // Two first requests with one key in two processes: the unique index stops the second; answer as a replay.
       const again = await this.repo.byIdempotencyKey(key);
-      if (again) return this.replay(again, requestHash, key);
+      if (again) return this.replay(again, requestHash, callerKey);
       throw e;
     }
   }
@@ -169,16 +178,18 @@ export class SettlementService {
   /** 冲销: subtracts exactly what the settlement added (settlement.md step 9), whether or not it was the latest. */
   async reverse(actor: Actor, setlId: string, req: { idempotency_key: string; reason?: string }): Promise<SettlementView> {
     requirePermission(actor, 'settlement.write');
-    const key = checkKey(req?.idempotency_key, 'idempotency_key');
+    const callerKey = checkKey(req?.idempotency_key, 'idempotency_key');
+    const key = keyOf(actor, callerKey);
     const reason = typeof req.reason === 'string' ? req.reason : '';
-    const done = await this.repo.byReversalKey(key);
-    if (done) {
-      if (done.setl_id !== setlId) throw new FundGuardError('E_CONFLICT', `idempotency_key ${key} already reversed settlement ${done.setl_id}`);
-      return view(done, true);
-    }
+    // Scope first: another institution's settlement answers exactly like a missing one, replay or not.
     const s = await this.repo.get(setlId);
     if (!s) throw new FundGuardError('E_NOT_FOUND', `no settlement ${setlId}`);
-    if (actor.role === 'hospital' && s.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another institution');
+    requireInScope(actor, s, `no settlement ${setlId}`);
+    const done = await this.repo.byReversalKey(key);
+    if (done) {
+      if (done.setl_id !== setlId) throw new FundGuardError('E_CONFLICT', `idempotency_key ${callerKey} already reversed settlement ${done.setl_id}`);
+      return view(done, true);
+    }
     const at = this.ctx.nowIso();
     return this.ctx.database.transaction(async (tx) => {
       const current = await this.repo.lockAccumulators(tx, s.patn_id, s.year, s.cap_group, at);
@@ -192,7 +203,7 @@ export class SettlementService {
       if (negative.length) throw new FundGuardError('E_CONFLICT', `reversing ${setlId} would make ${negative.join(', ')} negative: the accumulators were changed outside settlements`);
       await this.repo.writeAccumulators(tx, s.patn_id, s.year, s.cap_group, after, at);
       await this.repo.markReversed(tx, setlId, { key, at, by: actor.id, reason });
-      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'settlement.reverse', entityType: 'settlement', entityId: setlId, at, detail: { reason, idempotency_key: key, fund_pay_fen: s.fund_pay_fen } }]);
+      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'settlement.reverse', entityType: 'settlement', entityId: setlId, at, detail: { reason, idempotency_key: callerKey, fund_pay_fen: s.fund_pay_fen } }]);
       return view({ ...locked, status: 'reversed', reversal_key: key, reversed_at: at, reversed_by: actor.id, reversal_reason: reason });
     });
   }
@@ -201,7 +212,7 @@ export class SettlementService {
     requirePermission(actor, 'settlement.read');
     const s = await this.repo.get(setlId);
     if (!s) throw new FundGuardError('E_NOT_FOUND', `no settlement ${setlId}`);
-    this.requireScope(actor, s);
+    requireInScope(actor, s, `no settlement ${setlId}`);
     return view(s);
   }
 
@@ -209,7 +220,8 @@ export class SettlementService {
   async list(actor: Actor, q: { patnId?: string; medinsId?: string; year?: number; limit?: number; offset?: number }): Promise<SettlementView[]> {
     requirePermission(actor, 'settlement.read');
     const scoped = { ...q };
-    if (actor.role === 'hospital') scoped.medinsId = actor.institutionId ?? '\u0000';
+    const bound = boundInstitution(actor);
+    if (bound !== null) scoped.medinsId = bound;
     if (actor.role === 'insured') scoped.patnId = actor.patnId ?? '\u0000';
     return (await this.repo.list(scoped)).map((r) => view(r));
   }
@@ -218,7 +230,7 @@ export class SettlementService {
   async accumulators(actor: Actor, patnId: string, year: number) {
     requirePermission(actor, 'settlement.read');
     if (actor.role === 'insured' && actor.patnId !== patnId) throw new FundGuardError('E_FORBIDDEN', 'insured persons see only their own figures');
-    if (actor.role === 'hospital') throw new FundGuardError('E_FORBIDDEN', 'year-to-date figures are the insured person\'s');
+    if (boundInstitution(actor) !== null) throw new FundGuardError('E_FORBIDDEN', 'year-to-date figures are the insured person\'s: an institution (or its key) does not read them');
     const a = await this.repo.accumulators(patnId, year);
     return {
       patn_id: patnId, year, admissions: a.admissions, catastrophic_base: fenToYuan(a.catastrophic_base), catastrophic_paid: fenToYuan(a.catastrophic_paid),
@@ -231,7 +243,8 @@ export class SettlementService {
   async statement(actor: Actor, medinsId: string, month: string): Promise<InstitutionStatement> {
     requirePermission(actor, 'statement.read');
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new FundGuardError('E_INPUT_INVALID', `month: YYYY-MM, got ${month}`, [{ field: 'month', value: month, reason: 'YYYY-MM' }]);
-    if (actor.role === 'hospital' && medinsId !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'a hospital sees only its own statement');
+    const bound = boundInstitution(actor);
+    if (bound !== null && medinsId !== bound) throw new FundGuardError('E_NOT_FOUND', `no statement of ${medinsId} for ${month}`);
     const f = await this.repo.monthFigures(medinsId, month);
     const deductionsFen = f.deductions.reduce((s, d) => s + d.deduction_fen, 0);
     const finesFen = f.fines.reduce((s, d) => s + d.fine_fen, 0);
@@ -265,27 +278,34 @@ export class SettlementService {
     return Buffer.from(await wb.xlsx.writeBuffer());
   }
 
-  private requireScope(actor: Actor, s: { medins_id: string; patn_id: string }) {
-    if (actor.role === 'hospital' && s.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another institution');
-    if (actor.role === 'insured' && s.patn_id !== actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this settlement belongs to another person');
-  }
-
   private replay(r: SettlementRow, requestHash: string, key: string): SettlementView {
     if (r.request_hash !== requestHash) throw new FundGuardError('E_CONFLICT', `idempotency_key ${key} was used for another request (setl_id ${r.setl_id})`);
     return view(r, true);
   }
 
-  private async loadEncounter(req: SettleRequest): Promise<{ encounter: Encounter; poolarea: string }> {
+  /** The encounter to settle, within the caller's scope: a stored one of another institution answers like a missing one. */
+  private async loadEncounter(actor: Actor, req: SettleRequest): Promise<{ encounter: Encounter; poolarea: string }> {
     if (req.mdtrt_id !== undefined && req.encounter !== undefined) throw new FundGuardError('E_INPUT_INVALID', 'give mdtrt_id (a stored encounter) or encounter, not both');
     if (typeof req.mdtrt_id === 'string' && req.mdtrt_id) {
       const pe = await this.ctx.encounters.get(req.mdtrt_id);
       if (!pe) throw new FundGuardError('E_NOT_FOUND', `no stored encounter ${req.mdtrt_id}`);
+      requireInScope(actor, pe.encounter, `no stored encounter ${req.mdtrt_id}`);
       return { encounter: pe.encounter, poolarea: pe.patient.poolarea };
     }
     if (req.encounter === undefined) throw new FundGuardError('E_INPUT_INVALID', 'mdtrt_id or encounter is required', [{ field: 'mdtrt_id', reason: 'required (or encounter)' }]);
     const n = normaliseImportEncounter(req.encounter);
     if (!n.value) throw new FundGuardError('E_INPUT_INVALID', `encounter: ${n.errors.slice(0, 3).map((i) => `${i.field}: ${i.reason}`).join('; ')}`, n.errors.map((i) => ({ ...i, field: `encounter.${i.field}` })));
-    return { encounter: n.value.encounter, poolarea: n.value.patient.poolarea };
+    const encounter = n.value.encounter;
+    const record = `mdtrt_id=${encounter.mdtrt_id}`;
+    if (boundInstitution(actor) !== null && encounter.medins_id !== boundInstitution(actor)) {
+      throw new FundGuardError('E_FORBIDDEN', `${record}: medins_id ${encounter.medins_id} is not the caller's institution`, [{ record, field: 'encounter.medins_id', value: encounter.medins_id, reason: 'not the caller\'s institution' }]);
+    }
+    // An inline encounter may not take the id of a stored encounter of another institution.
+    const stored = await this.ctx.encounters.get(encounter.mdtrt_id);
+    if (stored && stored.encounter.medins_id !== encounter.medins_id) {
+      throw new FundGuardError('E_CONFLICT', `${record}: 该就诊ID已被其他机构的就诊使用`, [{ record, field: 'encounter.mdtrt_id', value: encounter.mdtrt_id, reason: 'stored for another institution' }]);
+    }
+    return { encounter, poolarea: n.value.patient.poolarea };
   }
 }
 
@@ -305,6 +325,9 @@ export interface InstitutionStatement {
 
 const yuanAccumulators = (a: Accumulators) => ({ admissions: a.admissions, deductible_met: fenToYuan(a.deductible_met), fund_paid: fenToYuan(a.fund_paid), catastrophic_base: fenToYuan(a.catastrophic_base), catastrophic_paid: fenToYuan(a.catastrophic_paid) });
 
+/** The stored form of an idempotency key: the caller's id and the key, so that keys never collide across callers. */
+const keyOf = (actor: Actor, key: string) => `${actor.id}\u001f${key}`;
+
 function checkKey(v: unknown, field: string): string {
   if (typeof v !== 'string' || !KEY_RE.test(v)) throw new FundGuardError('E_INPUT_INVALID', `${field}: 1–128 printable ASCII characters, required`, [{ field, value: v, reason: '1–128 printable ASCII characters' }]);
   return v;
@@ -312,6 +335,7 @@ function checkKey(v: unknown, field: string): string {
 
 /** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值); a header row is skipped. */
 async function policySheets(content: Buffer, name: string): Promise<Record<string, unknown>[]> {
+  checkXlsx(content, name);
   const ExcelJS = await loadExcel();
   const wb = new ExcelJS.Workbook();
   try {

@@ -3,6 +3,7 @@ import { fenToYuan, FundGuardError, parseDay, type CatalogueEntry } from '@fundg
 import { requirePermission, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { receiveUpload, uploadQuery } from '../imports.ts';
+import { Day, Id, IdParams, T } from '../../schemas.ts';
 
 export function catalogueEntryOut(e: CatalogueEntry): Record<string, unknown> {
   return { ...e, price_cap: e.price_cap === null ? null : fenToYuan(e.price_cap) };
@@ -25,8 +26,8 @@ export const catalogueRoutes: FastifyPluginAsync<{ fg: FundGuard; today: () => s
   app.get<{ Params: { hilist_code: string }; Querystring: { date?: string; region?: string } }>('/api/v1/catalogue/:hilist_code', {
     schema: {
       tags: ['catalogue'], summary: 'The catalogue entry in force on a date (default today)',
-      params: { type: 'object', properties: { hilist_code: { type: 'string' } }, required: ['hilist_code'] },
-      querystring: { type: 'object', properties: { date: { type: 'string', description: 'YYYY-MM-DD' }, region: { type: 'string' } } },
+      params: IdParams('hilist_code', '医保目录编码'),
+      querystring: T.Object({ date: T.Optional(Day('the day (default today)')), region: T.Optional(Id('统筹区 (default: the national rows, *)', 12)) }),
     },
   }, async (req) => {
     requirePermission(actorOf(req), 'catalogue.read');

@@ -139,7 +139,7 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       const ctx = (await get(auditor.token, `/api/v1/encounters/${f.mdtrt_id}/context`)).json();
       assert.ok(ctx.findings.length >= 1 && ctx.history.some((e: { mdtrt_id: string }) => e.mdtrt_id === f.mdtrt_id));
       const [foreign] = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters where medins_id <> ${hospital.user.institutionId} limit 1`);
-      assert.equal((await get(hospital.token, `/api/v1/encounters/${foreign.mdtrt_id}/context`)).statusCode, 403);
+      assert.equal((await get(hospital.token, `/api/v1/encounters/${foreign.mdtrt_id}/context`)).statusCode, 404, "another institution's encounter answers like a missing one");
 
       const runs = (await get(auditor.token, '/api/v1/audit-runs')).json();
       assert.equal(runs.items[0].id, run.id);
@@ -169,10 +169,23 @@ test('GET /api/v1/dashboard: SQL aggregates of findings in cases, scoped for hos
       assert.equal((await post(hospital.token, `/api/v1/rule-packs/xian-basic/versions/${pack.version}/cases`, { cases })).statusCode, 200, 'hospitals may read rules');
       assert.equal((await post((await login('insured')).token, `/api/v1/rule-packs/xian-basic/versions/${pack.version}/cases`, { cases })).statusCode, 403);
 
-      const reveal = await app.inject({ method: 'POST', url: '/api/v1/audit-log/reveal', headers: { authorization: `Bearer ${auditor.token}` }, payload: { entity_type: 'encounter', entity_id: f.mdtrt_id, field: 'patn_name' } });
-      assert.equal(reveal.statusCode, 204);
-      const [logged] = await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'personal_data.reveal' and actor = 'auditor' and entity_id = ${f.mdtrt_id}`);
-      assert.equal(logged.n, 1);
+      // Personal data leaves the server masked; revealing needs a reveal role and a reason, and is logged first.
+      const stored = (await fg.ctx.encounters.get(f.mdtrt_id))!;
+      const shown = (await get(auditor.token, `/api/v1/encounters/${f.mdtrt_id}`)).json();
+      assert.equal(shown.patn_name, [...stored.patient.patn_name][0] + '*'.repeat([...stored.patient.patn_name].length - 1));
+      assert.equal(shown.patn_id, `${stored.patient.patn_id.slice(0, 6)}${'*'.repeat(stored.patient.patn_id.length - 10)}${stored.patient.patn_id.slice(-4)}`);
+      const revealBody = { entity_type: 'encounter', entity_id: f.mdtrt_id, field: 'patn_name' };
+      const reveals = async () => (await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'personal_data.reveal' and entity_id = ${f.mdtrt_id}`))[0].n;
+      assert.equal((await post(auditor.token, '/api/v1/audit-log/reveal', revealBody)).statusCode, 400, 'a reason is required');
+      assert.equal((await post(hospital.token, '/api/v1/audit-log/reveal', { ...revealBody, reason: '核对' })).statusCode, 403, 'hospitals are not a reveal role by default');
+      assert.equal(await reveals(), 0);
+      const reveal = await post(auditor.token, '/api/v1/audit-log/reveal', { ...revealBody, reason: '核实住院病历' });
+      assert.equal(reveal.statusCode, 200, reveal.body);
+      assert.equal(reveal.json().value, stored.patient.patn_name);
+      const [logged] = await fg.database.rows<{ n: number; reason: string }>(sql`select count(*)::int as n, max(detail->>'reason') as reason from audit_log where action = 'personal_data.reveal' and actor = 'auditor' and entity_id = ${f.mdtrt_id}`);
+      assert.deepEqual([logged.n, logged.reason], [1, '核实住院病历']);
+      const [read] = await fg.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'personal_data.read' and actor = 'auditor' and entity_id = ${f.mdtrt_id}`);
+      assert.equal(read.n, 1, 'the read of personal data is logged');
     } finally {
       await app.close();
     }

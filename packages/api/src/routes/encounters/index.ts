@@ -1,34 +1,39 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { FundGuardError, toImportShape } from '@fundguard/core';
-import { requireEncounterScope, requirePermission, workbookTables, type FundGuard } from '@fundguard/service';
+import { requirePermission, workbookTables, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
-import { receiveUpload, uploadQuery } from '../imports.ts';
+import { receiveUpload } from '../imports.ts';
+import { Id, IdParams, T, Text } from '../../schemas.ts';
+
+const importQuery = T.Object({
+  name: T.Optional(Id('file name to use in error reports', 200, 'encounters.jsonl')),
+  correct_institution: T.Optional(T.Boolean({ default: false, description: 'administrators only: this import corrects stored encounters that belong to another institution (moves them); needs reason; every replacement is audit-logged' })),
+  reason: T.Optional(Text('why the cross-institution correction is made (with correct_institution)', 500)),
+});
 
 export const encounterRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
-  app.post('/api/v1/encounters', {
+  app.post<{ Querystring: { name?: string; correct_institution?: boolean; reason?: string } }>('/api/v1/encounters', {
     schema: {
-      tags: ['encounters'], querystring: uploadQuery,
+      tags: ['encounters'], querystring: importQuery,
       summary: 'Import encounters per claims-import.md (JSON Lines body, or an XLSX workbook with sheets encounters/orders/diagnoses); stored, not yet audited; all or nothing',
+      description: 'A hospital (or an institution-bound key) imports and replaces only its own institution\'s encounters: a stored mdtrt_id of another institution is refused (409) and nothing changes. ' +
+        'No import moves a stored encounter to another institution, except an administrator\'s explicit correction (correct_institution=true with a reason). Every replacement is audit-logged with the old and new digests.',
     },
   }, async (req) => {
     const actor = actorOf(req);
     requirePermission(actor, 'encounters.import');
+    const correction = req.query.correct_institution === true ? { reason: req.query.reason ?? '' } : undefined;
     const { upload, format, name } = await receiveUpload(req, ['jsonl', 'xlsx']);
     try {
-      return await fg.imports.importEncounters(format === 'xlsx' ? workbookTables(upload.path, name) : { path: upload.path, name, format }, actor);
+      return await fg.imports.importEncounters(format === 'xlsx' ? workbookTables(upload.path, name) : { path: upload.path, name, format }, actor, undefined, correction);
     } finally {
       upload.cleanup();
     }
   });
 
   app.get<{ Params: { mdtrt_id: string } }>('/api/v1/encounters/:mdtrt_id', {
-    schema: { tags: ['encounters'], summary: 'The stored encounter in the import shape', params: { type: 'object', properties: { mdtrt_id: { type: 'string' } }, required: ['mdtrt_id'] } },
-  }, async (req) => {
-    const actor = actorOf(req);
-    requirePermission(actor, 'encounters.read');
-    const pe = await fg.ctx.encounters.get(req.params.mdtrt_id);
-    if (!pe) throw new FundGuardError('E_NOT_FOUND', `no encounter ${req.params.mdtrt_id}`);
-    requireEncounterScope(actor, pe.encounter);
-    return toImportShape(pe);
-  });
+    schema: {
+      tags: ['encounters'], params: IdParams('mdtrt_id', '就诊ID'),
+      summary: 'The stored encounter in the import shape; personal data masked (name → 张*, ID number → first 6 + last 4, birth date → year) except for the insured person themself; reveal a field with POST /api/v1/audit-log/reveal. The read is logged.',
+    },
+  }, async (req) => fg.personalData.encounter(actorOf(req), req.params.mdtrt_id));
 };

@@ -3,6 +3,7 @@ import { LIST_KINDS, SUBJECT_TYPES, type ListKind, type SubjectType } from '@fun
 import { requirePermission, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { receiveUpload, uploadQuery } from '../imports.ts';
+import { Limit, Offset } from '../../schemas.ts';
 
 export const listRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   app.post('/api/v1/lists', { schema: { tags: ['lists'], summary: 'Import 名单 rows (CSV or XLSX) per catalogue.md "Lists"', querystring: uploadQuery } }, async (req) => {
@@ -22,7 +23,7 @@ export const listRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
         type: 'object',
         properties: {
           list: { type: 'string', enum: [...LIST_KINDS] }, subject_type: { type: 'string', enum: [...SUBJECT_TYPES] },
-          date: { type: 'string', format: 'date' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 },
+          date: { type: 'string', format: 'date' }, limit: Limit(), offset: Offset,
         },
       },
     },
