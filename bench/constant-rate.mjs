@@ -15,6 +15,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Number(connections) 
 const total = Math.round(Number(rate) * Number(seconds));
 const interval = 1000 / Number(rate);
 const latencies = [];
+/** 2xx answers and 503s (load shedding) apart: what an admitted caller waited, and how fast a refusal came */
+const admitted = [];
+const shedLatencies = [];
 /** the slowest answer among the requests due in each second: shows whether slow answers come together (a stall) */
 const slowest = [];
 let non2xx = 0;
@@ -38,6 +41,8 @@ const done = new Promise((resolve) => {
       res.on('end', () => {
         const ms = performance.now() - due;
         latencies.push(ms);
+        if (res.statusCode < 300) admitted.push(ms);
+        else if (res.statusCode === 503) shedLatencies.push(ms);
         const second = Math.floor((due - start) / 1000);
         slowest[second] = Math.max(slowest[second] ?? 0, ms);
         if (res.statusCode >= 300) non2xx++;
@@ -66,9 +71,12 @@ const done = new Promise((resolve) => {
 });
 await done;
 agent.destroy();
-latencies.sort((a, b) => a - b);
-const pct = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 10) / 10;
+for (const l of [latencies, admitted, shedLatencies]) l.sort((a, b) => a - b);
+const pctOf = (l, p) => (l.length ? Math.round(l[Math.min(l.length - 1, Math.floor(l.length * p))] * 10) / 10 : null);
+const pct = (p) => pctOf(latencies, p);
 process.stdout.write(JSON.stringify({
   rps: Math.round((latencies.length / (lastAnswer - start)) * 1000), p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: pct(1),
-  non2xx, errors, timeouts, requests: total, slowest_ms_by_second: slowest.map((ms) => Math.round(ms)),
+  non2xx, errors, timeouts, requests: total,
+  admitted: admitted.length, admitted_p50_ms: pctOf(admitted, 0.5), admitted_p99_ms: pctOf(admitted, 0.99), admitted_max_ms: pctOf(admitted, 1),
+  shed: shedLatencies.length, shed_share: Math.round((shedLatencies.length / total) * 1000) / 1000, shed_p99_ms: pctOf(shedLatencies, 0.99), slowest_ms_by_second: slowest.map((ms) => Math.round(ms)),
 }));

@@ -4,10 +4,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import type { FundGuard } from '@fundguard/service';
 import { errorHandler } from './errors.ts';
 import { validationOptions } from './validation.ts';
-import { authenticate } from './auth.ts';
+import { authHook } from './auth.ts';
 import { acceptUploads } from './routes/imports.ts';
 import { removeAbandonedUploads } from './uploads.ts';
 import { systemRoutes } from './routes/system/index.ts';
@@ -23,6 +24,10 @@ import { auditRunRoutes } from './routes/audit-runs/index.ts';
 import { realtimeRoutes } from './routes/realtime/index.ts';
 import { settlementRoutes } from './routes/settlement/index.ts';
 import { screeningRoutes } from './routes/screening/index.ts';
+import { FundGuardError } from '@fundguard/core';
+import { safeErrorSerializer } from '@fundguard/store';
+import { installLoadShedding, overloadOptionsFromEnv, type OverloadOptions } from './overload.ts';
+import { unsafeTextPath } from './safe-text.ts';
 
 export interface AppOptions {
   fg: FundGuard;
@@ -34,6 +39,10 @@ export interface AppOptions {
   fsiMaxConcurrent?: number;
   /** extra route plugins (later features register here) */
   plugins?: FastifyPluginAsync<{ fg: FundGuard }>[];
+  /** load shedding at request arrival (overload.ts); default from the environment */
+  overload?: OverloadOptions;
+  /** serve the OpenAPI UI at /docs (default true; the server turns it off outside demo/dev: FUNDGUARD_DOCS) */
+  docs?: boolean;
 }
 
 /** The whole HTTP application as one plugin, so tests and the server mount the same thing. */
@@ -56,8 +65,18 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
     crossOriginEmbedderPolicy: false,
   });
   app.setErrorHandler(errorHandler);
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/')) req.actor = await authenticate(fg, req);
+  // First: a refused request costs nothing more. The server passes its settings (server.ts); mounted without them (tests,
+  // benches) only the in-flight bound applies, as an event loop made late by the host is no reason to refuse there.
+  const load = installLoadShedding(app, opts.overload ?? { ...overloadOptionsFromEnv(), maxEventLoopDelayMs: 0 });
+  // Authentication next: a request without a valid key is refused before its body is read or validated.
+  app.addHook('onRequest', authHook(fg));
+  // No string of any request may hold a NUL byte or a lone surrogate (safe-text.ts); fsi routes answer in the national envelope.
+  app.addHook('preValidation', async (req) => {
+    const json = /json/i.test(String(req.headers['content-type'] ?? ''));
+    for (const [where, value] of [['params', req.params], ['query', req.query], ['body', json ? req.body : undefined]] as const) {
+      const field = unsafeTextPath(value);
+      if (field !== null) throw new FundGuardError('E_INPUT_INVALID', `${where} ${field}: 含有 NUL 字符或不成对的代理字符 (contains a NUL byte or a lone surrogate)`, [{ field: `${where}.${field}`, reason: 'contains a NUL byte or a lone surrogate' }]);
+    }
   });
   acceptUploads(app);
 
@@ -69,9 +88,9 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
       security: [{ bearer: [] }, { apikey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  if (opts.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  await app.register(systemRoutes, { fg });
+  await app.register(systemRoutes, { fg, load: load.stats });
   await app.register(adminRoutes, { fg });
   await app.register(catalogueRoutes, { fg, today });
   await app.register(encounterRoutes, { fg });
@@ -98,11 +117,16 @@ export interface BuildOptions extends AppOptions {
  * route pattern (never the raw URL with ids), and bodies and auth headers are never logged.
  */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const logger = opts.logger && typeof opts.logger === 'object' && !('child' in opts.logger)
+    ? { ...opts.logger, serializers: { err: safeErrorSerializer(pino.stdSerializers.err as (e: Error) => unknown) as (e: Error) => { type: string; message: string; stack: string } } } // no statement parameters in logs
+    : (opts.logger ?? false);
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger,
     bodyLimit: Number(process.env.FUNDGUARD_JSON_LIMIT_MB ?? 16) * 1024 * 1024,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
+    // Behind a reverse proxy (FUNDGUARD_TRUST_PROXY=1 or its address), req.ip is the client's: sign-in throttling is per address.
+    trustProxy: trustProxy(process.env.FUNDGUARD_TRUST_PROXY),
     logController: new LogController({ disableRequestLogging: true }),
     ...validationOptions({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true }),
   });
@@ -116,4 +140,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (abandoned) app.log.info({ removed: abandoned }, 'removed upload spool directories left by stopped processes');
   await app.register(fundguardApp, opts);
   return app;
+}
+
+function trustProxy(v: string | undefined): boolean | string {
+  if (!v || v === '0') return false;
+  return v === '1' ? true : v;
 }

@@ -18,6 +18,11 @@ export const STATUS: Record<ErrorCode, number> = {
   E_ILLEGAL_TRANSITION: 409,
   E_UNAVAILABLE: 503,
   E_INTERNAL: 500,
+  E_CONFIG_INVALID: 500,
+  E_ACCOUNT_LOCKED: 423,
+  E_TOO_MANY_ATTEMPTS: 429,
+  E_PASSWORD_POLICY: 400,
+  E_PASSWORD_CHANGE_REQUIRED: 403,
 };
 
 export interface ErrorBody {
@@ -28,7 +33,10 @@ export interface ErrorBody {
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isFundGuardError(err)) {
     const status = STATUS[err.code] ?? 500;
+    // The database (or another dependency) is unreachable for now: a 503 the caller may retry, nothing internal told.
+    if (status === 503) return reply.status(503).header('retry-after', '1').send({ error: { code: err.code, message: 'temporarily unavailable, retry later' } } satisfies ErrorBody);
     if (status >= 500) return internal(err, req, reply);
+    if (err.retryAfterS !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
     return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.issues.length ? { issues: err.issues, total: err.total } : {}) } } satisfies ErrorBody);
   }
   const fe = err as FastifyError;

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
+import { anchorFileFromEnv, authSettingsFromEnv, FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
 import { readLock, updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
+import { overloadOptionsFromEnv } from './overload.ts';
 import { readiness } from './routes/system/readiness.ts';
 
 export interface ServerConfig {
@@ -18,6 +19,8 @@ export interface ServerConfig {
    * does the process-wide chores: resuming runs, loading demo data, the case deadline sweep. A single process leads.
    */
   lead: boolean;
+  /** the OpenAPI UI at /docs: FUNDGUARD_DOCS=1/0; default on in demo mode and NODE_ENV=development, off otherwise */
+  docs?: boolean;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -29,6 +32,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     demo: (env.FUNDGUARD_DEMO ?? '1') === '1',
     adminKey: env.FUNDGUARD_ADMIN_KEY || undefined,
     lead: (env.FUNDGUARD_PROCESS_ROLE ?? 'lead') === 'lead',
+    docs: env.FUNDGUARD_DOCS ? env.FUNDGUARD_DOCS === '1' : (env.FUNDGUARD_DEMO ?? '1') === '1' || env.NODE_ENV === 'development',
   };
 }
 
@@ -67,9 +71,12 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   // FUNDGUARD_NATS_URL: batch runs go to `fundguard worker` processes, which share the PostgreSQL database.
   const nats = natsConfigFromEnv();
   if (nats && !config.databaseUrl) throw new Error('FUNDGUARD_NATS_URL needs DATABASE_URL: workers on other processes share a PostgreSQL database, not the embedded one');
+  // On PostgreSQL every process must share FUNDGUARD_SECRET_KEY (x-tif secrets, the audit chain key): a clear error first.
+  const secrets = SecretBox.fromEnv(process.env, config.dataDir, { postgres: !!config.databaseUrl });
+  const auth = authSettingsFromEnv(process.env, config.demo);
   const openDb = (work: WorkQueue | null) => FundGuard.open({
     url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
-    secrets: SecretBox.fromEnv(process.env, config.dataDir), work,
+    secrets, work, auth, anchorFile: anchorFileFromEnv(process.env, config.dataDir),
   });
   // An embedded directory another live process owns: fail with its E_LOCKED (who owns it) before taking the port.
   // (Should the owner have died meanwhile, the directory is simply opened first.)
@@ -96,9 +103,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     server.closeIdleConnections();
   });
   let fg: FundGuard;
+  let work: WorkQueue | null = null;
   if (openedEarly) fg = openedEarly;
   else {
-    let work: WorkQueue | null = null;
     try {
       work = nats ? await WorkQueue.open(nats) : null;
       readiness.notReady('opening database', config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : 'opening the embedded database and applying migrations');
@@ -112,8 +119,12 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   }
   let app: FastifyInstance | null = null;
   try {
-    app = await buildApp({ fg, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
-    fg.ctx.realtime.onFlushError = (e) => app?.log.error({ err: e }, 'background write of 3101 warnings failed; they stay queued and are retried');
+    app = await buildApp({ fg, overload: overloadOptionsFromEnv(), docs: config.docs ?? config.demo, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
+    // Never the rows themselves (patients' data): the table, how many rows, the SQLSTATE.
+    fg.ctx.realtime.onFlushError = (e, ev) => app?.log.error(ev ? { table: ev.table, rows: ev.rows, code: 'code' in ev ? ev.code : undefined, event: ev.kind } : { err: e },
+      ev?.kind === 'rows_refused' ? 'background writer: rows refused by the database were set aside (counted in /metrics); the rest were written'
+        : ev?.kind === 'queue_full' ? 'background writer: queue full, rows dropped' : 'background write failed; the rows stay queued and are retried');
+    fg.runs.onWarning = (run, warning) => app?.log.warn({ run, stream: work?.config.stream }, `audit run ${run}: ${warning}`);
     fg.ctx.changes.onError = (e, change) => app?.log.error({ err: e, change }, 'applying a change made by another process failed');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {
@@ -131,7 +142,16 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       const failed = await fg.screening.failInterrupted();
       if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
     };
+    // The audit chain: a marker when it is first keyed (or the server secret was rotated), then anchors of its head
+    // outside the database (the anchor file and this log), so that `fundguard verify` notices a rewritten or cut tail.
+    const anchor = async (force = false) => {
+      const a = await fg.auditChain.writeAnchor(force);
+      if (a) app?.log.info({ audit_anchor: a }, 'audit log anchor');
+    };
     if (config.lead) {
+      const keyed = await fg.auditChain.ensureKeyed();
+      if (keyed) app.log.info({ key_id: fg.ctx.auditLog.currentKeyId }, keyed === 'keyed' ? 'audit log chain keyed from now on' : 'audit log chain key rotated');
+      await anchor(true);
       await takeOverAuditRuns();
       await failInterruptedScreening();
     }
@@ -142,6 +162,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     if (fg.database.lockFile) {
       // The embedded directory is ours alone; `fundguard import` on this machine sends its work here instead,
       // with a short-lived admin key that only the lock file (mode 0600) holds.
+      // A crashed process never expired its key: whatever local key is left is revoked before a new one is issued.
+      const stale = await fg.keys.revokeStaleLocalKeys();
+      if (stale) app.log.info({ revoked: stale }, 'local CLI keys of an earlier process revoked');
       const local = await fg.keys.issueLocalKey(7 * 24);
       localKeyId = local.keyId;
       updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${port}`, local_key: local.key });
@@ -156,6 +179,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       }],
       ['audit run take-over', takeOverAuditRuns],
       ['screening run take-over', failInterruptedScreening],
+      ['audit log anchor', () => anchor()],
     ];
     const sweep = setInterval(() => {
       if (!config.lead) return;
@@ -180,6 +204,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
             await closing;
             await fg.runs.stop(); // batch runs stop after their chunk in flight and resume on the next start
             if (localKeyId) await fg.keys.expireLocalKey(localKeyId).catch(() => undefined);
+            if (config.lead) await anchor().catch((e) => running.log.error({ err: e }, 'audit log anchor failed'));
           } finally {
             await fg.close();
           }

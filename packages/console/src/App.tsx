@@ -4,7 +4,7 @@ import zh from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { useTranslation } from 'react-i18next';
 import { api, getToken, setToken, type Me } from './api.ts';
-import { SessionContext } from './session.tsx';
+import { endSession, SessionContext } from './session.tsx';
 import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
 import { PAGES, home } from './pages/registry.tsx';
@@ -17,7 +17,7 @@ function LangSwitch() {
   return <Button size="small" data-testid="lang-switch" onClick={() => setLang(next)}>{t('app.language')}</Button>;
 }
 
-function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
+function Shell({ me, signOut, replace }: { me: Me; signOut: () => void; replace: (me: Me) => void }) {
   const { t } = useTranslation();
   const { path } = useLocation();
   useEffect(() => {
@@ -35,7 +35,7 @@ function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
   const selected = nav.filter((p) => path === p.path || path.startsWith(p.path + '/')).map((p) => p.path);
   const Page = page?.def.component;
   return (
-    <SessionContext.Provider value={{ me, signOut }}>
+    <SessionContext.Provider value={{ me, signOut, replace }}>
       <Layout style={{ minHeight: '100vh' }}>
         <Layout.Sider width={208} breakpoint="lg" collapsedWidth={0} theme="dark">
           <div className="fg-brand">{t('app.short')}</div>
@@ -46,7 +46,7 @@ function Shell({ me, signOut }: { me: Me; signOut: () => void }) {
           <Layout.Header className="fg-header">
             <Typography.Text strong className="fg-title">{t('app.title')}</Typography.Text>
             <Space>
-              <span data-testid="whoami">{me.id}</span>
+              <a data-testid="whoami" href="/account" onClick={(e) => { e.preventDefault(); navigate('/account'); }}>{me.id}</a>
               <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
               {me.institutionId ? <Tag>{me.institutionId}</Tag> : null}
               <LangSwitch />
@@ -77,9 +77,10 @@ export function Root() {
     return () => window.removeEventListener('fg:unauthorized', onUnauthorized);
   }, [me]);
   const signOut = () => {
-    setToken(null);
-    setMe(null);
-    navigate('/login');
+    void endSession().then(() => {
+      setMe(null);
+      navigate('/login');
+    });
   };
   return (
     <ConfigProvider locale={i18n.language === 'en' ? enUS : zh} theme={{ token: { colorPrimary: '#1a5fb4', borderRadius: 4 } }}>
@@ -87,7 +88,8 @@ export function Root() {
         <StartupBanner />
         {me === undefined ? <Spin size="large" style={{ display: 'block', marginTop: 120 }} />
           : me === null ? <LoginPage onSignedIn={(m) => setMe(m)} />
-          : <Shell me={me} signOut={signOut} />}
+          : me.mustChangePassword ? <LoginPage mustChange onSignedIn={(m) => setMe(m)} />
+          : <Shell me={me} signOut={signOut} replace={(m) => setMe(m)} />}
       </AntApp>
     </ConfigProvider>
   );

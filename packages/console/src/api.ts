@@ -1,4 +1,5 @@
-// The console talks to the API over HTTP only; the session key lives in localStorage (12 h, revocable server-side).
+// The console talks to the API over HTTP only; the session key lives in localStorage (8 h, 30 min idle, revoked
+// server-side at sign-out). Why not an httpOnly cookie: see packages/console/README.md, "Session token".
 const TOKEN_KEY = 'fg.token';
 
 export type Role = 'admin' | 'rule_admin' | 'auditor' | 'supervisor' | 'hospital' | 'insured' | 'integration';
@@ -7,6 +8,8 @@ export interface Me {
   role: Role;
   institutionId?: string | null;
   patnId?: string | null;
+  /** the session may only change its password (after an administrator's reset, or the demo password outside demo mode) */
+  mustChangePassword?: boolean;
 }
 
 export interface Issue {

@@ -33,7 +33,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
   let server: RunningServer | null = null;
   let browser: Browser | null = null;
   try {
-    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: false, adminKey: 'fg-console-test-admin-key', lead: true });
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: true, adminKey: 'fg-console-test-admin-key', lead: true });
     const fg = server.fg;
     const base = server.url;
     await loadDemoIfEmpty(fg, { encounters: 3000 });
@@ -166,7 +166,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await shot('05-encounter');
     await page.getByRole('button', { name: '显示' }).first().click();
     await page.getByTestId('reveal-reason').fill('核实住院病历');
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: '显示' }).click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /显\s*示/ }).click();
     await page.getByTestId('revealed').first().waitFor();
     const revealed = await fg.ctx.auditLog.list({ entityType: 'encounter' });
     assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor' && e.detail.reason === '核实住院病历'), 'the reveal and its reason are in the audit log');
@@ -192,10 +192,10 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await dialog.waitFor({ state: 'hidden' });
     await caseStatus(page).filter({ hasText: '已申诉' }).waitFor();
     await page.getByTestId('attachment-link').filter({ hasText: '病程记录.pdf' }).waitFor();
-    // The hospital cannot open another institution's case (the server refuses; the page says so).
+    // The hospital cannot open another institution's case: it answers exactly like a missing one (404), the page says so.
     await page.goto(`${base}/cases/${encodeURIComponent(other.id)}`);
-    await page.getByText('无权访问').waitFor();
-    assert.equal((await call(hospital.token, 'GET', `/api/v1/cases/${other.id}`)).status, 403);
+    await page.getByText('页面不存在').waitFor();
+    assert.equal((await call(hospital.token, 'GET', `/api/v1/cases/${other.id}`)).status, 404);
     await shot('07-hospital-forbidden');
     // The hospital's dashboard: the agreement KPIs of its own institution only.
     await page.getByTestId('nav').getByText('监管看板').click();

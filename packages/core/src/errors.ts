@@ -14,7 +14,12 @@ export type ErrorCode =
   | 'E_TOO_LARGE'
   | 'E_ILLEGAL_TRANSITION'
   | 'E_UNAVAILABLE'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  | 'E_CONFIG_INVALID'
+  | 'E_ACCOUNT_LOCKED'
+  | 'E_TOO_MANY_ATTEMPTS'
+  | 'E_PASSWORD_POLICY'
+  | 'E_PASSWORD_CHANGE_REQUIRED';
 
 /** One problem with one value of one record: enough for a person to find and fix it. */
 export interface FieldIssue {
@@ -35,6 +40,8 @@ export class FundGuardError extends Error {
   readonly issues: FieldIssue[];
   /** total number of issues found, when `issues` was capped */
   readonly total: number;
+  /** throttling and lockouts: seconds until the caller may try again (the API sends it as Retry-After) */
+  retryAfterS?: number;
 
   constructor(code: ErrorCode, message: string, issues: FieldIssue[] = [], total?: number) {
     super(message);

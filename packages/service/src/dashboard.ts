@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
 import { requireEncounterScope, type Actor, type Role } from './auth/roles.ts';
 import type { ServiceContext } from './context.ts';
+import { stallWarningSql } from './batch/stall.ts';
 
 /** Roles that see the dashboard; hospitals see their own institution only. */
 const DASHBOARD_ROLES: readonly Role[] = ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital'];
@@ -230,7 +231,7 @@ export class DashboardService {
   async runs(actor: Actor, limit = 50): Promise<unknown[]> {
     if (!['admin', 'auditor', 'supervisor', 'rule_admin'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not list runs`);
     return this.ctx.database.rows(sql`
-      select id, kind, status, params, total_chunks, done_chunks, encounters, findings, actor, error,
+      select id, kind, status, params, total_chunks, done_chunks, encounters, findings, actor, error, ${stallWarningSql(this.ctx.clock())} as warning,
         to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as started_at,
         to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as finished_at,
         (select count(*)::int from cases c where c.id like 'CASE-%-R' || r.id::text) as cases

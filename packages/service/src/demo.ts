@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR } from './auth/roles.ts';
 
 export const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'rules');
 export const POLICIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'policies');
-export const DEMO_PASSWORD = 'fundguard-demo';
+import { DEMO_PASSWORD } from './auth/password-policy.ts';
 
 export interface DemoOptions {
   encounters?: number;
@@ -59,13 +59,19 @@ export async function startDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): P
   const users = [
     { username: 'auditor', role: 'auditor' as const, displayName: '审核员 张敏' },
     { username: 'auditor2', role: 'auditor' as const, displayName: '审核员 李强' },
+    { username: 'auditor3', role: 'auditor' as const, displayName: '审核员 赵磊' },
     { username: 'supervisor', role: 'supervisor' as const, displayName: '稽核科 王芳' },
+    { username: 'supervisor2', role: 'supervisor' as const, displayName: '稽核科 孙丽' },
+    // 专家组 (panel of 3, 004): reviewers who never take part in the levels, so a disputed appeal always has a panel
+    { username: 'expert1', role: 'auditor' as const, displayName: '专家 周医生' },
+    { username: 'expert2', role: 'auditor' as const, displayName: '专家 吴药师' },
+    { username: 'expert3', role: 'auditor' as const, displayName: '专家 郑主任' },
     { username: 'ruleadmin', role: 'rule_admin' as const, displayName: '规则管理员 陈杰' },
     { username: 'hospital', role: 'hospital' as const, displayName: '医保办 刘洋', institutionId: sample?.encounter.medins_id ?? 'H61010000001' },
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
   ];
   for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
-  log('demo users ready (sign in now; the demo data loads in the background)', { users: users.map((u) => u.username), password: DEMO_PASSWORD, ms: Date.now() - t0 });
+  log('demo users ready (sign in now; the demo data loads in the background)', { users: users.map((u) => u.username), ms: Date.now() - t0 });
   const first = head.done ? [] : [head.value.record];
   const done = loadDemoRest(fg, opts, { n, encounters, first, sample, t0 });
   return { done };
@@ -120,7 +126,7 @@ async function loadDemoRest(
   progress(97, 'statistics');
   await fg.ctx.encounters.refreshStatistics();
   progress(100, 'done');
-  log('demo data loaded', { encounters: g.n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - g.t0 });
+  log('demo data loaded', { encounters: g.n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - g.t0 }); // never the password: logs travel further than the console
   if (opts.audit !== false) {
     const run = await fg.runs.start(actor, { from: '2024-01-01', to: '2025-01-01' });
     log('demo batch audit started', { run: run.id, chunks: run.total_chunks });

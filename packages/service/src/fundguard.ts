@@ -1,8 +1,9 @@
 import { openDatabase, type Database, type OpenOptions } from '@fundguard/store';
 import { ServiceContext, systemClock, type Clock } from './context.ts';
 import { ImportService } from './imports/import-service.ts';
-import { KeyService } from './auth/keys.ts';
-import type { SecretBox } from './auth/secret-box.ts';
+import { KeyService, type AuthSettings } from './auth/keys.ts';
+import { SecretBox } from './auth/secret-box.ts';
+import { AuditChain, anchorFileFromEnv } from './auth/audit-chain.ts';
 import { ActiveRules } from './engine/active-rules.ts';
 import { RulePackService } from './rule-packs/rule-pack-service.ts';
 import { FundGuardError, validatePack } from '@fundguard/core';
@@ -18,11 +19,26 @@ import type { WorkQueue } from './distributed/work-queue.ts';
 import { PersonalDataService, revealRolesFrom } from './personal-data.ts';
 import type { Role } from './auth/roles.ts';
 
+export interface FundGuardOptions {
+  clock?: Clock;
+  /** the server secret (integration secrets at rest, the audit-log chain key); null: neither */
+  secrets?: SecretBox | null;
+  work?: WorkQueue | null;
+  /** sign-in and session settings; `demo` defaults to true here, the server passes FUNDGUARD_DEMO */
+  auth?: Partial<AuthSettings>;
+  /** where audit-log anchors are written and read (null: nowhere) */
+  anchorFile?: string | null;
+  /** roles that may reveal personal data (personal-data.ts) */
+  revealRoles?: readonly Role[];
+}
+
 /** The application's use-cases over one database: what the API server and the CLI drive. */
 export class FundGuard {
   readonly ctx: ServiceContext;
   readonly imports: ImportService;
   readonly keys: KeyService;
+  /** the audit log's chain key and anchors outside the database */
+  readonly auditChain: AuditChain;
   readonly rules: ActiveRules;
   readonly packs: RulePackService;
   readonly history: HistoryCache;
@@ -35,10 +51,14 @@ export class FundGuard {
   readonly sampling: SamplingService;
   readonly personalData: PersonalDataService;
 
-  constructor(readonly database: Database, opts: { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null; revealRoles?: readonly Role[] } = {}) {
+  constructor(readonly database: Database, opts: FundGuardOptions = {}) {
     this.ctx = new ServiceContext(database, opts.clock ?? systemClock);
+    // The chain is keyed with a key derived from the server secret, which lives outside the database.
+    if (opts.secrets) this.ctx.auditLog.useKeys(opts.secrets.derived('audit-log'));
+    this.auditChain = new AuditChain(this.ctx, opts.anchorFile ?? null);
     this.imports = new ImportService(this.ctx);
-    this.keys = new KeyService(this.ctx, opts.secrets ?? null);
+    // Tests and tools without a server are in demo mode unless told otherwise; the server passes FUNDGUARD_DEMO.
+    this.keys = new KeyService(this.ctx, opts.secrets ?? null, { demo: true, ...opts.auth });
     this.rules = new ActiveRules(this.ctx);
     // A pack is stored only if it validates against the contract and the catalogue's groups, and becomes active
     // only if it compiles; activation then swaps the compiled set.
@@ -74,8 +94,14 @@ export class FundGuard {
     this.personalData = new PersonalDataService(this.ctx, opts.revealRoles ?? revealRolesFrom(process.env.FUNDGUARD_REVEAL_ROLES));
   }
 
-  static async open(opts: OpenOptions & { clock?: Clock; secrets?: SecretBox | null; work?: WorkQueue | null; revealRoles?: readonly Role[] }): Promise<FundGuard> {
-    const fg = new FundGuard(await openDatabase(opts), opts);
+  /**
+   * Opens the database. Without `secrets` the server secret comes from the environment (FUNDGUARD_SECRET_KEY, required
+   * on PostgreSQL; else the data dir's key file), so that every process writing the audit log keys it alike.
+   */
+  static async open(opts: OpenOptions & FundGuardOptions): Promise<FundGuard> {
+    const secrets = opts.secrets !== undefined ? opts.secrets : SecretBox.fromEnv(process.env, opts.url ? undefined : opts.dataDir ?? './data', { postgres: !!opts.url });
+    const anchorFile = opts.anchorFile !== undefined ? opts.anchorFile : anchorFileFromEnv(process.env, opts.dataDir);
+    const fg = new FundGuard(await openDatabase(opts), { ...opts, secrets, anchorFile });
     try {
       await fg.ctx.changes.start(); // first: a change committed while the rules load is then not missed
       await fg.rules.reload();

@@ -7,6 +7,8 @@ export * from './auth/keys.ts';
 export * from './fundguard.ts';
 export * from './rule-packs/rule-pack-service.ts';
 export * from './auth/secret-box.ts';
+export * from './auth/password-policy.ts';
+export * from './auth/audit-chain.ts';
 export * from './realtime/feedback.ts';
 export * from './cases/case-service.ts';
 export * from './exports/tables.ts';

@@ -47,6 +47,8 @@ export interface CaseFilter {
   ruleId?: string;
   deptCodg?: string;
   drCodg?: string;
+  mdtrtId?: string;
+  patnId?: string;
   dueBefore?: string;
   limit?: number;
   offset?: number;
@@ -104,9 +106,9 @@ export class CasesRepo {
     return rows[0] ?? null;
   }
 
-  async update(tx: Db, c: Pick<CaseRow, 'id' | 'status' | 'level' | 'deduction_fen' | 'due_at' | 'state' | 'updated_at'>): Promise<void> {
+  async update(tx: Db, c: Pick<CaseRow, 'id' | 'status' | 'level' | 'deduction_fen' | 'due_at' | 'state' | 'updated_at'> & { special?: boolean }): Promise<void> {
     await this.database.rows(sql`
-      update cases set status = ${c.status}, level = ${c.level}, deduction_fen = ${c.deduction_fen}, due_at = ${c.due_at}::timestamptz,
+      update cases set status = ${c.status}, level = ${c.level}, special = coalesce(${c.special ?? null}::boolean, special), deduction_fen = ${c.deduction_fen}, due_at = ${c.due_at}::timestamptz,
         state = ${JSON.stringify(c.state)}::jsonb, version = version + 1, updated_at = ${c.updated_at}::timestamptz,
         final_at = case when ${c.status} in ('final', 'closed') then coalesce(final_at, ${c.updated_at}::timestamptz) end
       where id = ${c.id}`, tx);
@@ -131,11 +133,13 @@ export class CasesRepo {
     if (f.status?.length) conds.push(sql`c.status in (select json_array_elements_text(${JSON.stringify(f.status)}::json))`);
     if (f.month) conds.push(sql`c.month = ${f.month}`);
     if (f.dueBefore) conds.push(sql`c.due_at <= ${f.dueBefore}::timestamptz`);
-    if (f.ruleId || f.deptCodg || f.drCodg) {
+    if (f.ruleId || f.deptCodg || f.drCodg || f.mdtrtId || f.patnId) {
       conds.push(sql`exists (select 1 from findings x where x.case_id = c.id
         and (${f.ruleId ?? null}::text is null or x.rule_id = ${f.ruleId ?? null})
         and (${f.deptCodg ?? null}::text is null or x.dept_codg = ${f.deptCodg ?? null})
-        and (${f.drCodg ?? null}::text is null or x.dr_codg = ${f.drCodg ?? null}))`);
+        and (${f.drCodg ?? null}::text is null or x.dr_codg = ${f.drCodg ?? null})
+        and (${f.mdtrtId ?? null}::text is null or x.mdtrt_id = ${f.mdtrtId ?? null})
+        and (${f.patnId ?? null}::text is null or x.patn_id = ${f.patnId ?? null}))`);
     }
     const where = sql.join(conds, sql` and `);
     const [items, total] = await Promise.all([
@@ -144,6 +148,19 @@ export class CasesRepo {
       this.database.rows<{ n: number }>(sql`select count(*)::int as n from cases c where ${where}`),
     ]);
     return { items, total: total[0].n };
+  }
+
+  /**
+   * Who may be named re-reviewer or panel member: active users with a reviewer role (by user name) and unrevoked,
+   * unexpired machine keys of those roles (`key:<key_id>`, the identity such a key acts as).
+   */
+  async reviewers(tx: Db | undefined, now: string, roles: readonly string[] = ['admin', 'auditor', 'supervisor']): Promise<{ id: string; display_name: string; role: string }[]> {
+    return this.database.rows<{ id: string; display_name: string; role: string }>(sql`
+      select username as id, display_name, role from users where not disabled and role in (select json_array_elements_text(${JSON.stringify(roles)}::json))
+      union
+      select 'key:' || key_id, label, role from api_keys where user_id is null and revoked_at is null and (expires_at is null or expires_at > ${now}::timestamptz)
+        and role in (select json_array_elements_text(${JSON.stringify(roles)}::json))
+      order by 1`, tx);
   }
 
   /** Cases of an institution in the 12 months before `month` that ended with a deduction: its history for the risk score. */

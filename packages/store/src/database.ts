@@ -73,11 +73,15 @@ function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<voi
         const res = (await (tx ?? db).execute(query)) as unknown as { rows: T[] };
         return res.rows;
       } catch (e) {
-        throw unwrapDriverError(e);
+        throw statementError(e);
       }
     },
-    transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => fn(tx as unknown as Db));
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      try {
+        return await db.transaction((tx) => fn(tx as unknown as Db));
+      } catch (e) {
+        throw statementError(e);
+      }
     },
     async ready() {
       try {
@@ -103,8 +107,17 @@ async function openPostgres(url: string): Promise<Database> {
   // Connections opened stay open (min = max): by default idle ones close after 10 s, and the next burst of 3102
   // calls then waits for new connections and their cold server processes (measured: seconds of 300–500 ms answers).
   const pool = new pg.Pool({ connectionString: url, max: size, min: size });
+  // A connection the server drops (restart, pg_terminate_backend, network) emits 'error' on its client: on an idle one
+  // the pool's listener gets it, but a checked-out client (mid-transaction) has none, and an unhandled 'error' event
+  // ends the process. Every client gets a listener of its own: the query in flight fails (E_UNAVAILABLE, a 503), the
+  // broken client is discarded on release, and the pool opens a new one on demand.
   pool.on('error', () => {
-    /* idle client errors (server restart) surface on the next query instead of crashing the process */
+    /* idle client errors surface on the next query instead of crashing the process */
+  });
+  pool.on('connect', (client) => {
+    client.on('error', () => {
+      /* the query in flight (if any) fails with this error; see statementError */
+    });
   });
   try {
     await pool.query('select 1');
@@ -296,6 +309,89 @@ function isAlive(owner: LockInfo): boolean {
 export function unwrapDriverError(e: unknown): unknown {
   const cause = (e as { cause?: unknown }).cause;
   return e instanceof Error && e.message.startsWith('Failed query') && cause instanceof Error ? cause : e;
+}
+
+/**
+ * A failed statement, described without its parameters or any row value (they hold patients' names and ID
+ * numbers, and errors end up in logs): the statement's name (its verb and table), the SQLSTATE and the parameter
+ * count. The driver's own message is kept only up to its first ": " (what follows is usually the offending value).
+ */
+export class StatementError extends Error {
+  /** SQLSTATE (e.g. 23505), or the driver's code */
+  readonly code: string;
+  readonly statement: string;
+  readonly params: number;
+  constructor(code: string, statement: string, params: number, reason: string) {
+    super(`statement "${statement}" failed: ${code} ${reason} (${params} parameter(s))`);
+    this.name = 'StatementError';
+    this.code = code;
+    this.statement = statement;
+    this.params = params;
+  }
+}
+
+// Connection exceptions (08), operator intervention (57: pg_terminate_backend, shutdown), too many connections.
+const CONNECTION_STATES = /^(08...|57P0[1-4]|53300)$/;
+const CONNECTION_MESSAGES = /Connection terminated|connection error|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect|Client was closed|not queryable/i;
+
+/** The SQLSTATE (or driver code) of a database error, '' when there is none. */
+export function errorCode(e: unknown): string {
+  const inner = unwrapDriverError(e) as { code?: unknown };
+  return typeof inner?.code === 'string' ? inner.code : '';
+}
+
+/** True when the statement failed because the connection to the database was lost or could not be had, not because of what it said. */
+export function isConnectionError(e: unknown): boolean {
+  if (e instanceof FundGuardError) return e.code === 'E_UNAVAILABLE';
+  const inner = unwrapDriverError(e);
+  const code = errorCode(inner);
+  if (CONNECTION_STATES.test(code)) return true;
+  return !/^[0-9A-Z]{5}$/.test(code) && inner instanceof Error && CONNECTION_MESSAGES.test(inner.message);
+}
+
+/**
+ * What a failed statement throws: a lost connection becomes E_UNAVAILABLE (a 503: the caller may retry, and the
+ * pool reconnects by itself); any other driver error a StatementError that carries no values. Errors of our own
+ * (FundGuardError, thrown inside a transaction) pass unchanged.
+ */
+export function statementError(e: unknown): unknown {
+  if (e instanceof FundGuardError || e instanceof StatementError) return e;
+  const query = (e as { query?: unknown }).query;
+  const params = (e as { params?: unknown }).params;
+  const inner = unwrapDriverError(e);
+  if (!(inner instanceof Error)) return e;
+  // Only the database's own errors (drizzle's wrapper, the protocol's DatabaseError with its severity, a lost
+  // connection): an error of our own code inside a transaction (a file not found, a NATS error) keeps its message.
+  const isDriver = typeof query === 'string' || 'severity' in inner || isConnectionError(inner);
+  if (!isDriver) return e;
+  const name = statementName(typeof query === 'string' ? query : '');
+  if (isConnectionError(inner)) {
+    return new FundGuardError('E_UNAVAILABLE', `the database connection was lost or could not be had (${errorCode(inner) || 'no code'}, statement "${name}"); retry`);
+  }
+  return new StatementError(errorCode(inner) || 'unknown', name, Array.isArray(params) ? params.length : 0, inner.message.split(': ')[0].slice(0, 200));
+}
+
+/** The verb and first table of a statement (`insert into realtime_warnings`), never its values. */
+export function statementName(query: string): string {
+  const q = query.replace(/\s+/g, ' ').trim();
+  const m = /\b(insert into|update|delete from|select\b.*?\bfrom|copy)\s+("?[\w.]+"?)/i.exec(q);
+  if (m) return `${m[1].toLowerCase().startsWith('select') ? 'select from' : m[1].toLowerCase()} ${m[2].replace(/"/g, '')}`;
+  return q.split(' ').slice(0, 3).join(' ').replace(/\$\d+|'[^']*'/g, '?') || '(statement)';
+}
+
+/**
+ * A log serializer for errors that strips statement parameters and row values from any database error that reached
+ * a log without passing through `rows()`/`transaction()` (drizzle's "Failed query … params: …", the driver's
+ * detail/where fields). Other errors are serialized as usual by `fallback`.
+ */
+export function safeErrorSerializer(fallback: (e: Error) => unknown = (e) => ({ type: e.name, message: e.message, stack: e.stack })) {
+  return (e: unknown): unknown => {
+    if (!(e instanceof Error)) return e;
+    const safe = statementError(e);
+    if (safe !== e) return fallback(safe as Error);
+    if (e instanceof StatementError) return { type: e.name, message: e.message, code: e.code, statement: e.statement, params: e.params };
+    return fallback(e);
+  };
 }
 
 export function redactUrl(url: string): string {

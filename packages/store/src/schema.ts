@@ -226,6 +226,7 @@ export const rulePackVersions = pgTable('rule_pack_versions', {
 
 // ---- people, keys, audit log ---------------------------------------------------------------------------
 
+/** User names are unique case-insensitively (`Auditor` and `auditor` are one person); sign-in matches lower(username). */
 export const users = pgTable('users', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   username: text('username').notNull().unique(),
@@ -237,7 +238,18 @@ export const users = pgTable('users', {
   /** insured users: their own patn_id */
   patnId: text('patn_id'),
   disabled: boolean('disabled').notNull().default(false),
+  /** set by an administrator's reset and by a demo password outside demo mode: the next session may only change it */
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
+  passwordChangedAt: tsz('password_changed_at'),
   createdAt: tsz('created_at').notNull().defaultNow(),
+}, (t) => [uniqueIndex('users_username_ci').on(sql`lower(${t.username})`)]);
+
+/** Failed sign-ins per account (`user:<lower name>`) and per client address (`addr:<ip>`), shared by every process. */
+export const loginThrottle = pgTable('login_throttle', {
+  subject: text('subject').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStart: tsz('window_start').notNull(),
+  lockedUntil: tsz('locked_until'),
 });
 
 /** API keys: `fg_<key_id>_<secret>`; only a SHA-256 of the whole key is stored. */
@@ -251,14 +263,25 @@ export const apiKeys = pgTable('api_keys', {
   userId: bigint('user_id', { mode: 'number' }),
   /** integration keys only: the secret encrypted with the server key, so x-tif signatures can be recomputed */
   secretEnc: text('secret_enc'),
+  /** after a rotation, the previous secret (encrypted) and key hash stay valid until previous_valid_until */
+  previousSecretEnc: text('previous_secret_enc'),
+  previousKeyHash: text('previous_key_hash'),
+  previousValidUntil: tsz('previous_valid_until'),
+  /** sign-in sessions: ended after idle_timeout_s without use (last_used_at is refreshed at most every KEY_CACHE_MS) */
+  idleTimeoutS: integer('idle_timeout_s'),
+  lastUsedAt: tsz('last_used_at'),
   createdAt: tsz('created_at').notNull().defaultNow(),
   createdBy: text('created_by').notNull().default(''),
   /** sign-in sessions expire; machine keys do not */
   expiresAt: tsz('expires_at'),
   revokedAt: tsz('revoked_at'),
-}, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)]);
+}, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_previous_hash').on(t.previousKeyHash), index('api_keys_user').on(t.userId)]);
 
-/** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). A trigger forbids UPDATE and DELETE. */
+/**
+ * Append-only, hash-chained. Legacy entries (mac_key null): hash = sha256(prev_hash + canonical entry). Keyed entries:
+ * hash = HMAC-SHA256 with a key derived from the server secret (kept outside the database), mac_key naming which.
+ * A trigger forbids UPDATE and DELETE; anchors written outside the database catch a rewrite of the tail.
+ */
 export const auditLog = pgTable('audit_log', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
   at: tsz('at').notNull(),
@@ -269,6 +292,7 @@ export const auditLog = pgTable('audit_log', {
   detail: jsonb('detail').notNull(),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
+  macKey: text('mac_key'),
 }, (t) => [index('audit_entity').on(t.entityType, t.entityId)]);
 
 /** One row per import run, with its outcome and error report. */
@@ -460,6 +484,10 @@ export const penalties = pgTable('penalties', {
   hearingOffered: boolean('hearing_offered').notNull(),
   actor: text('actor').notNull(),
   at: tsz('at').notNull(),
+  /** 一事不再罚: a case has one live penalty of a kind; another needs the earlier one revoked, with a reason */
+  revokedAt: tsz('revoked_at'),
+  revokedBy: text('revoked_by'),
+  revokeReason: text('revoke_reason'),
 }, (t) => [index('penalties_case').on(t.caseId)]);
 
 // ---- settlement (结算) --------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ export class SettlementRepo {
       where medins_id = ${medinsId} and final_at >= ${from}::timestamptz and final_at < ${to}::timestamptz and coalesce(deduction_fen, 0) > 0 order by final_at, id`);
     const fines = await this.database.rows<{ case_id: string; kind: string; fine_fen: number; basis: string; at: string }>(sql`
       select case_id, kind, fine_fen, basis, ${ISO('at')} as at from penalties
-      where medins_id = ${medinsId} and at >= ${from}::timestamptz and at < ${to}::timestamptz order by at, id`);
+      where medins_id = ${medinsId} and at >= ${from}::timestamptz and at < ${to}::timestamptz and revoked_at is null order by at, id`);
     return { settled, reversed, deductions, fines };
   }
 }

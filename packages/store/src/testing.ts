@@ -10,6 +10,13 @@ import { openDatabase, type Database } from './database.ts';
 
 export const TEST_PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * Processes on PostgreSQL need the shared server secret (FUNDGUARD_SECRET_KEY); servers and workers that tests start
+ * inherit this one. A test that checks the start-up error removes it from the child's environment itself.
+ */
+export const TEST_SECRET_KEY = 'fundguard-test-secret-key-not-for-production';
+process.env.FUNDGUARD_SECRET_KEY ??= TEST_SECRET_KEY;
+
 let pgReachable: Promise<boolean> | null = null;
 function postgresReachable(): Promise<boolean> {
   pgReachable ??= (async () => {

@@ -89,4 +89,9 @@ export const en: Shape<typeof zhCN> = {
     copy: 'Copy', download: 'Download', copied: 'Publication list copied',
   },
   me: { title: 'My insurance', settlements: 'My settlements', ytd: 'Year to date', admissions: 'Admissions', deductible: 'Deductible met', fundPaid: 'Fund paid', catastrophicPaid: 'Catastrophic insurance paid', encounter: 'Encounter', none: 'No settlements yet' },
+  account: {
+    title: 'My account', nav: 'My account', user: 'User name', role: 'Role', changePassword: 'Change password', current: 'Current password', next: 'New password', confirm: 'Repeat new password',
+    mismatch: 'The two new passwords differ', rule: 'At least 10 characters, not a common password, not your user name', submit: 'Change password', changed: 'Password changed; sessions on other devices were signed out',
+    mustChange: 'Change your password first', mustChangeHint: 'An administrator reset your password, or you are using the published demo password: change it to continue.', sessionHint: 'A session ends after 30 minutes without use, or after 8 hours.',
+  },
 };

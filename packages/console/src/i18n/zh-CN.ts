@@ -86,4 +86,9 @@ export const zhCN = {
     copy: '复制', download: '下载', copied: '已复制公示名单',
   },
   me: { title: '我的医保', settlements: '我的结算', ytd: '本年累计', admissions: '住院次数', deductible: '已付起付线', fundPaid: '统筹已付', catastrophicPaid: '大病保险已付', encounter: '就诊', none: '暂无结算记录' },
+  account: {
+    title: '我的账户', nav: '我的账户', user: '用户名', role: '角色', changePassword: '修改密码', current: '当前密码', next: '新密码', confirm: '确认新密码',
+    mismatch: '两次输入的新密码不一致', rule: '至少 10 个字符，不能是常见密码，不能与用户名相同', submit: '修改密码', changed: '密码已修改，其他设备上的登录已退出',
+    mustChange: '请先修改密码', mustChangeHint: '管理员重置了您的密码，或您正在使用公开的演示密码：修改后才能继续使用。', sessionHint: '登录会话 30 分钟无操作或 8 小时后自动结束。',
+  },
 };

@@ -11,6 +11,7 @@ const RunsPage = lazy(() => import('./runs/index.tsx').then((m) => ({ default: m
 const ListsPage = lazy(() => import('./lists/index.tsx').then((m) => ({ default: m.ListsPage })));
 const SettlementPage = lazy(() => import('./settlement/index.tsx').then((m) => ({ default: m.SettlementPage })));
 const MyPage = lazy(() => import('./me/index.tsx').then((m) => ({ default: m.MyPage })));
+const AccountPage = lazy(() => import('./me/account.tsx').then((m) => ({ default: m.AccountPage })));
 const ScreeningPage = lazy(() => import('./screening/index.tsx').then((m) => ({ default: m.ScreeningPage })));
 
 export interface PageDef {
@@ -37,6 +38,7 @@ export const PAGES: PageDef[] = [
   { path: '/rules', component: RulesPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.rules', icon: <BookOutlined /> } },
   { path: '/runs', component: RunsPage, roles: ['admin', 'auditor', 'supervisor', 'rule_admin'], nav: { key: 'nav.runs', icon: <CloudUploadOutlined /> } },
   { path: '/lists', component: ListsPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor'], nav: { key: 'nav.lists', icon: <UnorderedListOutlined /> } },
+  { path: '/account', component: AccountPage, roles: ['admin', 'rule_admin', 'auditor', 'supervisor', 'hospital', 'insured'] },
   { path: '/settlement', component: SettlementPage, roles: ['admin', 'auditor', 'supervisor', 'hospital', 'rule_admin'], nav: { key: 'nav.settlement', icon: <CalculatorOutlined /> } },
 ];
 

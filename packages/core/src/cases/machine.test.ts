@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FundGuardError } from '../errors.ts';
-import { ACCEPTS, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, newCase, replay, transition, type CaseEvent, type CaseEventType, type CaseState } from './machine.ts';
+import { ACCEPTS, allowedEvents, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, newCase, replay, transition, type CaseEvent, type CaseEventType, type CaseState } from './machine.ts';
 
 const T0 = '2026-03-01T00:00:00.000Z';
 const at = (hours: number) => new Date(Date.parse(T0) + hours * 3600_000).toISOString();
@@ -43,6 +43,8 @@ test('only violations: notify goes straight to review; SLA is 24 h, 48 h when sp
   const s = transition(onlyViolation, { type: 'notify', by: 'a', at: T0 });
   assert.equal(s.status, 'in_review');
   assert.equal(s.deadlines.review, at(24));
+  assert.deepEqual(s.notice, { at: T0, explanation_required: false, message: '本审核单仅含违规明细，无需说明，直接进入医保部门审核；对审核结果可在决定后申诉' }, 'said explicitly, not skipped silently');
+  assert.equal(transition(fresh(), { type: 'notify', by: 'a', at: T0 }).notice?.explanation_required, true);
   const special = transition(newCase('H1', [findings[0]], { special: true }), { type: 'notify', by: 'a', at: T0 });
   assert.equal(special.deadlines.review, at(48));
 });
@@ -67,7 +69,7 @@ test('explanations: after the deadline refused; the deadline passing moves the c
 test('review: partial amounts are bounded, every finding needs a decision, one reviewer per level, return goes back', () => {
   const s = replay(fresh(), toDecided.slice(0, 3));
   assert.throws(() => transition(s, { type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'partial', amount: 77000, reason: 'x' }), isIllegal(/between 0 and 77000/));
-  assert.throws(() => transition(s, { type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'rejected', reason: ' ' }), isIllegal(/needs a reason/));
+  assert.throws(() => transition(s, { type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'rejected', reason: ' ' }), (e: unknown) => e instanceof FundGuardError && e.code === 'E_FIELD_INVALID' && e.issues[0].field === 'reason');
   assert.throws(() => transition(s, { type: 'approve_level', by: 'a', at: at(3) }), isIllegal(/without a decision: F1, F2, F3/));
   const l1 = replay(s, toDecided.slice(3, 7));
   assert.equal(l1.level, 2);
@@ -92,7 +94,7 @@ test('appeal: non-appealable findings refused; re-review by a different reviewer
   assert.equal(ap.status, 'appealed');
   assert.throws(() => transition(ap, { type: 'assign_re_review', by: 'lead', at: at(8), reviewer: 'aud2' }), isIllegal(/aud2 took part/));
   const rr = transition(ap, { type: 'assign_re_review', by: 'lead', at: at(8), reviewer: 'aud9' });
-  assert.throws(() => transition(rr, { type: 're_review', by: 'aud1', at: at(9), results: [], reason: 'x' }), isIllegal(/only the assigned reviewer aud9/));
+  assert.throws(() => transition(rr, { type: 're_review', by: 'aud1', at: at(9), results: [{ finding: 'F1', outcome: 'upheld' }], reason: 'x' }), isIllegal(/only the assigned reviewer aud9/));
   assert.throws(() => transition(rr, { type: 're_review', by: 'aud9', at: at(9), results: [{ finding: 'F1', outcome: 'overturned' }], reason: 'x' }), isIllegal(/missing for appealed findings F2/));
   const fin = transition(rr, { type: 're_review', by: 'aud9', at: at(9), results: [{ finding: 'F1', outcome: 'overturned' }, { finding: 'F2', outcome: 'partial', amount: 2000 }], reason: '检验报告支持' });
   assert.equal(fin.status, 'final');
@@ -129,6 +131,7 @@ const sample: Record<CaseEventType, CaseEvent> = {
   approve_level: { type: 'approve_level', by: 'zz', at: T0 },
   return_level: { type: 'return_level', by: 'zz', at: T0, reason: 'r' },
   escalate: { type: 'escalate', by: 's', at: at(10_000) },
+  mark_special: { type: 'mark_special', by: 'sup', at: T0, reason: '罕见病' },
   appeal: { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'r', evidence: [] },
   appeal_deadline_passed: { type: 'appeal_deadline_passed', by: 's', at: at(10_000) },
   assign_re_review: { type: 'assign_re_review', by: 'l', at: T0, reviewer: 'aud9' },
@@ -171,4 +174,81 @@ test('exhaustive: every status refuses every event it does not accept, and accep
       }
     }
   }
+});
+
+// ---- issue 18: bad input cannot corrupt a case ----------------------------------------------------------
+
+const fieldError = (field: string, code = 'E_FIELD_INVALID') => (e: unknown) => e instanceof FundGuardError && e.code === code && e.issues[0]?.field === field;
+const dir = { reviewers: ['aud1', 'aud2', 'aud3', 'aud9', 'sup1', 'p1', 'p2', 'p3', 'p4'] };
+
+test('events with missing or ill-typed fields are refused naming the field, never a TypeError', () => {
+  const s = transition(fresh(), { type: 'notify', by: 'a', at: T0 });
+  const r = replay(fresh(), toDecided.slice(0, 3));
+  const bad = (ev: unknown) => ev as CaseEvent;
+  assert.throws(() => transition(s, bad({ type: 'explain', by: 'h', at: at(1), finding: 'F2' })), fieldError('text', 'E_FIELD_REQUIRED'));
+  assert.throws(() => transition(r, bad({ type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'rejected' })), fieldError('reason', 'E_FIELD_REQUIRED'));
+  // a confirmation needs no reason: missing is fine, not a 500
+  assert.equal(transition(r, bad({ type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'confirmed' })).findings[0].decision!.reason, '');
+  assert.throws(() => transition(r, bad({ type: 'decide', by: 'a', at: at(3), finding: 'F1', outcome: 'whatever', amount: 3000 })), fieldError('outcome'));
+  const d = replay(fresh(), toDecided);
+  assert.throws(() => transition(d, bad({ type: 'appeal', by: 'h', at: at(7), findings: ['F1'], evidence: [] })), fieldError('reason', 'E_FIELD_REQUIRED'));
+  assert.throws(() => transition(d, bad({ type: 'appeal', by: 'h', at: at(7), reason: 'x', evidence: [] })), fieldError('findings', 'E_FIELD_REQUIRED'));
+  assert.throws(() => transition(d, bad({ type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x' })), fieldError('evidence', 'E_FIELD_REQUIRED'));
+  assert.throws(() => transition(d, bad({ type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x', evidence: [{ name: 'a' }] })), fieldError('evidence[0].sha256', 'E_FIELD_REQUIRED'));
+  const ap = transition(d, { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x', evidence: [] });
+  const rr = transition(ap, { type: 'assign_re_review', by: 'lead', at: at(8), reviewer: 'aud9' });
+  assert.throws(() => transition(rr, bad({ type: 're_review', by: 'aud9', at: at(9), reason: 'x' })), fieldError('results', 'E_FIELD_REQUIRED'));
+  assert.throws(() => transition(rr, bad({ type: 're_review', by: 'aud9', at: at(9), reason: 'x', results: [{ finding: 'F1', outcome: 'maybe' }] })), fieldError('results[0].outcome'));
+  assert.throws(() => transition(rr, bad({ type: 'refer_to_panel', by: 'aud9', at: at(9), members: 'p1', reason: 'x' })), fieldError('members'));
+  const panel = transition(rr, { type: 'refer_to_panel', by: 'aud9', at: at(9), members: ['p1', 'p2', 'p3'], reason: '争议' });
+  assert.throws(() => transition(panel, bad({ type: 'panel_vote', by: 'p1', at: at(10), vote: 'maybe' })), fieldError('vote'));
+  assert.throws(() => transition(panel, bad(null)), fieldError('(event)'));
+  assert.throws(() => transition(panel, bad({ type: 'nonsense', by: 'p1', at: at(10) })), fieldError('type'));
+  assert.throws(() => transition(panel, bad({ type: 'panel_vote', by: 'p1', at: 'yesterday', vote: 'uphold' })), fieldError('at'));
+});
+
+test('named people must be active reviewers who took no part; a supervisor can always reassign', () => {
+  const d = replay(fresh(), toDecided, DEFAULT_CASE_POLICY, dir);
+  const ap = transition(d, { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x', evidence: [] }, DEFAULT_CASE_POLICY, dir);
+  assert.throws(() => transition(ap, { type: 'assign_re_review', by: 'sup1', role: 'supervisor', at: at(8), reviewer: 'nobody' }, DEFAULT_CASE_POLICY, dir), isIllegal(/nobody is not an active user with a reviewer role/));
+  assert.throws(() => transition(ap, { type: 'assign_re_review', by: 'aud1', role: 'auditor', at: at(8), reviewer: 'aud9' }, DEFAULT_CASE_POLICY, dir), (e: unknown) => e instanceof FundGuardError && e.code === 'E_FORBIDDEN');
+  assert.throws(() => transition(ap, { type: 'assign_re_review', by: 'sup1', role: 'supervisor', at: at(8), reviewer: 'aud2' }, DEFAULT_CASE_POLICY, dir), isIllegal(/aud2 took part/));
+  const rr = transition(ap, { type: 'assign_re_review', by: 'sup1', role: 'supervisor', at: at(8), reviewer: 'aud9' }, DEFAULT_CASE_POLICY, dir);
+  // aud9 falls ill: the supervisor reassigns, and only the new reviewer may act
+  const re = transition(rr, { type: 'assign_re_review', by: 'sup1', role: 'supervisor', at: at(9), reviewer: 'p1' }, DEFAULT_CASE_POLICY, dir);
+  assert.equal(re.reReviewer, 'p1');
+  assert.deepEqual(allowedEvents(re, { id: 'aud9', role: 'auditor' }, at(9), DEFAULT_CASE_POLICY, dir), []);
+  assert.deepEqual(allowedEvents(re, { id: 'p1', role: 'auditor' }, at(9), DEFAULT_CASE_POLICY, dir), ['re_review', 'refer_to_panel']);
+  assert.deepEqual(allowedEvents(re, { id: 'sup1', role: 'supervisor' }, at(9), DEFAULT_CASE_POLICY, dir), ['re_review', 'refer_to_panel', 'assign_re_review'].filter((t) => t !== 're_review'));
+  assert.throws(() => transition(re, { type: 'refer_to_panel', by: 'p1', role: 'auditor', at: at(10), members: ['p1', 'p2', 'p3'], reason: 'x' }, DEFAULT_CASE_POLICY, dir), isIllegal(/p1 is the re-reviewer/));
+  assert.throws(() => transition(re, { type: 'refer_to_panel', by: 'p1', role: 'auditor', at: at(10), members: ['p2', 'p3', 'ghost'], reason: 'x' }, DEFAULT_CASE_POLICY, dir), isIllegal(/ghost is not an active user/));
+  const panel = transition(re, { type: 'refer_to_panel', by: 'p1', role: 'auditor', at: at(10), members: ['p2', 'p3', 'aud9'], reason: 'x' }, DEFAULT_CASE_POLICY, dir);
+  const v = transition(panel, { type: 'panel_vote', by: 'p2', at: at(11), vote: 'overturn' }, DEFAULT_CASE_POLICY, dir);
+  // a panel member leaves: the supervisor replaces the panel; votes of members who stay are kept
+  assert.throws(() => transition(v, { type: 'refer_to_panel', by: 'p1', role: 'auditor', at: at(12), members: ['p2', 'p3', 'aud3'], reason: 'x' }, DEFAULT_CASE_POLICY, dir), isIllegal(/only a supervisor may replace the panel/));
+  const np = transition(v, { type: 'refer_to_panel', by: 'sup1', role: 'supervisor', at: at(12), members: ['p2', 'p3', 'p4'], reason: 'aud9 回避' }, DEFAULT_CASE_POLICY, dir);
+  assert.deepEqual(np.panel, { members: ['p2', 'p3', 'p4'], votes: [{ by: 'p2', vote: 'overturn', reason: '' }] });
+});
+
+test('an appeal nobody could re-review is refused with a clear message instead of a dead case', () => {
+  const small = { reviewers: ['aud1', 'aud2', 'aud3'] };
+  const d = replay(fresh(), toDecided, DEFAULT_CASE_POLICY, small);
+  assert.throws(() => transition(d, { type: 'appeal', by: 'h', at: at(7), findings: ['F1'], reason: 'x', evidence: [] }, DEFAULT_CASE_POLICY, small), isIllegal(/没有未参与本案审核的审核人员/));
+  assert.deepEqual(allowedEvents(d, { id: 'h', role: 'hospital' }, at(7), DEFAULT_CASE_POLICY, small), []);
+});
+
+test('a supervisor marks a case special with a reason: the running level gets 48 h instead of 24 h', () => {
+  const s = transition(newCase('H1', [findings[0]]), { type: 'notify', by: 'a', at: T0 });
+  assert.throws(() => transition(s, { type: 'mark_special', by: 'aud1', role: 'auditor', at: at(1), reason: 'x' }), (e: unknown) => e instanceof FundGuardError && e.code === 'E_FORBIDDEN');
+  assert.throws(() => transition(s, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(1), reason: ' ' }), fieldError('reason'));
+  const sp = transition(s, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(1), reason: '罕见病，需会诊' });
+  assert.deepEqual([sp.special, sp.specialReason, sp.deadlines.review], [true, '罕见病，需会诊', at(48)]);
+  assert.throws(() => transition(sp, { type: 'escalate', by: 'sys', at: at(30) }), isIllegal(/not overdue/));
+  assert.throws(() => transition(sp, { type: 'mark_special', by: 'sup', role: 'supervisor', at: at(2), reason: 'x' }), isIllegal(/already marked special/));
+});
+
+test('a named level must be the current one; votes other than uphold/overturn never count', () => {
+  const s = replay(fresh(), toDecided.slice(0, 6));
+  assert.throws(() => transition(s, { type: 'approve_level', by: 'aud1', at: at(4), level: 3 }), isIllegal(/at level 1, not level 3/));
+  assert.equal(transition(s, { type: 'approve_level', by: 'aud1', at: at(4), level: 1 }).level, 2);
 });

@@ -1,6 +1,6 @@
 import { FundGuardError } from '../errors.ts';
 import type { Fen } from '../model/money.ts';
-import { addHoursIso } from '../model/dates.ts';
+import { addHoursIso, parseTimestamp } from '../model/dates.ts';
 
 /**
  * The life of an audit case (审核单): findings of one institution and month, from proposal to a fixed deduction.
@@ -70,13 +70,37 @@ export interface CaseState {
   panel: { members: string[]; votes: { by: string; vote: 'uphold' | 'overturn'; reason: string }[] } | null;
   /** the fixed deduction once final (fen) */
   deduction: Fen | null;
+  /**
+   * What the notice told the hospital: whether an explanation is asked for. A case with only 违规 findings says so
+   * explicitly (no explanation step) instead of skipping the step silently. Absent on cases notified before it existed.
+   */
+  notice?: { at: string; explanation_required: boolean; message: string } | null;
+  /** why a supervisor marked the case special (48 h per level) */
+  specialReason?: string;
 }
 
-export type Role = 'auditor' | 'hospital' | 'system';
+/** Roles that take part in a case (the service's roles of the same names). */
+export type CaseRole = 'admin' | 'auditor' | 'supervisor' | 'hospital';
+export const CASE_ROLES: readonly CaseRole[] = ['admin', 'auditor', 'supervisor', 'hospital'];
+export const OUTCOMES: readonly Outcome[] = ['confirmed', 'rejected', 'partial'];
+export type AppealOutcome = 'upheld' | 'overturned' | 'partial';
+export const APPEAL_OUTCOMES: readonly AppealOutcome[] = ['upheld', 'overturned', 'partial'];
+export type Vote = 'uphold' | 'overturn';
+export const VOTES: readonly Vote[] = ['uphold', 'overturn'];
 
 interface Base {
   at: string;
   by: string;
+  /** the actor's role, set by the service; when present the machine checks it against EVENT_ROLES */
+  role?: CaseRole;
+}
+
+/**
+ * The people who may be named to a case (re-reviewer, panel member): active users with a reviewer role.
+ * Given by the service from the users it knows; the machine never names someone outside it.
+ */
+export interface CaseDirectory {
+  reviewers: readonly string[];
 }
 
 export type CaseEvent =
@@ -84,16 +108,17 @@ export type CaseEvent =
   | (Base & { type: 'explain'; finding: string; text: string; attachments?: Attachment[] })
   | (Base & { type: 'submit_explanations' })
   | (Base & { type: 'explanation_deadline_passed' })
-  | (Base & { type: 'decide'; finding: string; outcome: Outcome; amount?: Fen; reason: string })
-  | (Base & { type: 'approve_level' })
+  | (Base & { type: 'decide'; finding: string; outcome: Outcome; amount?: Fen; reason?: string })
+  | (Base & { type: 'approve_level'; level?: number })
   | (Base & { type: 'return_level'; reason: string })
   | (Base & { type: 'escalate' })
+  | (Base & { type: 'mark_special'; reason: string })
   | (Base & { type: 'appeal'; findings: string[]; reason: string; evidence: Attachment[] })
   | (Base & { type: 'appeal_deadline_passed' })
   | (Base & { type: 'assign_re_review'; reviewer: string })
-  | (Base & { type: 're_review'; results: { finding: string; outcome: 'upheld' | 'overturned' | 'partial'; amount?: Fen }[]; reason: string })
+  | (Base & { type: 're_review'; results: { finding: string; outcome: AppealOutcome; amount?: Fen }[]; reason: string })
   | (Base & { type: 'refer_to_panel'; members: string[]; reason: string })
-  | (Base & { type: 'panel_vote'; vote: 'uphold' | 'overturn'; reason: string })
+  | (Base & { type: 'panel_vote'; vote: Vote; reason?: string })
   | (Base & { type: 'close' });
 
 export type CaseEventType = CaseEvent['type'];
@@ -102,14 +127,38 @@ export type CaseEventType = CaseEvent['type'];
 export const ACCEPTS: Record<CaseStatus, readonly CaseEventType[]> = {
   draft: ['notify'],
   awaiting_explanation: ['explain', 'submit_explanations', 'explanation_deadline_passed'],
-  in_review: ['decide', 'approve_level', 'return_level', 'escalate'],
+  in_review: ['decide', 'approve_level', 'return_level', 'escalate', 'mark_special'],
   decided: ['appeal', 'appeal_deadline_passed'],
   appealed: ['assign_re_review'],
-  appeal_review: ['re_review', 'refer_to_panel'],
-  panel_review: ['panel_vote'],
+  // A supervisor can always reassign: the re-reviewer in appeal review, the panel in panel review.
+  appeal_review: ['re_review', 'refer_to_panel', 'assign_re_review'],
+  panel_review: ['panel_vote', 'refer_to_panel'],
   final: ['close'],
   closed: [],
 };
+
+/** Who may send which event (scope — a hospital acts only on its own institution — is the service's check). */
+export const EVENT_ROLES: Record<CaseEventType, readonly CaseRole[]> = {
+  notify: ['admin', 'auditor'],
+  explain: ['hospital'],
+  submit_explanations: ['hospital'],
+  explanation_deadline_passed: ['admin'],
+  decide: ['admin', 'auditor'],
+  approve_level: ['admin', 'auditor', 'supervisor'],
+  return_level: ['admin', 'auditor', 'supervisor'],
+  escalate: ['admin'],
+  mark_special: ['admin', 'supervisor'],
+  appeal: ['hospital'],
+  appeal_deadline_passed: ['admin'],
+  assign_re_review: ['admin', 'supervisor'],
+  re_review: ['admin', 'auditor', 'supervisor'],
+  refer_to_panel: ['admin', 'auditor', 'supervisor'],
+  panel_vote: ['admin', 'auditor', 'supervisor'],
+  close: ['admin', 'auditor'],
+};
+
+/** Roles that may be named re-reviewer or panel member. */
+export const REVIEWER_ROLES: readonly CaseRole[] = ['admin', 'auditor', 'supervisor'];
 
 export function newCase(medinsId: string, findings: Omit<CaseFinding, 'explanation' | 'decision' | 'appealed' | 'appealResult'>[], opts: { special?: boolean } = {}): CaseState {
   const ids = new Set<string>();
@@ -123,6 +172,144 @@ export function newCase(medinsId: string, findings: Omit<CaseFinding, 'explanati
     findings: findings.map((f) => ({ ...f, explanation: null, decision: null, appealed: false, appealResult: null })),
     deadlines: { explanation: null, review: null, appeal: null }, approvals: [], escalations: [], appeal: null, reReviewer: null, panel: null, deduction: null,
   };
+}
+
+// ---- event shape: every field checked before the machine reads it ----------------------------------------
+
+const MAX_TEXT = 4000;
+const MAX_LIST = 1000;
+
+/** Checks fields of one object; issues name the full path as sent (`results[0].outcome`). */
+class FieldCheck {
+  private constructor(private readonly o: Record<string, unknown>, private readonly prefix: string) {}
+  static object(v: unknown, path: string): FieldCheck {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FundGuardError('E_FIELD_INVALID', `${path || '(event)'}: must be an object`, [{ field: path || '(event)', reason: 'must be an object' }]);
+    return new FieldCheck(v as Record<string, unknown>, path ? `${path}.` : '');
+  }
+  private fail(code: 'E_FIELD_REQUIRED' | 'E_FIELD_INVALID', field: string, reason: string, value?: unknown): never {
+    const full = this.prefix + field;
+    throw new FundGuardError(code, `${full}: ${reason}`, [{ field: full, reason, ...(value === undefined ? {} : { value }) }]);
+  }
+  private present(field: string, optional: boolean): boolean {
+    const v = this.o[field];
+    if (v !== undefined && v !== null) return true;
+    if (!optional) this.fail('E_FIELD_REQUIRED', field, 'required');
+    return false;
+  }
+  str(field: string, opts: { optional?: boolean; nonEmpty?: boolean; max?: number } = {}): void {
+    if (!this.present(field, !!opts.optional)) return;
+    const v = this.o[field];
+    if (typeof v !== 'string') this.fail('E_FIELD_INVALID', field, 'must be a string', v);
+    if (opts.nonEmpty && !v.trim()) this.fail('E_FIELD_INVALID', field, 'must not be empty', v);
+    if (v.length > (opts.max ?? MAX_TEXT)) this.fail('E_FIELD_INVALID', field, `at most ${opts.max ?? MAX_TEXT} characters`);
+  }
+  oneOf(field: string, values: readonly string[]): void {
+    this.present(field, false);
+    const v = this.o[field];
+    if (typeof v !== 'string' || !values.includes(v)) this.fail('E_FIELD_INVALID', field, `must be one of ${values.join(', ')}`, v);
+  }
+  fen(field: string, optional: boolean): void {
+    if (!this.present(field, optional)) return;
+    const v = this.o[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail('E_FIELD_INVALID', field, 'must be whole fen ≥ 0', v);
+  }
+  int(field: string, optional: boolean): void {
+    if (!this.present(field, optional)) return;
+    const v = this.o[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail('E_FIELD_INVALID', field, 'must be a whole number', v);
+  }
+  list(field: string, item: (v: unknown, path: string) => void, opts: { optional?: boolean; nonEmpty?: boolean } = {}): void {
+    if (!this.present(field, !!opts.optional)) return;
+    const v = this.o[field];
+    if (!Array.isArray(v)) this.fail('E_FIELD_INVALID', field, 'must be a list');
+    if (opts.nonEmpty && v.length === 0) this.fail('E_FIELD_INVALID', field, 'must not be empty');
+    if (v.length > MAX_LIST) this.fail('E_FIELD_INVALID', field, `at most ${MAX_LIST} items`);
+    v.forEach((x, i) => item(x, `${this.prefix}${field}[${i}]`));
+  }
+}
+
+const nested = (v: unknown, path: string) => FieldCheck.object(v, path);
+const idItem = (what: string) => (v: unknown, path: string) => {
+  if (typeof v !== 'string' || !v.trim() || v.length > 200) throw new FundGuardError('E_FIELD_INVALID', `${path}: must be ${what}`, [{ field: path, value: v, reason: `must be ${what}` }]);
+};
+
+const attachmentItem = (v: unknown, path: string) => {
+  const c = nested(v, path);
+  c.str('name', { nonEmpty: true, max: 200 });
+  c.str('sha256', { nonEmpty: true, max: 64 });
+  c.fen('bytes', false);
+};
+
+/**
+ * Checks an event's fields against its type (E_FIELD_REQUIRED / E_FIELD_INVALID naming the field) and returns
+ * it typed. The API validates the same shapes by schema; this is the machine's own guard for every other caller.
+ */
+export function checkEvent(raw: unknown): CaseEvent {
+  const c = FieldCheck.object(raw, '');
+  c.oneOf('type', Object.keys(EVENT_ROLES));
+  c.str('by', { nonEmpty: true, max: 200 });
+  c.str('at', { nonEmpty: true, max: 40 });
+  const e = raw as CaseEvent;
+  // One spelling (…T…sssZ) so that string order is time order for every deadline comparison.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(e.at) || 'reason' in parseTimestamp(e.at.slice(0, 19))) {
+    throw new FundGuardError('E_FIELD_INVALID', 'at: must be an ISO UTC timestamp', [{ field: 'at', value: e.at, reason: 'must be an ISO UTC timestamp' }]);
+  }
+  if (e.role !== undefined) c.oneOf('role', CASE_ROLES);
+  switch (e.type) {
+    case 'notify':
+    case 'submit_explanations':
+    case 'explanation_deadline_passed':
+    case 'escalate':
+    case 'appeal_deadline_passed':
+    case 'close':
+      break;
+    case 'explain':
+      c.str('finding', { nonEmpty: true, max: 200 });
+      c.str('text', { nonEmpty: true });
+      c.list('attachments', attachmentItem, { optional: true });
+      break;
+    case 'decide':
+      c.str('finding', { nonEmpty: true, max: 200 });
+      c.oneOf('outcome', OUTCOMES);
+      c.fen('amount', e.outcome !== 'partial');
+      c.str('reason', { optional: e.outcome === 'confirmed', nonEmpty: e.outcome !== 'confirmed' });
+      break;
+    case 'approve_level':
+      c.int('level', true);
+      break;
+    case 'return_level':
+    case 'mark_special':
+      c.str('reason', { nonEmpty: true });
+      break;
+    case 'appeal':
+      c.list('findings', idItem('a finding id'), { nonEmpty: true });
+      c.str('reason', { nonEmpty: true });
+      c.list('evidence', attachmentItem);
+      break;
+    case 'assign_re_review':
+      c.str('reviewer', { nonEmpty: true, max: 200 });
+      break;
+    case 're_review':
+      c.list('results', (v, path) => {
+        const r = nested(v, path);
+        r.str('finding', { nonEmpty: true, max: 200 });
+        r.oneOf('outcome', APPEAL_OUTCOMES);
+        r.fen('amount', (v as { outcome: string }).outcome !== 'partial');
+      }, { nonEmpty: true });
+      c.str('reason', { nonEmpty: true });
+      break;
+    case 'refer_to_panel':
+      c.list('members', idItem('a user name'), { nonEmpty: true });
+      c.str('reason', { nonEmpty: true });
+      break;
+    case 'panel_vote':
+      c.oneOf('vote', VOTES);
+      c.str('reason', { optional: true });
+      break;
+    default:
+      throw new FundGuardError('E_FIELD_INVALID', 'type: unknown event', [{ field: 'type', reason: 'unknown event' }]);
+  }
+  return e;
 }
 
 const illegal = (s: CaseState, e: CaseEvent, why: string) =>
@@ -144,7 +331,9 @@ export function caseDeduction(s: CaseState): Fen {
 }
 
 /** The next state after `e`, or an E_ILLEGAL_TRANSITION error. `now`-dependent checks use the event's `at`. */
-export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFAULT_CASE_POLICY): CaseState {
+export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DEFAULT_CASE_POLICY, directory: CaseDirectory | null = null): CaseState {
+  const e = checkEvent(raw);
+  if (e.role !== undefined && !EVENT_ROLES[e.type].includes(e.role)) throw new FundGuardError('E_FORBIDDEN', `role ${e.role} may not ${e.type}`);
   if (!ACCEPTS[s.status].includes(e.type)) throw illegal(s, e, `allowed here: ${ACCEPTS[s.status].join(', ') || '(none: the case is closed)'}`);
   const find = (id: string) => {
     const f = s.findings.find((x) => x.id === id);
@@ -152,14 +341,25 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
     return f;
   };
   const withFinding = (id: string, patch: Partial<CaseFinding>): CaseFinding[] => s.findings.map((f) => (f.id === id ? { ...f, ...patch } : f));
+  const involved = involvedIn(s);
+  /** A person named to the case: known to the directory as an active reviewer, and not one who decided or approved it. */
+  const nameable = (who: string, as: string) => {
+    if (directory && !directory.reviewers.includes(who)) throw illegal(s, e, `${who} is not an active user with a reviewer role; pick ${as} from the list of eligible users`);
+    if (involved.has(who)) throw illegal(s, e, `${who} took part in the original decision; the ${as} must be a different reviewer`);
+  };
   const reviewDeadline = (at: string) => addHours(at, s.special ? policy.slaHoursSpecial : policy.slaHours);
   const startReview = (at: string): CaseState => ({ ...s, status: 'in_review', level: 1, deadlines: { ...s.deadlines, review: reviewDeadline(at) } });
 
   switch (e.type) {
     case 'notify': {
-      const needsExplanation = s.findings.some((f) => f.severity === 'suspicious');
-      if (!needsExplanation) return startReview(e.at);
-      return { ...s, status: 'awaiting_explanation', deadlines: { ...s.deadlines, explanation: addDays(e.at, policy.explanationDays) } };
+      const suspicious = s.findings.filter((f) => f.severity === 'suspicious').length;
+      if (!suspicious) {
+        const notice = { at: e.at, explanation_required: false, message: '本审核单仅含违规明细，无需说明，直接进入医保部门审核；对审核结果可在决定后申诉' };
+        return { ...startReview(e.at), notice };
+      }
+      const explanation = addDays(e.at, policy.explanationDays);
+      const notice = { at: e.at, explanation_required: true, message: `本审核单含可疑明细 ${suspicious} 条，请于 ${explanation} 前逐条说明并提交` };
+      return { ...s, status: 'awaiting_explanation', notice, deadlines: { ...s.deadlines, explanation } };
     }
     case 'explain': {
       const f = find(e.finding);
@@ -183,10 +383,12 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
         }
         amount = e.amount;
       }
-      if (!e.reason.trim() && e.outcome !== 'confirmed') throw illegal(s, e, 'rejecting or reducing a finding needs a reason');
-      return { ...s, findings: withFinding(f.id, { decision: { outcome: e.outcome, amount, by: e.by, at: e.at, reason: e.reason, level: s.level } }) };
+      const reason = e.reason ?? '';
+      if (!reason.trim() && e.outcome !== 'confirmed') throw illegal(s, e, 'rejecting or reducing a finding needs a reason');
+      return { ...s, findings: withFinding(f.id, { decision: { outcome: e.outcome, amount, by: e.by, at: e.at, reason, level: s.level } }) };
     }
     case 'approve_level': {
+      if (e.level !== undefined && e.level !== s.level) throw illegal(s, e, `the case is at level ${s.level}, not level ${e.level}`);
       const undecided = s.findings.filter((f) => f.severity !== 'reminder' && !f.decision);
       if (s.level === 1 && undecided.length) throw illegal(s, e, `findings without a decision: ${undecided.map((f) => f.id).join(', ')}`);
       // 三级审核: one person may not approve two levels of the same case.
@@ -202,6 +404,12 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
       if (!e.reason.trim()) throw illegal(s, e, 'returning needs a reason');
       return { ...s, level: s.level - 1, approvals: s.approvals.filter((a) => a.level < s.level - 1), deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
     }
+    case 'mark_special': {
+      // 特殊病例: a supervisor gives the levels 48 h instead of 24 h, with a reason; the running level's deadline moves too.
+      if (s.special) throw illegal(s, e, 'the case is already marked special');
+      const review = s.deadlines.review ? addHours(s.deadlines.review, policy.slaHoursSpecial - policy.slaHours) : null;
+      return { ...s, special: true, specialReason: e.reason, deadlines: { ...s.deadlines, review } };
+    }
     case 'escalate':
       if (!s.deadlines.review || e.at <= s.deadlines.review) throw illegal(s, e, `level ${s.level} is not overdue (due ${s.deadlines.review})`);
       if (s.escalations.some((x) => x.level === s.level && x.at >= s.deadlines.review!)) throw illegal(s, e, `level ${s.level} was already escalated`);
@@ -210,6 +418,9 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
       if (s.deadlines.appeal && e.at > s.deadlines.appeal) throw illegal(s, e, `the appeal deadline ${s.deadlines.appeal} has passed`);
       if (!e.findings.length) throw illegal(s, e, 'name the findings appealed');
       if (!e.reason.trim()) throw illegal(s, e, 'an appeal needs a reason');
+      if (directory && !directory.reviewers.some((r) => !involved.has(r))) {
+        throw illegal(s, e, '没有未参与本案审核的审核人员可以复核申诉，请医保部门先增加审核人员 (no reviewer left who took no part in the decision)');
+      }
       for (const id of e.findings) {
         const f = find(id);
         if (!f.appealable) throw illegal(s, e, `finding ${id} (rule ${f.rule_id}) is not appealable`);
@@ -224,9 +435,8 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
       if (s.deadlines.appeal && e.at < s.deadlines.appeal) throw illegal(s, e, `the deadline ${s.deadlines.appeal} has not passed`);
       return { ...s, status: 'final', deduction: caseDeduction(s) };
     case 'assign_re_review': {
-      // 申诉复核 by a different reviewer than any who decided or approved the case.
-      const involved = new Set([...s.approvals.map((a) => a.by), ...s.findings.flatMap((f) => (f.decision ? [f.decision.by] : []))]);
-      if (involved.has(e.reviewer)) throw illegal(s, e, `${e.reviewer} took part in the original decision; the re-review needs a different reviewer`);
+      // 申诉复核 by a different reviewer than any who decided or approved the case; a supervisor may reassign it.
+      nameable(e.reviewer, 're-reviewer');
       return { ...s, status: 'appeal_review', reReviewer: e.reviewer };
     }
     case 're_review': {
@@ -248,21 +458,26 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
       return { ...next, status: 'final', deduction: caseDeduction(next) };
     }
     case 'refer_to_panel': {
-      if (e.by !== s.reReviewer) throw illegal(s, e, `only the assigned reviewer ${s.reReviewer} may refer the dispute`);
+      const lead = e.role === 'supervisor' || e.role === 'admin';
+      if (s.status === 'panel_review' && !lead) throw illegal(s, e, 'only a supervisor may replace the panel');
+      if (s.status === 'appeal_review' && e.by !== s.reReviewer && !lead) throw illegal(s, e, `only the assigned reviewer ${s.reReviewer} may refer the dispute`);
       const members = [...new Set(e.members)];
       if (members.length !== policy.panelSize) throw illegal(s, e, `a panel has ${policy.panelSize} different members`);
-      const involved = new Set([...s.approvals.map((a) => a.by), ...s.findings.flatMap((f) => (f.decision ? [f.decision.by] : []))]);
       const conflicted = members.filter((m) => involved.has(m));
       if (conflicted.length) throw illegal(s, e, `${conflicted.join(', ')} took part in the original decision`);
-      return { ...s, status: 'panel_review', panel: { members, votes: [] } };
+      if (s.reReviewer && members.includes(s.reReviewer)) throw illegal(s, e, `${s.reReviewer} is the re-reviewer who referred the dispute`);
+      for (const m of members) nameable(m, 'panel member');
+      // A replaced panel keeps the votes of members who stay on it.
+      const votes = (s.panel?.votes ?? []).filter((v) => members.includes(v.by));
+      return { ...s, status: 'panel_review', panel: { members, votes } };
     }
     case 'panel_vote': {
       const panel = s.panel!;
       if (!panel.members.includes(e.by)) throw illegal(s, e, `${e.by} is not on the panel`);
       if (panel.votes.some((v) => v.by === e.by)) throw illegal(s, e, `${e.by} has already voted`);
-      const votes = [...panel.votes, { by: e.by, vote: e.vote, reason: e.reason }];
+      const votes = [...panel.votes, { by: e.by, vote: e.vote, reason: e.reason ?? '' }];
       const uphold = votes.filter((v) => v.vote === 'uphold').length;
-      const overturn = votes.length - uphold;
+      const overturn = votes.filter((v) => v.vote === 'overturn').length;
       const majority = Math.floor(policy.panelSize / 2) + 1;
       if (uphold < majority && overturn < majority) return { ...s, panel: { ...panel, votes } };
       const outcome = uphold >= majority ? 'upheld' : 'overturned';
@@ -277,7 +492,57 @@ export function transition(s: CaseState, e: CaseEvent, policy: CasePolicy = DEFA
   }
 }
 
+/** Who decided or approved the case: they may not re-review it or sit on its panel. */
+export function involvedIn(s: CaseState): Set<string> {
+  return new Set([...s.approvals.map((a) => a.by), ...s.findings.flatMap((f) => (f.decision ? [f.decision.by] : []))]);
+}
+
+/**
+ * The events `actor` may send now (the case page shows only these). Coarse where a payload decides (an explanation
+ * needs a finding, a re-review its results) but exact on who: level approvers, the re-reviewer, panel members.
+ */
+export function allowedEvents(s: CaseState, actor: { id: string; role: CaseRole }, now: string, policy: CasePolicy = DEFAULT_CASE_POLICY, directory: CaseDirectory | null = null): CaseEventType[] {
+  const involved = involvedIn(s);
+  const lead = actor.role === 'supervisor' || actor.role === 'admin';
+  const ok = (t: CaseEventType): boolean => {
+    switch (t) {
+      case 'notify':
+      case 'submit_explanations':
+      case 'decide':
+      case 'close':
+        return true;
+      case 'explain':
+        return !s.deadlines.explanation || now <= s.deadlines.explanation;
+      case 'explanation_deadline_passed':
+        return !!s.deadlines.explanation && now >= s.deadlines.explanation;
+      case 'approve_level':
+        return !s.approvals.some((a) => a.by === actor.id) && (s.level !== 1 || s.findings.every((f) => f.severity === 'reminder' || f.decision));
+      case 'return_level':
+        return s.level > 1;
+      case 'mark_special':
+        return !s.special;
+      case 'escalate':
+        return !!s.deadlines.review && now > s.deadlines.review && !s.escalations.some((x) => x.level === s.level && x.at >= s.deadlines.review!);
+      case 'appeal':
+        return (!s.deadlines.appeal || now <= s.deadlines.appeal) && s.findings.some((f) => f.appealable && findingDeduction(f) > 0)
+          && (!directory || directory.reviewers.some((r) => !involved.has(r)));
+      case 'appeal_deadline_passed':
+        return !!s.deadlines.appeal && now >= s.deadlines.appeal;
+      case 'assign_re_review':
+        return !directory || directory.reviewers.some((r) => !involved.has(r));
+      case 're_review':
+        return actor.id === s.reReviewer;
+      case 'refer_to_panel':
+        return s.status === 'panel_review' ? lead : actor.id === s.reReviewer || lead;
+      case 'panel_vote':
+        return !!s.panel && s.panel.members.includes(actor.id) && !s.panel.votes.some((v) => v.by === actor.id);
+    }
+  };
+  void policy;
+  return ACCEPTS[s.status].filter((t) => EVENT_ROLES[t].includes(actor.role) && ok(t));
+}
+
 /** Applies events in order (replaying a case's history). */
-export function replay(initial: CaseState, events: readonly CaseEvent[], policy: CasePolicy = DEFAULT_CASE_POLICY): CaseState {
-  return events.reduce((st, ev) => transition(st, ev, policy), initial);
+export function replay(initial: CaseState, events: readonly CaseEvent[], policy: CasePolicy = DEFAULT_CASE_POLICY, directory: CaseDirectory | null = null): CaseState {
+  return events.reduce((st, ev) => transition(st, ev, policy, directory), initial);
 }

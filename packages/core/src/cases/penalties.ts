@@ -16,6 +16,8 @@ export interface PenaltyPolicy {
   suspendMonths: number;
   /** suspension of an individual's direct settlement, months */
   personSuspensionMonths: { min: number; max: number };
+  /** Art. 40: fraud also suspends the department that billed it, months */
+  departmentSuspensionMonths: { min: number; max: number };
 }
 
 export type PenaltyKind = 'violation' | 'fraud' | 'agreement';
@@ -26,6 +28,7 @@ export const DEFAULT_PENALTY_POLICY: PenaltyPolicy = {
   suspendAt: 5,
   suspendMonths: 3,
   personSuspensionMonths: { min: 3, max: 12 },
+  departmentSuspensionMonths: { min: 6, max: 12 },
 };
 
 /** The fine for a recovered amount: multiplier × amount, rounded half-up to the fen; the multiplier must be in the policy's range. */
@@ -75,7 +78,15 @@ export function escalation(d: DepartmentMonth, policy: PenaltyPolicy = DEFAULT_P
 
 /** An individual's direct-settlement suspension (Art. 41): [from, to) for the given months within the policy range. */
 export function personSuspension(from: string, months: number, policy: PenaltyPolicy = DEFAULT_PENALTY_POLICY): { from: string; to: string } {
-  const r = policy.personSuspensionMonths;
+  return suspension(from, months, policy.personSuspensionMonths);
+}
+
+/** A department's suspension for fraud (Art. 40): [from, to) for 6–12 months (the policy's range). */
+export function departmentSuspension(from: string, months: number, policy: PenaltyPolicy = DEFAULT_PENALTY_POLICY): { from: string; to: string } {
+  return suspension(from, months, policy.departmentSuspensionMonths);
+}
+
+function suspension(from: string, months: number, r: { min: number; max: number }): { from: string; to: string } {
   if (!Number.isInteger(months) || months < r.min || months > r.max) {
     throw new FundGuardError('E_FIELD_INVALID', `suspension of ${months} months outside ${r.min}–${r.max}`, [{ field: 'months', value: months, reason: `must be a whole number within ${r.min}–${r.max}` }]);
   }

@@ -13,6 +13,8 @@ export interface Actor {
   institutionId?: string | null;
   /** insured: the person */
   patnId?: string | null;
+  /** a session that may only change its password (set after an administrator's reset or a demo password outside demo mode) */
+  mustChangePassword?: boolean;
 }
 
 /** Permissions by action; a role not listed may not perform the action. */

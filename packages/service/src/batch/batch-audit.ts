@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { FundGuardError, type PatientEncounter } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
+import { stallWarningSql } from './stall.ts';
 import { CasesRepo } from '@fundguard/store';
 import type { Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
@@ -47,6 +48,8 @@ export interface RunStatus {
   encounters: number;
   findings: number;
   error: string | null;
+  /** a running run with no progress for a while (stall.ts) */
+  warning: string | null;
   started_at: string;
   finished_at: string | null;
 }
@@ -236,9 +239,9 @@ export class BatchAuditService {
 
   async status(runId: number): Promise<RunStatus> {
     const rows = await this.ctx.database.rows<RunStatus>(sql`
-      select id, kind, status, params, pack_versions, total_chunks, done_chunks, encounters, findings, error,
+      select id, kind, status, params, pack_versions, total_chunks, done_chunks, encounters, findings, error, ${stallWarningSql(this.ctx.clock())} as warning,
         to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as started_at, to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as finished_at
-      from audit_runs where id = ${runId}`);
+      from audit_runs r where id = ${runId}`);
     if (!rows[0]) throw new FundGuardError('E_NOT_FOUND', `no audit run ${runId}`);
     return rows[0];
   }

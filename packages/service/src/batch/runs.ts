@@ -33,6 +33,9 @@ export class RunService {
 
   private stopping = false;
 
+  /** told once when a run this process coordinates stops making progress (stall.ts), and again if it stalls anew; the server logs it */
+  onWarning: (runId: number, warning: string) => void = () => undefined;
+
   /** With a work queue, chunks go to `fundguard worker` processes over NATS and this process only coordinates. */
   constructor(private readonly ctx: ServiceContext, private readonly rules: ActiveRules, readonly work: WorkQueue | null = null) {
     this.batch = new BatchAuditService(ctx);
@@ -88,6 +91,7 @@ export class RunService {
     await this.batch.heartbeat(id);
     await this.work!.publish((await this.batch.pendingChunks(id)).map((c) => ({ kind: 'audit' as const, run_id: id, chunk_no: c.chunk_no })));
     let beat = Date.now();
+    let warned: string | null = null;
     for (;;) {
       if (Date.now() - beat > 5000) {
         // The coordinator is alive even while workers' chunks take long; if another process took the run over, stop.
@@ -100,6 +104,8 @@ export class RunService {
         return this.batch.status(id);
       }
       if (['done', 'cancelled', 'failed'].includes(s.status)) return s;
+      if (s.warning && !warned) this.onWarning(id, s.warning);
+      warned = s.warning;
       if (s.done_chunks >= s.total_chunks) {
         await this.batch.finish(id, run.kind);
         return this.batch.status(id);

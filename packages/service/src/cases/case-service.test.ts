@@ -30,14 +30,21 @@ testBothBackends('cases: opened per institution and month, scoped to the hospita
   assert.deepEqual(list.items.map((c) => c.id), ['CASE-H2-2024-03-R1', 'CASE-H1-2024-03-R1'], 'ordered by risk');
   assert.equal(list.items[1].risk, 770 + 100 * 0.6);
   assert.equal(list.items[1].finding_count, 2, 'reminders do not enter cases');
-  assert.deepEqual((await svc.list(hospital, {})).items.map((c) => c.id), ['CASE-H1-2024-03-R1']);
-  await assert.rejects(svc.get(otherHospital, 'CASE-H1-2024-03-R1'), (e: FundGuardError) => e.code === 'E_FORBIDDEN');
-  await assert.rejects(svc.apply(otherHospital, 'CASE-H1-2024-03-R1', { type: 'submit_explanations' }), (e: FundGuardError) => e.code === 'E_FORBIDDEN');
+  // not yet notified: the hospital sees nothing of it, not even that it exists
+  assert.deepEqual((await svc.list(hospital, {})).items.map((c) => c.id), []);
+  assert.deepEqual((await svc.list(hospital, { status: ['draft'] })).items.map((c) => c.id), []);
+  await assert.rejects(svc.get(hospital, 'CASE-H1-2024-03-R1'), (e: FundGuardError) => e.code === 'E_NOT_FOUND');
+  await assert.rejects(svc.get(otherHospital, 'CASE-H1-2024-03-R1'), (e: FundGuardError) => e.code === 'E_NOT_FOUND');
+  await assert.rejects(svc.apply(otherHospital, 'CASE-H1-2024-03-R1', { type: 'submit_explanations' }), (e: FundGuardError) => e.code === 'E_NOT_FOUND');
 
   const id = 'CASE-H1-2024-03-R1';
   let c = await svc.apply(auditor, id, { type: 'notify' });
   assert.equal(c.status, 'awaiting_explanation');
   assert.equal(c.due_at, '2024-04-11T00:00:00.000Z');
+  const seen = await svc.list(hospital, {});
+  assert.deepEqual(seen.items.map((x) => [x.id, x.proposed, x.risk]), [['CASE-H1-2024-03-R1', 870, null]], 'notified: visible in yuan, without the internal risk score');
+  assert.deepEqual((await svc.get(hospital, id)).allowed, ['explain', 'submit_explanations']);
+  assert.deepEqual((await svc.get(auditor, id)).allowed, []);
   await assert.rejects(svc.apply(hospital, id, { type: 'explain', finding: 'F2', text: '见病历', attachments: [{ name: 'x', sha256: 'ff'.repeat(32), bytes: 1 }] }), /not uploaded/);
   const att = await svc.attach(hospital, id, { name: '病历.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 病历') });
   assert.match(att.sha256, /^[0-9a-f]{64}$/);

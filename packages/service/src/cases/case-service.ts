@@ -1,30 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
-  caseDeduction, DEFAULT_CASE_POLICY, FundGuardError, newCase, transition,
-  type Attachment, type CaseEvent, type CaseEventType, type CasePolicy, type CaseState, type Severity,
+  allowedEvents, CASE_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
+  type Attachment, type CaseDirectory, type CaseEvent, type CaseEventType, type CasePolicy, type CaseRole, type CaseState, type Severity,
 } from '@fundguard/core';
 import { CasesRepo, type CaseFilter, type CaseRow, type FindingRow } from '@fundguard/store';
 import type { Actor, Role } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 
-/** Who may send which event. Hospitals act only on their own institution's cases (checked separately). */
-const EVENT_ROLES: Record<CaseEventType, readonly Role[]> = {
-  notify: ['admin', 'auditor'],
-  explain: ['hospital'],
-  submit_explanations: ['hospital'],
-  explanation_deadline_passed: ['admin'],
-  decide: ['admin', 'auditor'],
-  approve_level: ['admin', 'auditor', 'supervisor'],
-  return_level: ['admin', 'auditor', 'supervisor'],
-  escalate: ['admin'],
-  appeal: ['hospital'],
-  appeal_deadline_passed: ['admin'],
-  assign_re_review: ['admin', 'supervisor'],
-  re_review: ['admin', 'auditor', 'supervisor'],
-  refer_to_panel: ['admin', 'auditor', 'supervisor'],
-  panel_vote: ['admin', 'auditor', 'supervisor'],
-  close: ['admin', 'auditor'],
-};
+const caseRole = (r: Role): CaseRole | null => ((CASE_ROLES as readonly string[]).includes(r) ? (r as CaseRole) : null);
 
 const READ_ROLES: readonly Role[] = ['admin', 'auditor', 'supervisor', 'hospital'];
 const SEVERITY_WEIGHT: Record<Severity, number> = { violation: 1, suspicious: 0.6, reminder: 0 };
@@ -40,9 +23,12 @@ export interface CaseView {
   status: string;
   level: number;
   special: boolean;
+  /** yuan */
   proposed: number;
+  /** yuan */
   deduction: number | null;
-  risk: number;
+  /** internal risk score: null for hospitals, who never see it */
+  risk: number | null;
   finding_count: number;
   due_at: string | null;
   state: CaseState;
@@ -51,11 +37,47 @@ export interface CaseView {
   updated_at: string;
 }
 
-function view(r: CaseRow): CaseView {
+const yuan = (fen: number) => fen / 100;
+const yuanOrNull = (fen: number | null) => (fen === null ? null : fen / 100);
+
+/** The case state as JSON for people: every amount in yuan (the machine keeps whole fen). */
+export function stateInYuan(s: CaseState): CaseState {
   return {
-    id: r.id, medins_id: r.medins_id, month: r.month, status: r.status, level: r.level, special: r.special, proposed: r.proposed_fen / 100,
-    deduction: r.deduction_fen === null ? null : r.deduction_fen / 100, risk: r.risk, finding_count: r.finding_count, due_at: r.due_at,
-    state: r.state as CaseState, version: r.version, created_at: r.created_at, updated_at: r.updated_at,
+    ...s,
+    deduction: yuanOrNull(s.deduction),
+    findings: s.findings.map((f) => ({
+      ...f, amount: yuan(f.amount),
+      decision: f.decision && { ...f.decision, amount: yuan(f.decision.amount) },
+      appealResult: f.appealResult && { ...f.appealResult, amount: yuan(f.appealResult.amount) },
+    })),
+  };
+}
+
+/** A stored event as JSON: `amount` (decide, re-review results) in yuan. */
+function eventInYuan(ev: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...ev };
+  if (typeof out.amount === 'number') out.amount = yuan(out.amount);
+  if (Array.isArray(out.results)) out.results = out.results.map((r: Record<string, unknown>) => (typeof r.amount === 'number' ? { ...r, amount: yuan(r.amount) } : r));
+  return out;
+}
+
+/** A finding row as JSON: `amount` in yuan, with its case. */
+export type FindingJson = Omit<FindingRow, 'amount_fen'> & { amount: number };
+const findingJson = ({ amount_fen, ...f }: FindingRow): FindingJson => ({ ...f, amount: yuan(amount_fen) });
+
+export interface CaseJson extends CaseView {
+  findings: FindingJson[];
+  events: { seq: number; type: string; actor: string; at: string; event: Record<string, unknown> }[];
+  /** the events the requesting actor may send now (the console shows only these) */
+  allowed: CaseEventType[];
+}
+
+/** A case row as JSON for `actor`: amounts in yuan; the internal risk score only for the agency. */
+function view(r: CaseRow, actor: Actor): CaseView {
+  return {
+    id: r.id, medins_id: r.medins_id, month: r.month, status: r.status, level: r.level, special: r.special, proposed: yuan(r.proposed_fen),
+    deduction: yuanOrNull(r.deduction_fen), risk: actor.role === 'hospital' ? null : r.risk, finding_count: r.finding_count, due_at: r.due_at,
+    state: stateInYuan(r.state as CaseState), version: r.version, created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
@@ -86,9 +108,29 @@ export class CaseService {
     this.repo = new CasesRepo(ctx.database);
   }
 
-  private requireRead(actor: Actor, c: { medins_id: string }): void {
+  /** Hospitals see their own institution's cases once notified; anything else answers exactly like a missing case. */
+  private requireRead(actor: Actor, c: { id: string; medins_id: string; status: string }): void {
     if (!READ_ROLES.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read cases`);
-    if (actor.role === 'hospital' && c.medins_id !== actor.institutionId) throw new FundGuardError('E_FORBIDDEN', 'this case belongs to another institution');
+    if (actor.role === 'hospital' && (c.medins_id !== actor.institutionId || c.status === 'draft')) throw new FundGuardError('E_NOT_FOUND', `no case ${c.id}`);
+  }
+
+  /** Active users (and machine keys) with a reviewer role: the only people a case may name. */
+  async directory(tx?: Parameters<CasesRepo['reviewers']>[0]): Promise<CaseDirectory> {
+    return { reviewers: (await this.repo.reviewers(tx, this.ctx.nowIso())).map((r) => r.id) };
+  }
+
+  /** The people `actor` may name re-reviewer or panel member of a case: active reviewers who took no part in it. */
+  async eligible(actor: Actor, id: string): Promise<{ id: string; display_name: string; role: string }[]> {
+    if (!['admin', 'auditor', 'supervisor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not assign reviewers`);
+    const row = await this.load(actor, id);
+    const state = row.state as CaseState;
+    const involved = involvedIn(state);
+    return (await this.repo.reviewers(undefined, this.ctx.nowIso())).filter((r) => !involved.has(r.id) && r.id !== state.reReviewer);
+  }
+
+  private allowed(actor: Actor, state: CaseState, directory: CaseDirectory): CaseEventType[] {
+    const role = caseRole(actor.role);
+    return role ? allowedEvents(state, { id: actor.id, role }, this.ctx.nowIso(), this.policy, directory) : [];
   }
 
   /**
@@ -127,25 +169,51 @@ export class CaseService {
     });
   }
 
-  async get(actor: Actor, id: string): Promise<CaseView & { findings: FindingRow[]; events: unknown[] }> {
+  private async load(actor: Actor, id: string): Promise<CaseRow> {
     const row = await this.repo.get(id);
     if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
     this.requireRead(actor, row);
-    return { ...view(row), findings: await this.repo.findingsOfCase(id), events: await this.repo.events(id) };
+    return row;
+  }
+
+  /** A case as JSON (amounts in yuan) with its findings, its history and the events `actor` may send now. */
+  async get(actor: Actor, id: string): Promise<CaseJson> {
+    const row = await this.load(actor, id);
+    const events = await this.repo.events(id);
+    return {
+      ...view(row, actor), findings: (await this.repo.findingsOfCase(id)).map(findingJson),
+      events: events.map((e) => ({ ...e, event: eventInYuan(e.event as Record<string, unknown>) })),
+      allowed: this.allowed(actor, row.state as CaseState, await this.directory()),
+    };
+  }
+
+  /** What a deduction notice is built from (amounts in fen), for a case the actor may read. */
+  async forNotice(actor: Actor, id: string): Promise<{ id: string; medins_id: string; month: string; state: CaseState; findings: FindingRow[] }> {
+    const row = await this.load(actor, id);
+    return { id: row.id, medins_id: row.medins_id, month: row.month, state: row.state as CaseState, findings: await this.repo.findingsOfCase(id) };
   }
 
   async list(actor: Actor, filter: CaseFilter): Promise<{ items: CaseView[]; total: number }> {
     if (!READ_ROLES.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read cases`);
-    const scoped = actor.role === 'hospital' ? { ...filter, medinsId: actor.institutionId ?? '\u0000' } : filter;
+    let scoped = filter;
+    if (actor.role === 'hospital') {
+      // never a case that has not been notified to the hospital yet
+      const status = (filter.status?.length ? filter.status : CASE_STATUSES).filter((x) => x !== 'draft');
+      scoped = { ...filter, medinsId: actor.institutionId ?? '\u0000', status: status.length ? status : ['(none)'] };
+    }
     const r = await this.repo.list(scoped);
-    return { items: r.items.map(view), total: r.total };
+    return { items: r.items.map((c) => view(c, actor)), total: r.total };
   }
 
   /** Applies one event: permission and scope, the state machine, then state + event + audit log in one transaction. */
   async apply(actor: Actor, id: string, command: CaseCommand, expectedVersion?: number): Promise<CaseView> {
-    if (!EVENT_ROLES[command.type]?.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${command.type}`);
+    const role = caseRole(actor.role);
+    if (typeof command !== 'object' || command === null || !Object.hasOwn(EVENT_ROLES, command.type)) {
+      throw new FundGuardError('E_FIELD_INVALID', `type: must be one of ${Object.keys(EVENT_ROLES).join(', ')}`, [{ field: 'type', value: (command as { type?: unknown } | null)?.type, reason: 'unknown event' }]);
+    }
+    if (!role || !EVENT_ROLES[command.type].includes(role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${command.type}`);
     const at = this.ctx.nowIso();
-    const event = { ...command, by: actor.id, at } as CaseEvent;
+    const event = { ...command, by: actor.id, role, at } as CaseEvent;
     const updated = await this.ctx.database.transaction(async (tx) => {
       const row = await this.repo.get(id, tx, true);
       if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
@@ -153,32 +221,32 @@ export class CaseService {
       if (expectedVersion !== undefined && expectedVersion !== row.version) {
         throw new FundGuardError('E_CONFLICT', `case ${id} changed meanwhile (version ${row.version}, expected ${expectedVersion}); reload it`);
       }
-      if ((event.type === 'explain' || event.type === 'appeal') && (event.type === 'explain' ? event.attachments ?? [] : event.evidence).length) {
+      const directory = await this.directory(tx);
+      // The machine checks every field first: nothing below reads an unchecked one.
+      const next = transition(row.state as CaseState, event, this.policy, directory);
+      if (event.type === 'explain' || event.type === 'appeal') {
         const cited = event.type === 'explain' ? event.attachments ?? [] : event.evidence;
         for (const a of cited) {
           const stored = await this.repo.getAttachment(id, a.sha256, tx);
           if (!stored) throw new FundGuardError('E_INPUT_INVALID', `attachment ${a.sha256} is not uploaded to case ${id}`, [{ field: 'attachments', value: a.sha256, reason: 'upload it first' }]);
         }
       }
-      const next = transition(row.state as CaseState, event, this.policy);
       const seq = await this.repo.appendEvent(tx, id, event);
-      await this.repo.update(tx, { id, status: next.status, level: next.level, deduction_fen: next.deduction, due_at: currentDue(next), state: next, updated_at: at });
+      await this.repo.update(tx, { id, status: next.status, level: next.level, special: next.special, deduction_fen: next.deduction, due_at: currentDue(next), state: next, updated_at: at });
       await this.ctx.auditLog.append(tx, [{
         actor: actor.id, action: `case.${event.type}`, entityType: 'case', entityId: id, at,
-        detail: { seq, from: row.status, to: next.status, level: next.level, deduction_fen: next.deduction, reason: 'reason' in event ? event.reason : undefined },
+        detail: { seq, from: row.status, to: next.status, level: next.level, deduction_fen: next.deduction, reason: 'reason' in event ? event.reason : undefined, role },
       }]);
       return (await this.repo.get(id, tx))!;
     });
-    return view(updated);
+    return view(updated, actor);
   }
 
   /** Stores an attachment (content addressed by SHA-256); cite it by checksum in explain/appeal events. */
   async attach(actor: Actor, id: string, file: { name: string; contentType: string; content: Buffer }): Promise<Attachment> {
     if (file.content.length === 0) throw new FundGuardError('E_INPUT_INVALID', 'the attachment is empty');
     if (file.content.length > MAX_ATTACHMENT_BYTES) throw new FundGuardError('E_INPUT_INVALID', `attachments are limited to ${MAX_ATTACHMENT_BYTES / 1048576} MB`);
-    const row = await this.repo.get(id);
-    if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
-    this.requireRead(actor, row);
+    await this.load(actor, id);
     const sha256 = createHash('sha256').update(file.content).digest('hex');
     const at = this.ctx.nowIso();
     await this.ctx.database.transaction(async (tx) => {
@@ -189,9 +257,7 @@ export class CaseService {
   }
 
   async attachment(actor: Actor, id: string, sha256: string): Promise<{ name: string; contentType: string; content: Buffer }> {
-    const row = await this.repo.get(id);
-    if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
-    this.requireRead(actor, row);
+    await this.load(actor, id);
     const a = await this.repo.getAttachment(id, sha256);
     if (!a) throw new FundGuardError('E_NOT_FOUND', `no attachment ${sha256} in case ${id}`);
     const content = Buffer.from(a.content, 'base64');

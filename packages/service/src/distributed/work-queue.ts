@@ -17,6 +17,12 @@ export interface NatsConfig {
   ackWaitMs: number;
   /** deliveries of one chunk before the run is failed (a chunk that kills every worker must not loop forever) */
   maxDeliver: number;
+  /**
+   * ackWaitMs and maxDeliver are settings of the one durable consumer that every process shares: a process whose
+   * values differ from the consumer's is refused, unless this is set (FUNDGUARD_NATS_RECONFIGURE=1), which changes
+   * them for the whole deployment.
+   */
+  reconfigure?: boolean;
 }
 
 /** FUNDGUARD_NATS_URL switches batch work to NATS workers; without it, work stays in-process (the one-machine default). */
@@ -26,7 +32,7 @@ export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsCon
     url: env.FUNDGUARD_NATS_URL, user: env.FUNDGUARD_NATS_USER || undefined, pass: env.FUNDGUARD_NATS_PASS || undefined,
     token: env.FUNDGUARD_NATS_TOKEN || undefined, creds: env.FUNDGUARD_NATS_CREDS || undefined,
     stream: env.FUNDGUARD_NATS_STREAM || 'FUNDGUARD_WORK', ackWaitMs: Number(env.FUNDGUARD_NATS_ACK_WAIT_MS ?? 60_000),
-    maxDeliver: Number(env.FUNDGUARD_NATS_MAX_DELIVER ?? 10),
+    maxDeliver: Number(env.FUNDGUARD_NATS_MAX_DELIVER ?? 10), reconfigure: env.FUNDGUARD_NATS_RECONFIGURE === '1',
   };
 }
 
@@ -37,6 +43,9 @@ const CONSUMER = 'workers';
 
 /** A JetStream work-queue stream and its one durable pull consumer, shared by every worker process. */
 export class WorkQueue {
+  /** true when this process created the stream (a worker that did so with a mistyped name would wait forever: logged) */
+  createdStream = false;
+
   private constructor(readonly nc: NatsConnection, private readonly js: JetStreamClient, readonly config: NatsConfig) {}
 
   get subject(): string {
@@ -59,21 +68,35 @@ export class WorkQueue {
     try {
       const jsm = await jetstreamManager(nc);
       const subjects = [`${config.stream.toLowerCase()}.>`];
+      let createdStream = false;
       try {
         await jsm.streams.info(config.stream);
       } catch {
         await jsm.streams.add({ name: config.stream, subjects, retention: RetentionPolicy.Workqueue, duplicate_window: nanos(10 * 60_000) });
+        createdStream = true;
       }
       const consumer = { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(config.ackWaitMs), max_deliver: config.maxDeliver, max_ack_pending: 1000 };
-      try {
-        await jsm.consumers.info(config.stream, CONSUMER);
-        await jsm.consumers.update(config.stream, CONSUMER, { ack_wait: consumer.ack_wait, max_deliver: consumer.max_deliver });
-      } catch {
-        await jsm.consumers.add(config.stream, consumer);
+      const existing = await jsm.consumers.info(config.stream, CONSUMER).catch(() => null);
+      if (!existing) await jsm.consumers.add(config.stream, consumer).catch(async (e) => {
+        if (!(await jsm.consumers.info(config.stream, CONSUMER).catch(() => null))) throw e; // else another process added it just now
+      });
+      else {
+        // One consumer serves the whole deployment, so its settings are the deployment's: this process runs with the
+        // consumer's values or is refused, instead of silently overwriting what every other process relies on.
+        const theirs = { ackWaitMs: Math.round(Number(existing.config.ack_wait) / 1e6), maxDeliver: Number(existing.config.max_deliver) };
+        if (theirs.ackWaitMs !== config.ackWaitMs || theirs.maxDeliver !== config.maxDeliver) {
+          if (!config.reconfigure) {
+            throw new FundGuardError('E_CONFLICT', `the work queue ${config.stream} is configured with FUNDGUARD_NATS_ACK_WAIT_MS=${theirs.ackWaitMs} and FUNDGUARD_NATS_MAX_DELIVER=${theirs.maxDeliver}, this process with ${config.ackWaitMs} and ${config.maxDeliver}: these are one setting per deployment — use the same values on every process, or change them for all with FUNDGUARD_NATS_RECONFIGURE=1 (docs/deployment.md)`);
+          }
+          await jsm.consumers.update(config.stream, CONSUMER, { ack_wait: consumer.ack_wait, max_deliver: consumer.max_deliver });
+        }
       }
-      return new WorkQueue(nc, jetstream(nc), config);
+      const q = new WorkQueue(nc, jetstream(nc), config);
+      q.createdStream = createdStream;
+      return q;
     } catch (e) {
       await nc.close();
+      if (e instanceof FundGuardError) throw e;
       throw new FundGuardError('E_UNAVAILABLE', `NATS at ${config.url} has no usable JetStream (${(e as Error).message}): start nats-server with -js`);
     }
   }

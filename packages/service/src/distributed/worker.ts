@@ -74,6 +74,7 @@ export async function startWorker(fg: FundGuard, work: WorkQueue, opts: WorkerOp
     },
     onError: (e) => log('task failed', { error: e.message, worker: name }),
   });
-  log('worker ready', { worker: name, stream: work.config.stream });
+  // A worker that created its stream may have a name the server does not use: it would wait for tasks forever.
+  log('worker ready', { worker: name, stream: work.config.stream, ...(work.createdStream ? { warning: `stream ${work.config.stream} did not exist and was created: check that FUNDGUARD_NATS_STREAM is the server's` } : {}) });
   return { name, stop: consumer.stop, done: consumer.done };
 }

@@ -1,75 +1,165 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { ROLES, requirePermission, type FundGuard, type Role } from '@fundguard/service';
-import { actorOf } from '../../auth.ts';
+import { ROLES, requirePermission, type FundGuard, type Role, type Session } from '@fundguard/service';
+import type { AuditAnchor } from '@fundguard/store';
+import { actorOf, presentedKey } from '../../auth.ts';
+
+/** Text without NUL, lone surrogates or U+FFFD (undecodable input): PostgreSQL text cannot hold NUL (a 500, not a 400). */
+const str = (maxLength: number, extra: Record<string, unknown> = {}) => ({ type: 'string', maxLength, pattern: '^[^\\u0000\\ud800-\\udfff\\ufffd]*$', ...extra }) as const;
 
 const keyBody = {
   type: 'object',
   required: ['role'],
   properties: {
-    role: { type: 'string', enum: [...ROLES] }, label: { type: 'string', maxLength: 200 },
-    institution_id: { type: 'string' }, patn_id: { type: 'string' },
+    role: { type: 'string', enum: [...ROLES] }, label: str(200),
+    institution_id: str(64), patn_id: str(64),
+    paasid: { type: 'string', minLength: 4, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$', description: 'integration keys: the HIS\'s existing national x-tif-paasid' },
+    secret: str(256, { minLength: 8, description: 'integration keys: the HIS\'s existing national secret (stored encrypted)' }),
   },
   additionalProperties: false,
 } as const;
+
+const username = str(64, { minLength: 1 });
+const password = str(256, { minLength: 1 });
+const userParams = { type: 'object', required: ['username'], properties: { username }, additionalProperties: false } as const;
+
+/** The client address for sign-in throttling (the proxy's client address with FUNDGUARD_TRUST_PROXY). */
+const addressOf = (req: FastifyRequest) => req.ip || 'unknown';
+
+const sessionAnswer = (s: Session) => ({
+  token: s.key, expires_at: s.expires_at, idle_timeout_s: s.idle_timeout_s, password_change_required: s.password_change_required, user: s.actor,
+});
 
 /** Keys, users, sign-in, who-am-I, the audit log and import history. */
 export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   app.post<{ Body: { username: string; password: string } }>('/api/v1/auth/login', {
     schema: {
-      tags: ['auth'], summary: 'Sign in with user name and password; returns a session key (Bearer) valid for 12 h', security: [],
-      body: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } },
+      tags: ['auth'], security: [],
+      summary: 'Sign in with user name (case-insensitive) and password; returns a session key (Bearer) that ends after 8 h, after 30 min unused, or at logout. Repeated failures: 423 (account locked) or 429 (address), with Retry-After',
+      body: { type: 'object', required: ['username', 'password'], properties: { username: str(128), password: str(1024) } },
     },
-  }, async (req) => {
-    const s = await fg.keys.signIn(req.body.username, req.body.password);
-    return { token: s.key, expires_at: s.expires_at, user: s.actor };
+  }, async (req) => sessionAnswer(await fg.keys.signIn(req.body.username, req.body.password, { address: addressOf(req) })));
+
+  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'End the presented session (in every process)' } }, async (req, reply) => {
+    actorOf(req);
+    await fg.keys.signOut(presentedKey(req) ?? '');
+    return reply.status(204).send();
   });
+
+  app.post<{ Body: { current_password: string; new_password: string } }>('/api/v1/auth/password', {
+    schema: {
+      tags: ['auth'], summary: 'Change your own password (at least 10 characters, not common, not the user name); every session of the user ends and a new one is returned',
+      body: { type: 'object', required: ['current_password', 'new_password'], additionalProperties: false, properties: { current_password: password, new_password: password } },
+    },
+  }, async (req) => sessionAnswer(await fg.keys.changePassword(actorOf(req), req.body.current_password, req.body.new_password, { address: addressOf(req) })));
 
   app.get('/api/v1/me', { schema: { tags: ['auth'], summary: 'The identity of the presented key' } }, async (req) => actorOf(req));
 
-  app.post<{ Body: { role: Role; label?: string; institution_id?: string; patn_id?: string } }>('/api/v1/keys', {
-    schema: { tags: ['admin'], summary: 'Create an API key (shown once)', body: keyBody },
+  app.post<{ Body: { role: Role; label?: string; institution_id?: string; patn_id?: string; paasid?: string; secret?: string } }>('/api/v1/keys', {
+    schema: { tags: ['admin'], summary: 'Create an API key (shown once). Integration keys answer paasid and secret (x-tif) as separate fields; with paasid + secret in the body, a HIS\'s existing national credentials are registered', body: keyBody },
   }, async (req, reply) => {
     const b = req.body;
-    const r = await fg.keys.create(actorOf(req), { role: b.role, label: b.label, institutionId: b.institution_id, patnId: b.patn_id });
-    return reply.status(201).send({ key: r.key, ...r.info });
+    const r = await fg.keys.create(actorOf(req), { role: b.role, label: b.label, institutionId: b.institution_id, patnId: b.patn_id, paasid: b.paasid, secret: b.secret });
+    return reply.status(201).send({ key: r.key, ...(r.paasid ? { paasid: r.paasid, secret: r.secret } : {}), ...r.info });
   });
   app.get('/api/v1/keys', { schema: { tags: ['admin'], summary: 'API keys (never their secrets)' } }, async (req) => {
     requirePermission(actorOf(req), 'keys.manage');
     return { items: await fg.keys.list() };
   });
-  app.delete<{ Params: { key_id: string } }>('/api/v1/keys/:key_id', { schema: { tags: ['admin'], summary: 'Revoke a key' } }, async (req, reply) => {
+  app.delete<{ Params: { key_id: string } }>('/api/v1/keys/:key_id', {
+    schema: { tags: ['admin'], summary: 'Revoke a key', params: { type: 'object', required: ['key_id'], properties: { key_id: str(64, { minLength: 1 }) } } },
+  }, async (req, reply) => {
     await fg.keys.revoke(actorOf(req), req.params.key_id);
     return reply.status(204).send();
   });
-
-  app.post<{ Body: { username: string; password: string; role: Role; display_name?: string; institution_id?: string; patn_id?: string } }>('/api/v1/users', {
+  app.post<{ Params: { key_id: string }; Body: { secret?: string; grace_hours?: number } }>('/api/v1/keys/:key_id/rotate', {
     schema: {
-      tags: ['admin'], summary: 'Create a user who signs in with a password',
+      tags: ['admin'], summary: 'Rotate a key without downtime: a new key (and x-tif secret, generated or given) at once; the previous stays valid for grace_hours (default 24)',
+      params: { type: 'object', required: ['key_id'], properties: { key_id: str(64, { minLength: 1 }) } },
+      body: { type: 'object', additionalProperties: false, properties: { secret: str(256, { minLength: 8 }), grace_hours: { type: 'number', minimum: 0, maximum: 720 } } },
+    },
+  }, async (req) => {
+    const r = await fg.keys.rotate(actorOf(req), req.params.key_id, { secret: req.body?.secret, graceHours: req.body?.grace_hours });
+    return { key: r.key, ...(r.paasid ? { paasid: r.paasid, secret: r.secret } : {}), ...r.info };
+  });
+
+  app.post('/api/v1/keys/reseal', {
+    schema: { tags: ['admin'], summary: 'After a rotation of FUNDGUARD_SECRET_KEY: re-encrypt every stored integration secret with the current server key' },
+  }, async (req) => fg.keys.resealSecrets(actorOf(req)));
+
+  app.get('/api/v1/users', { schema: { tags: ['admin'], summary: 'Users (never their passwords), with whether they are disabled, locked or must change their password' } }, async (req) => ({ items: await fg.keys.listUsers(actorOf(req)) }));
+  app.post<{ Body: { username: string; password: string; role: Role; display_name?: string; institution_id?: string; patn_id?: string; must_change_password?: boolean } }>('/api/v1/users', {
+    schema: {
+      tags: ['admin'], summary: 'Create a user who signs in with a password (at least 10 characters, not common, not the user name; user names unique regardless of case)',
       body: {
         type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
-        properties: { username: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, display_name: { type: 'string' }, institution_id: { type: 'string' }, patn_id: { type: 'string' } },
+        properties: {
+          username, password, role: { type: 'string', enum: [...ROLES] }, display_name: str(200),
+          institution_id: str(64), patn_id: str(64), must_change_password: { type: 'boolean' },
+        },
       },
     },
   }, async (req, reply) => {
     const b = req.body;
-    const id = await fg.keys.createUser(actorOf(req), { username: b.username, password: b.password, role: b.role, displayName: b.display_name, institutionId: b.institution_id, patnId: b.patn_id });
+    const id = await fg.keys.createUser(actorOf(req), { username: b.username, password: b.password, role: b.role, displayName: b.display_name, institutionId: b.institution_id, patnId: b.patn_id, mustChangePassword: b.must_change_password });
     return reply.status(201).send({ id, username: b.username, role: b.role });
   });
+  app.post<{ Params: { username: string }; Body: { password: string } }>('/api/v1/users/:username/password', {
+    schema: {
+      tags: ['admin'], summary: 'Administrator reset: a new password the user must change at the next sign-in; the user\'s sessions end and a lock is lifted',
+      params: userParams, body: { type: 'object', required: ['password'], additionalProperties: false, properties: { password } },
+    },
+  }, async (req, reply) => {
+    await fg.keys.resetPassword(actorOf(req), req.params.username, req.body.password);
+    return reply.status(204).send();
+  });
+  app.post<{ Params: { username: string } }>('/api/v1/users/:username/disable', {
+    schema: { tags: ['admin'], summary: 'Disable a user: no sign-in, every session ends at once', params: userParams },
+  }, async (req, reply) => {
+    await fg.keys.setDisabled(actorOf(req), req.params.username, true);
+    return reply.status(204).send();
+  });
+  app.post<{ Params: { username: string } }>('/api/v1/users/:username/enable', {
+    schema: { tags: ['admin'], summary: 'Enable a disabled user', params: userParams },
+  }, async (req, reply) => {
+    await fg.keys.setDisabled(actorOf(req), req.params.username, false);
+    return reply.status(204).send();
+  });
+  app.delete<{ Params: { username: string } }>('/api/v1/users/:username/sessions', {
+    schema: { tags: ['admin'], summary: 'End every session of a user', params: userParams },
+  }, async (req) => ({ ended: await fg.keys.revokeSessions(actorOf(req), req.params.username) }));
 
   app.get<{ Querystring: { entity_type?: string; entity_id?: string; after?: number; limit?: number } }>('/api/v1/audit-log', {
     schema: {
       tags: ['admin'], summary: 'Audit log entries (append-only, hash-chained)',
-      querystring: { type: 'object', properties: { entity_type: { type: 'string' }, entity_id: { type: 'string' }, after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+      querystring: { type: 'object', properties: { entity_type: str(64), entity_id: str(200), after: { type: 'integer', minimum: 0, maximum: 9_007_199_254_740_991 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
     },
   }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');
     const q = req.query;
     return { items: await fg.ctx.auditLog.list({ entityType: q.entity_type, entityId: q.entity_id, afterSeq: q.after, limit: q.limit }) };
   });
-  app.get('/api/v1/audit-log/verify', { schema: { tags: ['admin'], summary: 'Prove the audit log hash chain' } }, async (req) => {
+  app.get('/api/v1/audit-log/verify', { schema: { tags: ['admin'], summary: 'Prove the audit log chain (keyed with the server secret) and check it against the latest anchor written outside the database' } }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');
-    return fg.ctx.auditLog.verify();
+    return fg.auditChain.verify();
+  });
+  app.post<{ Body: { anchor: AuditAnchor } }>('/api/v1/audit-log/verify', {
+    schema: {
+      tags: ['admin'], summary: 'Prove the audit log chain against a given anchor (one kept elsewhere: a copy of the anchor file or the server log)',
+      body: {
+        type: 'object', required: ['anchor'], additionalProperties: false,
+        properties: {
+          anchor: {
+            type: 'object', required: ['seq', 'hash', 'at'], additionalProperties: false,
+            properties: { seq: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 }, hash: str(128), at: str(40), key_id: { type: ['string', 'null'], maxLength: 64 }, mac: { type: ['string', 'null'], maxLength: 128 } },
+          },
+        },
+      },
+    },
+  }, async (req) => {
+    requirePermission(actorOf(req), 'auditlog.read');
+    const a = req.body.anchor;
+    return fg.auditChain.verify({ seq: a.seq, hash: a.hash, at: a.at, key_id: a.key_id ?? null, mac: a.mac ?? null });
   });
 
   app.get<{ Querystring: { limit?: number } }>('/api/v1/imports', {

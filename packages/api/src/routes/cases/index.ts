@@ -1,28 +1,53 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
 import { FundGuardError } from '@fundguard/core';
 import { sql } from 'drizzle-orm';
 import {
   buildNotice, CaseService, casesTable, findingsTable, MAX_ATTACHMENT_BYTES, noticePdf, noticeXlsx, toCsv, toXlsx, type CaseCommand, type FundGuard,
 } from '@fundguard/service';
-import type { CaseState } from '@fundguard/core';
+import { Type } from 'typebox';
 import { actorOf } from '../../auth.ts';
 import { readBoundedBody } from '../../uploads.ts';
+import { CaseEventBody, parseCaseCommand } from './events-schema.ts';
 
-const EVENT_TYPES = ['notify', 'explain', 'submit_explanations', 'explanation_deadline_passed', 'decide', 'approve_level', 'return_level', 'escalate', 'appeal',
-  'appeal_deadline_passed', 'assign_re_review', 're_review', 'refer_to_panel', 'panel_vote', 'close'];
+const CaseId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+
+/**
+ * Event bodies are checked against the schema of their own `type` (see events-schema.ts): a missing field is named
+ * as missing instead of drowning in every other branch's errors. Params keep a plain check.
+ */
+const eventValidator = (part: 'body' | 'command'): FastifySchemaCompiler<unknown> => ({ httpPart }) => (data: unknown) => {
+  try {
+    if (httpPart === 'params') {
+      const id = (data as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || !id || id.length > 200) throw new FundGuardError('E_FIELD_INVALID', 'id: 1–200 characters', [{ field: 'id', reason: '1–200 characters' }]);
+      return { value: data };
+    }
+    if (httpPart !== 'body') return { value: data };
+    if (part === 'body') return { value: parseCaseCommand(data) };
+    const b = data as { ids?: unknown; command?: unknown } | null;
+    if (!b || typeof b !== 'object') throw new FundGuardError('E_INPUT_INVALID', '(body): must be a JSON object', [{ field: '(body)', reason: 'must be a JSON object' }]);
+    if (!Array.isArray(b.ids) || b.ids.length > 500 || b.ids.some((x) => typeof x !== 'string' || !x || x.length > 200)) {
+      throw new FundGuardError('E_FIELD_INVALID', 'ids: a list of up to 500 case ids', [{ field: 'ids', reason: 'a list of up to 500 case ids' }]);
+    }
+    return { value: { ids: b.ids, command: parseCaseCommand(b.command, 'command.') } };
+  } catch (error) {
+    return { error: error as Error };
+  }
+};
 
 /** Cases (审核单): worklist, detail, transitions, attachments. */
 export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   const cases = new CaseService(fg.ctx);
 
-  app.get<{ Querystring: { medins_id?: string; status?: string; month?: string; rule_id?: string; dept_codg?: string; dr_codg?: string; due_before?: string; limit?: number; offset?: number } }>('/api/v1/cases', {
+  app.get<{ Querystring: { medins_id?: string; status?: string; month?: string; rule_id?: string; dept_codg?: string; dr_codg?: string; mdtrt_id?: string; patn_id?: string; due_before?: string; limit?: number; offset?: number } }>('/api/v1/cases', {
     schema: {
-      tags: ['cases'], summary: 'Worklist: cases ordered by risk; filters by institution, status (comma-separated), month, rule, department, doctor, deadline',
+      tags: ['cases'], summary: 'Worklist: cases ordered by risk; filters by institution, status (comma-separated), month, rule, department, doctor, encounter (mdtrt_id), patient (patn_id), deadline. Amounts in yuan; hospitals see only their notified cases, without the risk score',
       querystring: {
         type: 'object',
         properties: {
-          medins_id: { type: 'string' }, status: { type: 'string' }, month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, rule_id: { type: 'string' },
-          dept_codg: { type: 'string' }, dr_codg: { type: 'string' }, due_before: { type: 'string', format: 'date-time' },
+          medins_id: { type: 'string', maxLength: 200 }, status: { type: 'string', maxLength: 400 }, month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, rule_id: { type: 'string', maxLength: 200 },
+          dept_codg: { type: 'string', maxLength: 200 }, dr_codg: { type: 'string', maxLength: 200 }, mdtrt_id: { type: 'string', maxLength: 200 }, patn_id: { type: 'string', maxLength: 200 },
+          due_before: { type: 'string', format: 'date-time' },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 },
         },
       },
@@ -31,7 +56,7 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     const q = req.query;
     return cases.list(actorOf(req), {
       medinsId: q.medins_id, status: q.status ? q.status.split(',').map((s) => s.trim()) : undefined, month: q.month, ruleId: q.rule_id,
-      deptCodg: q.dept_codg, drCodg: q.dr_codg, dueBefore: q.due_before, limit: q.limit, offset: q.offset,
+      deptCodg: q.dept_codg, drCodg: q.dr_codg, mdtrtId: q.mdtrt_id, patnId: q.patn_id, dueBefore: q.due_before, limit: q.limit, offset: q.offset,
     });
   });
 
@@ -39,20 +64,31 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     schema: { tags: ['cases'], summary: 'Open cases from a run\'s findings (one per institution and month)', body: { type: 'object', required: ['run_id'], properties: { run_id: { type: 'integer' }, medins_id: { type: 'string' } } } },
   }, async (req, reply) => reply.status(201).send({ cases: await cases.openFromRun(actorOf(req), req.body.run_id, { medinsId: req.body.medins_id }) }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/cases/:id', { schema: { tags: ['cases'], summary: 'A case with its findings and event history' } }, async (req) => cases.get(actorOf(req), req.params.id));
+  app.get<{ Params: { id: string } }>('/api/v1/cases/:id', {
+    schema: { tags: ['cases'], summary: 'A case with its findings and event history, amounts in yuan, and `allowed`: the events the requesting user may send now', params: CaseId },
+  }, async (req) => cases.get(actorOf(req), req.params.id));
+
+  app.get<{ Params: { id: string } }>('/api/v1/cases/:id/eligible', {
+    schema: { tags: ['cases'], summary: 'Users who may be named re-reviewer or panel member of this case (active reviewers who took no part in it)', params: CaseId },
+  }, async (req) => ({ users: await cases.eligible(actorOf(req), req.params.id) }));
 
   app.post<{ Params: { id: string }; Body: CaseCommand & { expected_version?: number } }>('/api/v1/cases/:id/events', {
     schema: {
-      tags: ['cases'], summary: 'Apply a transition (notify, explain, decide, approve_level, appeal, …); `by` and `at` are set by the server',
-      body: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: EVENT_TYPES }, expected_version: { type: 'integer' } } },
+      tags: ['cases'], summary: 'Apply a transition; each `type` has its own fields (see the examples); amounts in yuan; `by` and `at` are set by the server. Missing or ill-typed fields: 400 naming the field, nothing changes',
+      params: CaseId, body: CaseEventBody,
     },
+    validatorCompiler: eventValidator('body'),
   }, async (req) => {
     const { expected_version, ...command } = req.body;
     return cases.apply(actorOf(req), req.params.id, command as CaseCommand, expected_version);
   });
 
-  app.post<{ Params: { id: string }; Body: { ids: string[]; command: CaseCommand } }>('/api/v1/cases/bulk-events', {
-    schema: { tags: ['cases'], summary: 'Apply the same transition to several cases (bulk confirm); each case succeeds or fails on its own', body: { type: 'object', required: ['ids', 'command'], properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 500 }, command: { type: 'object', required: ['type'] } } } },
+  app.post<{ Body: { ids: string[]; command: CaseCommand } }>('/api/v1/cases/bulk-events', {
+    schema: {
+      tags: ['cases'], summary: 'Apply the same transition to several cases (bulk confirm); each case succeeds or fails on its own',
+      body: Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 500 }), command: CaseEventBody }),
+    },
+    validatorCompiler: eventValidator('command'),
   }, async (req) => {
     const actor = actorOf(req);
     const results = [];
@@ -84,8 +120,8 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
   app.get<{ Params: { id: string; format: 'xlsx' | 'pdf' } }>('/api/v1/cases/:id/notice.:format', {
     schema: { tags: ['cases'], summary: '扣款通知书 (deduction notice) of a decided case, as XLSX or PDF', params: { type: 'object', properties: { id: { type: 'string' }, format: { type: 'string', enum: ['xlsx', 'pdf'] } } } },
   }, async (req, reply) => {
-    const c = await cases.get(actorOf(req), req.params.id);
-    const notice = buildNotice({ id: c.id, medins_id: c.medins_id, month: c.month, state: c.state as CaseState }, c.findings, await medinsName(c.medins_id), fg.ctx.nowIso());
+    const c = await cases.forNotice(actorOf(req), req.params.id);
+    const notice = buildNotice({ id: c.id, medins_id: c.medins_id, month: c.month, state: c.state }, c.findings, await medinsName(c.medins_id), fg.ctx.nowIso());
     const body = req.params.format === 'pdf' ? await noticePdf(notice) : await noticeXlsx(notice);
     return reply.header('content-type', req.params.format === 'pdf' ? 'application/pdf' : XLSX).header('content-disposition', download(`扣款通知书-${c.id}.${req.params.format}`)).send(body);
   });

@@ -58,6 +58,10 @@ export const fsiRoutes: FastifyPluginAsync<FsiOptions> = async (app, { fg, handl
     if (isFundGuardError(err) && STATUS[err.code] < 500) {
       status = STATUS[err.code];
       message = err.message;
+    } else if (isFundGuardError(err) && err.code === 'E_UNAVAILABLE') {
+      status = 503; // e.g. the database connection was lost: the HIS may retry
+      message = '服务暂不可用，请稍后重试 (temporarily unavailable, retry later)';
+      reply.header('retry-after', '1');
     } else if ((err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500) {
       status = (err as { statusCode: number }).statusCode;
       message = (err as Error).message;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
 import { DownloadOutlined, PaperClipOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import type { Attachment, CaseFinding } from '@fundguard/core';
@@ -8,12 +8,16 @@ import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
-import { dateTime, fenToYuan, maskText, yuan } from '../../format.ts';
-import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type FindingRow } from './model.ts';
+import { dateTime, maskText, yuan } from '../../format.ts';
+import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUser, type FindingRow } from './model.ts';
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
-  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' };
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' | 'special' }
+  | { kind: 'revoke'; penalty: number };
+
+/** GET /api/v1/cases/:id/penalties (yuan). */
+interface Penalty { id: number; kind: string; multiplier: number; fine: number; basis: string; at: string; revoked: { at: string; by: string | null; reason: string | null } | null }
 
 const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
 
@@ -59,10 +63,20 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const { me } = useSession();
   const id = params.id;
   const c = useApi(() => api.get<CaseDetail>(`/api/v1/cases/${encodeURIComponent(id)}`), [id]);
+  const fines = useApi(() => api.get<{ items: Penalty[] }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`), [id]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
   const [files, setFiles] = useState<Attachment[]>([]);
+  const [eligible, setEligible] = useState<EligibleUser[]>([]);
+  const loadEligible = async () => {
+    try {
+      setEligible((await api.get<{ users: EligibleUser[] }>(`/api/v1/cases/${encodeURIComponent(id)}/eligible`)).users);
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  const eligibleOptions = eligible.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (${u.id})` : u.id }));
 
   if (c.error) return <Failure error={c.error} />;
   if (!c.data) return <Card loading />;
@@ -70,7 +84,9 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const s = d.state;
   const byId = new Map<string, CaseFinding>(s.findings.map((f) => [f.id, f]));
   const is = (...roles: string[]) => roles.includes(me.role);
-  const canDecide = d.status === 'in_review' && is('admin', 'auditor');
+  // Only what the server says this user may do now (the machine computes it); never a button that answers 409.
+  const may = (type: string) => d.allowed.includes(type as CaseDetail['allowed'][number]);
+  const canDecide = may('decide');
 
   const act = async (command: Record<string, unknown>) => {
     setBusy(true);
@@ -95,21 +111,18 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
 
   const appealable = s.findings.filter((f) => f.appealable && f.severity !== 'reminder' && (f.decision ? f.decision.outcome !== 'rejected' : false));
   const actions: React.ReactNode[] = [];
-  if (d.status === 'draft' && is('admin', 'auditor')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
-  if (d.status === 'awaiting_explanation' && is('hospital')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
+  if (may('notify')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
+  if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
   if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
-  if (d.status === 'in_review' && is('admin', 'auditor', 'supervisor')) {
-    actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level' })}>{t('caseDetail.approve')}</Button>);
-    if (d.level > 1) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
-  }
-  if (d.status === 'decided' && is('hospital') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
-  if (d.status === 'appealed' && is('admin', 'supervisor')) actions.push(<Button key="assign" type="primary" data-testid="act-assign" onClick={() => open({ kind: 'assign' })}>{t('caseDetail.assign')}</Button>);
-  if (d.status === 'appeal_review' && s.reReviewer === me.id) {
-    actions.push(<Button key="rr" type="primary" data-testid="act-rereview" onClick={() => open({ kind: 'rereview' })}>{t('caseDetail.reReview')}</Button>);
-    actions.push(<Button key="panel" onClick={() => open({ kind: 'panel' })}>{t('caseDetail.referPanel')}</Button>);
-  }
-  if (d.status === 'panel_review' && s.panel?.members.includes(me.id)) actions.push(<Button key="vote" type="primary" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
-  if (d.status === 'final' && is('admin', 'auditor')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
+  if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
+  if (may('mark_special')) actions.push(<Button key="special" data-testid="act-special" onClick={() => open({ kind: 'special' })}>{t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' })}</Button>);
+  if (may('return_level')) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
+  if (may('appeal') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
+  if (may('assign_re_review')) actions.push(<Button key="assign" type={d.status === 'appealed' ? 'primary' : 'default'} data-testid="act-assign" onClick={() => { void loadEligible(); open({ kind: 'assign' }); }}>{t('caseDetail.assign')}</Button>);
+  if (may('re_review')) actions.push(<Button key="rr" type="primary" data-testid="act-rereview" onClick={() => open({ kind: 'rereview' })}>{t('caseDetail.reReview')}</Button>);
+  if (may('refer_to_panel')) actions.push(<Button key="panel" data-testid="act-panel" onClick={() => { void loadEligible(); open({ kind: 'panel' }); }}>{t('caseDetail.referPanel')}</Button>);
+  if (may('panel_vote')) actions.push(<Button key="vote" type="primary" data-testid="act-vote" onClick={() => open({ kind: 'vote' })}>{t('caseDetail.panelVote')}</Button>);
+  if (may('close')) actions.push(<Button key="close" onClick={() => act({ type: 'close' })}>{t('caseDetail.close')}</Button>);
   if (['final', 'closed'].includes(d.status) && is('admin', 'supervisor') && (d.state.deduction ?? 0) > 0) actions.push(<Button key="penalty" danger data-testid="act-penalty" onClick={() => open({ kind: 'penalty' })}>{t('caseDetail.penalty')}</Button>);
   if (['decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'].includes(d.status)) {
     actions.push(<Button key="xlsx" icon={<DownloadOutlined />} data-testid="notice-xlsx" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.xlsx`, `扣款通知书-${id}.xlsx`)}>{t('caseDetail.noticeXlsx')}</Button>);
@@ -133,7 +146,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const decisionTag = (f: CaseFinding | undefined) => {
     if (!f?.decision) return <Tag>{t('caseDetail.pending')}</Tag>;
     const o = f.decision.outcome;
-    return <Space size={2} direction="vertical"><Tag color={o === 'confirmed' ? 'red' : o === 'rejected' ? 'green' : 'orange'} data-testid="decision">{t(`outcome.${o}`)}</Tag>{o !== 'rejected' ? fenToYuan(f.decision.amount) : null}{f.decision.reason ? <Typography.Text type="secondary">{f.decision.reason}</Typography.Text> : null}</Space>;
+    return <Space size={2} direction="vertical"><Tag color={o === 'confirmed' ? 'red' : o === 'rejected' ? 'green' : 'orange'} data-testid="decision">{t(`outcome.${o}`)}</Tag>{o !== 'rejected' ? yuan(f.decision.amount) : null}{f.decision.reason ? <Typography.Text type="secondary">{f.decision.reason}</Typography.Text> : null}</Space>;
   };
 
   const submitDialog = async () => {
@@ -141,20 +154,35 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
     if (!dialog) return;
     switch (dialog.kind) {
       case 'reject': return act({ type: 'decide', finding: dialog.finding, outcome: 'rejected', reason: v.reason });
-      case 'partial': return act({ type: 'decide', finding: dialog.finding, outcome: 'partial', amount: Math.round(Number(v.amount) * 100), reason: v.reason });
+      case 'partial': return act({ type: 'decide', finding: dialog.finding, outcome: 'partial', amount: Number(v.amount), reason: v.reason });
       case 'explain': return act({ type: 'explain', finding: dialog.finding, text: v.text, attachments: files });
       case 'appeal': return act({ type: 'appeal', findings: v.findings, reason: v.reason, evidence: files });
       case 'assign': return act({ type: 'assign_re_review', reviewer: v.reviewer });
       case 'return': return act({ type: 'return_level', reason: v.reason });
+      case 'special': return act({ type: 'mark_special', reason: v.reason });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
-      case 'vote': return act({ type: 'panel_vote', vote: v.vote, reason: v.reason ?? '' });
+      case 'vote': return act({ type: 'panel_vote', vote: v.vote, ...(v.reason ? { reason: v.reason } : {}) });
+      case 'revoke': {
+        setBusy(true);
+        try {
+          await api.post(`/api/v1/penalties/${dialog.penalty}/revoke`, { reason: v.reason });
+          setDialog(null);
+          fines.reload();
+        } catch (e) {
+          message.error((e as Error).message);
+        } finally {
+          setBusy(false);
+        }
+        return;
+      }
       case 'penalty': {
         setBusy(true);
         try {
-          const r = await api.post<{ fine_fen: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing });
-          message.success(`${t('caseDetail.fine')} ${fenToYuan(r.fine_fen)} · ${r.basis}`);
+          const r = await api.post<{ fine: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing, ...(v.penaltyKind === 'fraud' ? { suspend_months: Number(v.suspendMonths) } : {}) });
+          message.success(`${t('caseDetail.fine')} ${yuan(r.fine)} · ${r.basis}`);
           setDialog(null);
           c.reload();
+          fines.reload();
         } catch (e) {
           message.error((e as Error).message);
         } finally {
@@ -165,7 +193,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'rereview': {
         const results = (s.appeal?.findings ?? []).map((fid) => {
           const o = v[`o_${fid}`] as 'upheld' | 'overturned' | 'partial';
-          return { finding: fid, outcome: o, ...(o === 'partial' ? { amount: Math.round(Number(v[`a_${fid}`]) * 100) } : {}) };
+          return { finding: fid, outcome: o, ...(o === 'partial' ? { amount: Number(v[`a_${fid}`]) } : {}) };
         });
         return act({ type: 're_review', results, reason: v.reason });
       }
@@ -173,7 +201,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   };
   const findingLabel = (fid: string) => {
     const r = d.findings.find((x) => x.id === fid);
-    return r ? `${r.rule_id} ${r.rule_name} · ${r.mdtrt_id} · ${fenToYuan(r.amount_fen)}` : fid;
+    return r ? `${r.rule_id} ${r.rule_name} · ${r.mdtrt_id} · ${yuan(r.amount)}` : fid;
   };
 
   return (
@@ -186,11 +214,12 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           { label: t('cases.findings'), children: d.finding_count },
           { label: t('cases.proposed'), children: yuan(d.proposed) },
           { label: t('cases.deduction'), children: <span data-testid="case-deduction">{yuan(d.deduction)}</span> },
-          { label: t('cases.risk'), children: d.risk.toFixed(1) },
+          ...(d.risk === null ? [] : [{ label: t('cases.risk'), children: d.risk.toFixed(1) }]),
           { label: t('caseDetail.explanationDue'), children: dateTime(s.deadlines.explanation) },
           { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
           { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
         ]} />
+        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={s.notice.message} /> : null}
         <Space wrap style={{ marginTop: 12 }}>{actions}</Space>
       </Card>
       <Card size="small" title={t('caseDetail.levels')}>
@@ -218,11 +247,11 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           columns={[
             { title: t('caseDetail.rule'), render: (_, r) => <Space direction="vertical" size={0}><span>{r.rule_name}</span><Typography.Text type="secondary">{r.rule_id} · {r.pack}@{r.pack_version}</Typography.Text></Space> },
             { title: t('caseDetail.severity'), dataIndex: 'severity', render: (v: string) => <Tag color={SEV_COLOR[v]}>{t(`severity.${v}`)}</Tag> },
-            { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+            { title: t('caseDetail.amount'), dataIndex: 'amount', align: 'right', render: (v: number) => yuan(v) },
             { title: t('caseDetail.encounter'), dataIndex: 'mdtrt_id', render: (v: string) => <a data-testid="encounter-link" href={`/encounters/${encodeURIComponent(v)}`} onClick={(e) => { e.preventDefault(); navigate(`/encounters/${encodeURIComponent(v)}`); }}>{v}</a> },
             { title: t('caseDetail.explanation'), render: (_, r) => { const ex = byId.get(r.id)?.explanation; return ex ? <Space direction="vertical" size={0}><span>{ex.text}</span><AttachmentLinks caseId={id} items={ex.attachments} /></Space> : null; } },
             { title: t('caseDetail.decision'), render: (_, r) => decisionTag(byId.get(r.id)) },
-            { title: t('caseDetail.appealResult'), render: (_, r) => { const f = byId.get(r.id); return f?.appealResult ? <Space direction="vertical" size={0}><Tag color="geekblue" data-testid="appeal-result">{t(`outcome.${f.appealResult.outcome}`)}</Tag>{fenToYuan(f.appealResult.amount)}</Space> : f?.appealed ? <Tag color="magenta">{t('caseDetail.appealed')}</Tag> : null; } },
+            { title: t('caseDetail.appealResult'), render: (_, r) => { const f = byId.get(r.id); return f?.appealResult ? <Space direction="vertical" size={0}><Tag color="geekblue" data-testid="appeal-result">{t(`outcome.${f.appealResult.outcome}`)}</Tag>{yuan(f.appealResult.amount)}</Space> : f?.appealed ? <Tag color="magenta">{t('caseDetail.appealed')}</Tag> : null; } },
             { title: '', key: 'actions', render: (_, r) => {
               const f = byId.get(r.id);
               if (canDecide && f && f.severity !== 'reminder') {
@@ -234,11 +263,25 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
                   </Space>
                 );
               }
-              if (d.status === 'awaiting_explanation' && me.role === 'hospital') return <Button size="small" onClick={() => open({ kind: 'explain', finding: r.id })}>{t('caseDetail.explain')}</Button>;
+              if (may('explain')) return <Button size="small" onClick={() => open({ kind: 'explain', finding: r.id })}>{t('caseDetail.explain')}</Button>;
               return null;
             } },
           ]} />
       </Card>
+      {fines.data?.items.length ? (
+        <Card size="small" title={t('caseDetail.fines', { defaultValue: '罚款' })} data-testid="fines">
+          <Table<Penalty> size="small" rowKey="id" dataSource={fines.data.items} pagination={false}
+            columns={[
+              { title: t('caseDetail.penaltyKind'), dataIndex: 'kind', render: (v: string) => t(`caseDetail.penaltyKinds.${v}`, { defaultValue: v }) },
+              { title: t('caseDetail.multiplier'), dataIndex: 'multiplier' },
+              { title: t('caseDetail.fine'), dataIndex: 'fine', align: 'right', render: (v: number, r) => (r.revoked ? <Typography.Text delete>{yuan(v)}</Typography.Text> : yuan(v)) },
+              { title: t('caseDetail.reason'), dataIndex: 'basis' },
+              { title: t('caseDetail.at'), dataIndex: 'at', render: (v: string) => dateTime(v) },
+              { title: '', key: 'revoke', render: (_, r) => (r.revoked ? <Typography.Text type="secondary">{t('caseDetail.revoked', { defaultValue: '已撤销' })}: {r.revoked.reason}</Typography.Text>
+                : is('admin', 'supervisor') ? <Button size="small" onClick={() => open({ kind: 'revoke', penalty: r.id })}>{t('caseDetail.revoke', { defaultValue: '撤销' })}</Button> : null) },
+            ]} />
+        </Card>
+      ) : null}
       <Card size="small" title={t('caseDetail.events')}>
         <Table size="small" rowKey="seq" dataSource={d.events} pagination={false}
           columns={[
@@ -251,9 +294,9 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       </Card>
 
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
-        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty') }[dialog.kind] : ''}>
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }), special: t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' }) }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
-          initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
+          initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true, suspendMonths: 6 } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
           {dialog?.kind === 'partial' ? <Form.Item name="amount" label={t('caseDetail.partialAmount')} rules={[{ required: true }]}><InputNumber min={0.01} step={0.01} style={{ width: 200 }} /></Form.Item> : null}
           {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} /></Form.Item> : null}
@@ -262,14 +305,19 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               <Checkbox.Group style={{ display: 'flex', flexDirection: 'column' }} options={appealable.map((f) => ({ value: f.id, label: findingLabel(f.id) }))} />
             </Form.Item>
           ) : null}
-          {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Input data-testid="reviewer-input" /></Form.Item> : null}
-          {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }]}><Select mode="tags" /></Form.Item> : null}
+          {dialog?.kind === 'assign' ? <Form.Item name="reviewer" label={t('caseDetail.reviewer')} rules={[{ required: true }]}><Select data-testid="reviewer-input" showSearch optionFilterProp="label" options={eligibleOptions} /></Form.Item> : null}
+          {dialog?.kind === 'panel' ? <Form.Item name="members" label={t('caseDetail.referPanel')} rules={[{ required: true }, { type: 'array', len: 3 }]}><Select mode="multiple" data-testid="panel-input" optionFilterProp="label" options={eligibleOptions} /></Form.Item> : null}
           {dialog?.kind === 'penalty' ? (
             <>
               <Form.Item name="penaltyKind" label={t('caseDetail.penaltyKind')} rules={[{ required: true }]}>
                 <Radio.Group options={(['violation', 'fraud', 'agreement'] as const).map((k) => ({ value: k, label: t(`caseDetail.penaltyKinds.${k}`) }))} />
               </Form.Item>
               <Form.Item name="multiplier" label={t('caseDetail.multiplier')} rules={[{ required: true }]}><InputNumber min={1} max={5} step={0.5} /></Form.Item>
+              <Form.Item noStyle shouldUpdate={(a, b) => a.penaltyKind !== b.penaltyKind}>
+                {({ getFieldValue }) => (getFieldValue('penaltyKind') === 'fraud'
+                  ? <Form.Item name="suspendMonths" label={t('caseDetail.suspendMonths', { defaultValue: '科室暂停医保结算（月，第四十条 6–12）' })} rules={[{ required: true }]}><InputNumber min={6} max={12} step={1} /></Form.Item>
+                  : null)}
+              </Form.Item>
               <Form.Item name="hearing" valuePropName="checked"><Checkbox>{t('caseDetail.hearing')}</Checkbox></Form.Item>
             </>
           ) : null}
@@ -283,7 +331,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               </Space>
             </Space>
           )) : null}
-          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote'].includes(dialog.kind) ? (
+          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke', 'special'].includes(dialog.kind) ? (
             <Form.Item name="reason" label={dialog.kind === 'appeal' ? t('caseDetail.appealReason') : t('caseDetail.reason')} rules={[{ required: dialog.kind !== 'vote' }]}>
               <Input.TextArea rows={3} data-testid="reason-input" />
             </Form.Item>

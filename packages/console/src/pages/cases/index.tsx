@@ -86,7 +86,7 @@ export function WorklistPage() {
           { title: t('cases.findings'), dataIndex: 'finding_count', align: 'right' },
           { title: t('cases.proposed'), dataIndex: 'proposed', align: 'right', render: (v: number) => yuan(v) },
           { title: t('cases.deduction'), dataIndex: 'deduction', align: 'right', render: (v: number | null) => yuan(v) },
-          { title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => v.toFixed(1) },
+          { title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number | null) => (v === null ? '' : v.toFixed(1)) },
           { title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null) => dateTime(v) },
         ]} />
     </Space>

@@ -1,7 +1,7 @@
-import type { CaseState, CaseStatus } from '@fundguard/core';
+import type { CaseEventType, CaseState, CaseStatus } from '@fundguard/core';
 import { api } from '../../api.ts';
 
-/** GET /api/v1/cases/:id (proposed and deduction in yuan; findings' amount_fen in fen). */
+/** GET /api/v1/cases/:id: every amount in yuan (state included); `risk` is null for hospitals. */
 export interface CaseView {
   id: string;
   medins_id: string;
@@ -11,7 +11,7 @@ export interface CaseView {
   special: boolean;
   proposed: number;
   deduction: number | null;
-  risk: number;
+  risk: number | null;
   finding_count: number;
   due_at: string | null;
   state: CaseState;
@@ -39,13 +39,24 @@ export interface FindingRow {
   mdtrt_id: string;
   dept_codg: string;
   dr_codg: string;
-  amount_fen: number;
+  /** yuan */
+  amount: number;
+  case_id: string | null;
   result: FindingResult;
 }
 
 export interface CaseDetail extends CaseView {
   findings: FindingRow[];
   events: { seq: number; type: string; actor: string; at: string; event: Record<string, unknown> }[];
+  /** the events the signed-in user may send now: the page offers only these */
+  allowed: CaseEventType[];
+}
+
+/** GET /api/v1/cases/:id/eligible: who may be named re-reviewer or panel member. */
+export interface EligibleUser {
+  id: string;
+  display_name: string;
+  role: string;
 }
 
 export const STATUS_COLORS: Record<CaseStatus, string> = {
@@ -63,7 +74,7 @@ export async function confirmAll(id: string): Promise<number> {
   let n = 0;
   for (const f of c.state.findings) {
     if (f.severity === 'reminder' || f.decision) continue;
-    await sendEvent(id, { type: 'decide', finding: f.id, outcome: 'confirmed', reason: '' });
+    await sendEvent(id, { type: 'decide', finding: f.id, outcome: 'confirmed' });
     n++;
   }
   return n;

@@ -4,19 +4,26 @@ import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, setToken, type Me } from '../../api.ts';
 import { setLang } from '../../i18n/index.ts';
+import { ChangePasswordForm } from '../me/password.tsx';
 
-/** User name and password → a 12 h session key (POST /api/v1/auth/login). Machines use API keys instead. */
-export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+/**
+ * User name and password → a session key (POST /api/v1/auth/login: 8 h, ended after 30 min unused). A session that
+ * must change its password (an administrator's reset, the demo password outside demo mode) gets the change form
+ * first. Machines use API keys instead.
+ */
+export function LoginPage({ onSignedIn, mustChange }: { onSignedIn: (me: Me) => void; mustChange?: boolean }) {
   const { t, i18n } = useTranslation();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [changing, setChanging] = useState(mustChange ?? false);
   const submit = async (v: { username: string; password: string }) => {
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ token: string; user: Me }>('/api/v1/auth/login', v);
+      const r = await api.post<{ token: string; user: Me; password_change_required?: boolean }>('/api/v1/auth/login', v);
       setToken(r.token);
-      onSignedIn(r.user);
+      if (r.password_change_required) setChanging(true);
+      else onSignedIn(r.user);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -27,6 +34,12 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     <div className="fg-login">
       <Card style={{ width: 400 }} title={<Space direction="vertical" size={0}><Typography.Title level={4} style={{ margin: 0 }}>{t('app.title')}</Typography.Title><span>{t('login.title')}</span></Space>}
         extra={<Button size="small" data-testid="lang-switch" onClick={() => setLang(i18n.language === 'en' ? 'zh-CN' : 'en')}>{t('app.language')}</Button>}>
+        {changing ? (
+          <div data-testid="must-change">
+            <Alert type="warning" showIcon title={t('account.mustChange')} description={t('account.mustChangeHint')} style={{ marginBottom: 16 }} />
+            <ChangePasswordForm onChanged={onSignedIn} />
+          </div>
+        ) : <>
         <Form layout="vertical" onFinish={submit} data-testid="login-form">
           <Form.Item name="username" label={t('login.username')} rules={[{ required: true }]}>
             <Input prefix={<UserOutlined />} autoComplete="username" id="username" />
@@ -38,6 +51,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">{t('login.submit')}</Button>
         </Form>
         <Typography.Paragraph type="secondary" style={{ marginTop: 16, fontSize: 12 }}>{t('login.demo')}</Typography.Paragraph>
+        </>}
       </Card>
     </div>
   );

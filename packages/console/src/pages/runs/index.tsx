@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Input, Progress, Select, Space, Table, Tag, Upload } from 'antd';
+import { Alert, App, Button, Card, Input, Progress, Select, Space, Table, Tag, Tooltip, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, uploadType } from '../../api.ts';
@@ -8,7 +8,7 @@ import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { dateTime, int } from '../../format.ts';
 
-interface Run { id: number; kind: string; status: string; params: { from: string; to: string; medins_id?: string }; total_chunks: number; done_chunks: number; encounters: number; findings: number; actor: string; error: string | null; started_at: string; finished_at: string | null; cases: number }
+interface Run { id: number; kind: string; status: string; params: { from: string; to: string; medins_id?: string }; total_chunks: number; done_chunks: number; encounters: number; findings: number; actor: string; error: string | null; warning?: string | null; started_at: string; finished_at: string | null; cases: number }
 interface ImportRow { id: number; kind: string; file_name: string; format: string; status: string; records: number; replaced: number; warnings: number; actor: string; started_at: string; finished_at: string | null }
 
 const RUN_COLORS: Record<string, string> = { running: 'processing', cancelling: 'warning', cancelled: 'default', done: 'success', failed: 'error' };
@@ -80,7 +80,11 @@ export function RunsPage() {
             { title: t('runs.id'), dataIndex: 'id' },
             { title: t('runs.kind'), dataIndex: 'kind' },
             { title: `${t('runs.from')} – ${t('runs.to')}`, render: (_, r) => `${r.params.from} – ${r.params.to}${r.params.medins_id ? ` · ${r.params.medins_id}` : ''}` },
-            { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={RUN_COLORS[s]}>{s}</Tag> },
+            // A run without progress (no worker takes its tasks) says so; the server's text is bilingual.
+            { title: t('runs.status'), dataIndex: 'status', render: (s: string, r) => <>
+              <Tag color={RUN_COLORS[s]}>{s}</Tag>
+              {r.warning ? <Tooltip title={r.warning}><Tag color="warning" data-testid="run-warning">⚠ {r.warning.split(':')[0]}</Tag></Tooltip> : null}
+            </> },
             { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_chunks ? Math.floor((100 * r.done_chunks) / r.total_chunks) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
             { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
             { title: t('runs.findings'), dataIndex: 'findings', align: 'right', render: int },

@@ -1,0 +1,17 @@
+import { sql, type SQL } from 'drizzle-orm';
+
+/**
+ * A running run with no chunk finished for this long gets a warning in its status (and the coordinator logs it):
+ * with NATS, tasks that no worker takes (no worker running, or one on a mistyped stream) would otherwise show
+ * "running 0 of N" forever. FUNDGUARD_RUN_STALL_WARN_MS, default 2 minutes (twice the default ack wait).
+ */
+export const RUN_STALL_WARN_MS = Number(process.env.FUNDGUARD_RUN_STALL_WARN_MS ?? 120_000);
+
+/** The `warning` column of a query over `audit_runs r`: null, or why the run seems stuck. Computed, so every process sees it. */
+export function stallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
+  const cutoff = new Date(now.getTime() - stallMs).toISOString();
+  const last = sql`coalesce((select max(c.done_at) from audit_run_chunks c where c.run_id = r.id), r.started_at)`;
+  return sql`case when r.status = 'running' and r.done_chunks < r.total_chunks and ${last} < ${cutoff}::timestamptz
+    then '无进展 no progress: no chunk finished since ' || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
+}
