@@ -5,7 +5,7 @@ import { buildApp } from '../../app.ts';
 import { readiness } from './readiness.ts';
 
 test('/healthz always answers; /readyz answers 503 with the reason and progress until ready, then 200', async () => {
-  const fg = await FundGuard.open({ dataDir: 'memory' });
+  const fg = await FundGuard.open({});
   const app = await buildApp({ fg });
   try {
     readiness.notReady('loading demo data', 'loading demo data: encounters 200/20000', 6);
