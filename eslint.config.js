@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const restrict = (patterns) => ['error', { patterns }];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.tsbuild/**', 'data/**', 'packages/console/dist/**', 'bench/out/**'] },
+  { ignores: ['**/node_modules/**', '.tsbuild/**', 'data/**', 'packages/console/dist/**', 'packages/cli/dist/**', 'bench/out/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,8 +1,11 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { anchorFileFromEnv, authSettingsFromEnv, FundGuard, natsConfigFromEnv, SecretBox, WorkQueue } from '@fundguard/service';
-import { updateLock } from '@fundguard/store';
+import { readLock, updateLock } from '@fundguard/store';
 import { buildApp } from './app.ts';
 import { overloadOptionsFromEnv } from './overload.ts';
+import { readiness } from './routes/system/readiness.ts';
 
 export interface ServerConfig {
   port: number;
@@ -40,27 +43,80 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the server: opens the database (locking an embedded directory), ensures the admin key, listens. */
 export interface ServerHooks {
-  /** once listening (demo data loads here, so the server answers health checks at once) */
+  /**
+   * Once the app serves requests, before /readyz turns 200: quick work only (the demo loader creates its users here
+   * and goes on in the background, setting the readiness itself).
+   */
   onListening?: (fg: FundGuard, log: FastifyInstance['log']) => Promise<void>;
 }
 
+/** Before the app is built: /healthz answers, /readyz and everything else 503 with the reason. */
+function answerStarting(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  const body = path === '/healthz' ? { status: 'ok', phase: readiness.get().phase } : path === '/readyz' ? readiness.body() : { error: { code: 'E_UNAVAILABLE', message: `starting: ${readiness.get().reason}; retry shortly`, issues: [] } };
+  res.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+  res.end(JSON.stringify(body));
+}
+
+const logLine = (msg: string, data: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg, ...data })}\n`);
+
+/**
+ * Starts the server. It listens first, so that /healthz answers from the first second and /readyz says why it is not
+ * ready (503), then opens the database (locking an embedded directory, applying migrations), ensures the admin key and
+ * hands the connections to the app.
+ */
 export async function startServer(config: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
+  readiness.notReady('starting', 'starting');
   // FUNDGUARD_NATS_URL: batch runs go to `fundguard worker` processes, which share the PostgreSQL database.
   const nats = natsConfigFromEnv();
   if (nats && !config.databaseUrl) throw new Error('FUNDGUARD_NATS_URL needs DATABASE_URL: workers on other processes share a PostgreSQL database, not the embedded one');
   // On PostgreSQL every process must share FUNDGUARD_SECRET_KEY (x-tif secrets, the audit chain key): a clear error first.
   const secrets = SecretBox.fromEnv(process.env, config.dataDir, { postgres: !!config.databaseUrl });
   const auth = authSettingsFromEnv(process.env, config.demo);
-  const work = nats ? await WorkQueue.open(nats) : null;
-  const fg = await FundGuard.open({
+  const openDb = (work: WorkQueue | null) => FundGuard.open({
     url: config.databaseUrl, dataDir: config.dataDir, lockInfo: { port: config.port, host_bind: config.host },
     secrets, work, auth, anchorFile: anchorFileFromEnv(process.env, config.dataDir),
-  }).catch(async (e) => {
-    await work?.close();
-    throw e;
   });
+  // An embedded directory another live process owns: fail with its E_LOCKED (who owns it) before taking the port.
+  // (Should the owner have died meanwhile, the directory is simply opened first.)
+  const openedEarly = !config.databaseUrl && readLock(config.dataDir) ? await openDb(null) : null;
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
+  const server = createServer((req, res) => handle(req, res));
+  // Fastify's own defaults (its server is not used): keep-alive 72 s, no request timeout (large imports).
+  server.keepAliveTimeout = 72_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  logLine('FundGuard accepting connections; starting', { address });
+  const closeServer = () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  let fg: FundGuard;
+  let work: WorkQueue | null = null;
+  if (openedEarly) fg = openedEarly;
+  else {
+    try {
+      work = nats ? await WorkQueue.open(nats) : null;
+      readiness.notReady('opening database', config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : 'opening the embedded database and applying migrations');
+      fg = await openDb(work);
+      logLine('database open', { database: fg.database.kind, ms: ms() });
+    } catch (e) {
+      await work?.close().catch(() => undefined);
+      await closeServer();
+      throw e;
+    }
+  }
   let app: FastifyInstance | null = null;
   try {
     app = await buildApp({ fg, overload: overloadOptionsFromEnv(), docs: config.docs ?? config.demo, logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.apikey'] } });
@@ -99,8 +155,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       await takeOverAuditRuns();
       await failInterruptedScreening();
     }
-    const address = await app.listen({ port: config.port, host: config.host });
-    app.log.info({ address, database: fg.database.kind }, 'FundGuard listening');
+    await app.ready();
+    handle = app.routing;
+    app.log.info({ ms: ms() }, 'API ready');
     let localKeyId: string | null = null;
     if (fg.database.lockFile) {
       // The embedded directory is ours alone; `fundguard import` on this machine sends its work here instead,
@@ -110,7 +167,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       if (stale) app.log.info({ revoked: stale }, 'local CLI keys of an earlier process revoked');
       const local = await fg.keys.issueLocalKey(7 * 24);
       localKeyId = local.keyId;
-      updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, local_key: local.key });
+      updateLock(fg.database.lockFile, { url: `http://127.0.0.1:${port}`, local_key: local.key });
     }
     // The lead's chores, a minute apart: case deadlines (explanations, SLA per review level, appeals) move on
     // without anyone asking, and runs are taken over as above. Each on its own: one that keeps failing must not stop
@@ -130,6 +187,8 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
     }, Number(process.env.FUNDGUARD_SWEEP_MS ?? 60_000));
     sweep.unref();
     await hooks.onListening?.(fg, app.log);
+    if (readiness.get().phase === 'opening database') readiness.ready(); // else the hook's background work says when
+    app.log.info({ address, database: fg.database.kind, ready: readiness.get().phase === 'ready' }, 'FundGuard listening');
     const running = app;
     let stopping: Promise<void> | null = null;
     return {
@@ -140,7 +199,9 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
         stopping ??= (async () => {
           try {
             clearInterval(sweep);
-            await running.close(); // stops accepting, finishes in-flight requests
+            const closing = closeServer(); // stops accepting, finishes in-flight requests
+            await running.close();
+            await closing;
             await fg.runs.stop(); // batch runs stop after their chunk in flight and resume on the next start
             if (localKeyId) await fg.keys.expireLocalKey(localKeyId).catch(() => undefined);
             if (config.lead) await anchor().catch((e) => running.log.error({ err: e }, 'audit log anchor failed'));
@@ -154,6 +215,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
   } catch (e) {
     await app?.close().catch(() => undefined);
     await fg.close();
+    await closeServer();
     throw e;
   }
 }

@@ -12,6 +12,7 @@ import { resetDictionary, useNames } from './dictionary.ts';
 import { TaskBadge } from './components/TaskBadge.tsx';
 import { useApi } from './useApi.ts';
 import { LoginPage } from './pages/login/index.tsx';
+import { StartupBanner } from './components/StartupBanner.tsx';
 
 function LangSwitch() {
   const { t, i18n } = useTranslation();
@@ -93,6 +94,7 @@ export function Root() {
   return (
     <ConfigProvider locale={i18n.language === 'en' ? enUS : zh} theme={{ token: { colorPrimary: '#1a5fb4', borderRadius: 4 } }}>
       <AntApp>
+        <StartupBanner />
         {me === undefined ? <Spin size="large" style={{ display: 'block', marginTop: 120 }} />
           : me === null ? <LoginPage onSignedIn={(m) => setMe(m)} />
           : me.mustChangePassword ? <LoginPage mustChange onSignedIn={(m) => setMe(m)} />

@@ -15,47 +15,47 @@ export interface DemoOptions {
   log?: (msg: string, data?: Record<string, unknown>) => void;
   /** start the demo batch audit (and open cases when it finishes) */
   audit?: boolean;
+  /** progress of the part loaded in the background: percent done and what is being loaded */
+  onProgress?: (percent: number, what: string) => void;
 }
+
+/** Encounters per transaction: each is a short hold of the (embedded, single-connection) database, so sign-in and
+ * health checks get their turn while the demo loads. */
+const DEMO_BATCH = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * First start with FUNDGUARD_DEMO=1 on an empty database: the generated catalogue, every shipped rule pack (active),
  * ~20 000 generated encounters of 2024, demo users (password `fundguard-demo`), then a batch audit of 2024 whose
- * findings become cases. Loading is one transaction per part; the audit runs in the background with progress.
+ * findings become cases. Waits until everything is loaded (tests); the server uses startDemoIfEmpty.
  */
 export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Promise<boolean> {
+  const started = await startDemoIfEmpty(fg, opts);
+  if (!started) return false;
+  await started.done;
+  return true;
+}
+
+/**
+ * The demo load in the order a newcomer needs it: the catalogue and the users first (sign-in works at once), then in
+ * the background, in short transactions that leave the database and the event loop to requests in between, the
+ * packs, policies and encounters, with progress (`onProgress`, and the log every 10 %). Returns null when the
+ * database is not empty, else once the users exist, with `done` settling when everything is loaded.
+ */
+export async function startDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Promise<{ done: Promise<void> } | null> {
   const log = opts.log ?? (() => undefined);
-  if ((await fg.ctx.encounters.count()) > 0 || (await fg.ctx.catalogue.count()) > 0) return false;
+  if ((await fg.ctx.encounters.count()) > 0 || (await fg.ctx.catalogue.count()) > 0) return null;
   const t0 = Date.now();
-  const actor = { ...SYSTEM_ACTOR, id: 'demo' };
   await fg.database.transaction(async (tx) => {
     await fg.ctx.catalogue.upsertMany(tx, generatedCatalogue(), null);
     await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.catalogue', entityType: 'catalogue', entityId: 'demo', at: fg.ctx.nowIso(), detail: {} }]);
   });
-  await fg.rules.reload();
-  for (const dir of readdirSync(RULES_DIR).sort()) {
-    const file = join(RULES_DIR, dir, 'pack.json');
-    if (!existsSync(file)) continue;
-    await fg.packs.upload(actor, JSON.parse(readFileSync(file, 'utf8')), { activate: true });
-  }
-  const policies = readdirSync(POLICIES_DIR).filter((d) => /^\d{6}$/.test(d)).sort()
-    .flatMap((d) => readdirSync(join(POLICIES_DIR, d)).sort().map((f) => JSON.parse(readFileSync(join(POLICIES_DIR, d, f), 'utf8')) as unknown));
-  await fg.settlements.importPolicySets(actor, policies, 'policies/');
   const n = opts.encounters ?? 20_000;
-  await fg.database.transaction(async (tx) => {
-    let batch: PatientEncounter[] = [];
-    for (const g of generate({ encounters: n, seed: 'demo', from: '2024-01-01', to: '2025-01-01' })) {
-      batch.push(g.record);
-      if (batch.length >= 2000) {
-        await fg.ctx.encounters.replaceMany(tx, batch, { importId: null, source: 'demo' });
-        batch = [];
-      }
-    }
-    await fg.ctx.encounters.replaceMany(tx, batch, { importId: null, source: 'demo' });
-    await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.encounters', entityType: 'encounters', entityId: 'demo', at: fg.ctx.nowIso(), detail: { encounters: n } }]);
-  });
-  await fg.ctx.encounters.refreshStatistics();
-  const first = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters order by mdtrt_id limit 1`);
-  const sample = first[0] ? await fg.ctx.encounters.get(first[0].mdtrt_id) : null;
+  // The users' institution and patient come from the first generated encounter (generation is seeded: always the same).
+  const encounters = generate({ encounters: n, seed: 'demo', from: '2024-01-01', to: '2025-01-01' })[Symbol.iterator]();
+  const head = encounters.next();
+  const sample: PatientEncounter | null = head.done ? null : head.value.record;
   const users = [
     { username: 'auditor', role: 'auditor' as const, displayName: '审核员 张敏' },
     { username: 'auditor2', role: 'auditor' as const, displayName: '审核员 李强' },
@@ -71,13 +71,68 @@ export async function loadDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): Pr
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
   ];
   for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
-  log('demo data loaded', { encounters: n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - t0, users: users.map((u) => u.username) }); // never the password: logs travel further than the console
+  log('demo users ready (sign in now; the demo data loads in the background)', { users: users.map((u) => u.username), ms: Date.now() - t0 });
+  const first = head.done ? [] : [head.value.record];
+  const done = loadDemoRest(fg, opts, { n, encounters, first, sample, t0 });
+  return { done };
+}
+
+async function loadDemoRest(
+  fg: FundGuard,
+  opts: DemoOptions,
+  g: { n: number; encounters: Iterator<{ record: PatientEncounter }>; first: PatientEncounter[]; sample: PatientEncounter | null; t0: number },
+): Promise<void> {
+  const log = opts.log ?? (() => undefined);
+  let lastLogged = -10;
+  const progress = (percent: number, what: string) => {
+    const p = Math.min(100, Math.floor(percent));
+    opts.onProgress?.(p, what);
+    if (p >= lastLogged + 10 || p === 100) {
+      lastLogged = p - (p % 10);
+      log('demo data loading', { percent: p, what });
+    }
+  };
+  const actor = { ...SYSTEM_ACTOR, id: 'demo' };
+  progress(0, 'rule packs');
+  await fg.rules.reload();
+  for (const dir of readdirSync(RULES_DIR).sort()) {
+    const file = join(RULES_DIR, dir, 'pack.json');
+    if (!existsSync(file)) continue;
+    await fg.packs.upload(actor, JSON.parse(readFileSync(file, 'utf8')), { activate: true });
+  }
+  progress(3, 'policies');
+  const policies = readdirSync(POLICIES_DIR).filter((d) => /^\d{6}$/.test(d)).sort()
+    .flatMap((d) => readdirSync(join(POLICIES_DIR, d)).sort().map((f) => JSON.parse(readFileSync(join(POLICIES_DIR, d, f), 'utf8')) as unknown));
+  await fg.settlements.importPolicySets(actor, policies, 'policies/');
+  progress(5, 'encounters');
+  let stored = 0;
+  let batch = g.first;
+  const flush = async () => {
+    if (!batch.length) return;
+    const items = batch;
+    batch = [];
+    await fg.database.transaction((tx) => fg.ctx.encounters.replaceMany(tx, items, { importId: null, source: 'demo' }));
+    stored += items.length;
+    progress(5 + (90 * stored) / g.n, `encounters ${stored}/${g.n}`);
+    await yieldToEventLoop();
+  };
+  for (let r = g.encounters.next(); !r.done; r = g.encounters.next()) {
+    batch.push(r.value.record);
+    if (batch.length >= DEMO_BATCH) await flush();
+  }
+  await flush();
+  await fg.database.transaction((tx) =>
+    fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'demo.encounters', entityType: 'encounters', entityId: 'demo', at: fg.ctx.nowIso(), detail: { encounters: g.n } }]));
+  progress(97, 'statistics');
+  await fg.ctx.encounters.refreshStatistics();
+  progress(100, 'done');
+  log('demo data loaded', { encounters: g.n, packs: fg.rules.snapshot().versions.length, ms: Date.now() - g.t0 }); // never the password: logs travel further than the console
   if (opts.audit !== false) {
     const run = await fg.runs.start(actor, { from: '2024-01-01', to: '2025-01-01' });
     log('demo batch audit started', { run: run.id, chunks: run.total_chunks });
+    const sample = g.sample;
     void waitAndOpen(fg, run.id, log).then(() => settleDemo(fg, sample, log));
   }
-  return true;
 }
 
 async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOptions['log']>): Promise<void> {

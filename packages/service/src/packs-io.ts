@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { CATALOGUE_COLUMNS, CATALOGUE_REQUIRED, FundGuardError, IssueList, normaliseCatalogueRow, type CatalogueEntry } from '@fundguard/core';
-import { parsePackText } from './rule-packs/rule-pack-service.ts';
+import { parsePackText } from './rule-packs/pack-text.ts';
 import { formatFromName, readRecords } from './imports/records.ts';
 
 /** Reads rule packs from files or directories (a directory: its pack.json / pack.yaml, else every .json/.yaml in it). */

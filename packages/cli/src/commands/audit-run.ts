@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rulesEvaluator, type RunStatus } from '@fundguard/service';
+import type { RunStatus } from '@fundguard/service';
 import { resolveTarget } from '../local.ts';
 import { callServer } from '../client.ts';
 import { progressBar } from '../progress.ts';
@@ -30,6 +30,7 @@ export function register(program: Command): void {
             status = await callServer<RunStatus>(target, 'GET', `/api/v1/audit-runs/${status.id}`);
           }
         } else {
+          const { rulesEvaluator } = await import('@fundguard/service');
           const svc = target.fg.runs.batch;
           const id = o.resume ? Number(o.resume) : await svc.plan(target.actor, { from: o.from!, to: o.to!, region: o.region, medins_id: o.institution }, target.fg.rules.snapshot().versions);
           if (!target.fg.rules.snapshot().packs.length) throw new CliInputError('no active rule pack: upload and activate one first (fundguard rules upload … --activate)');

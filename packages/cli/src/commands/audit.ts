@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import {
   compilePack, evaluatePatient, formatIssue, FundGuardError, IssueList, normaliseImportEncounter, toResultRow, type CatalogueEntry, type CompiledPack, type Encounter, type FieldIssue, type Patient,
 } from '@fundguard/core';
-import { catalogueLookup, readCatalogueFile, readPackFiles } from '@fundguard/service';
+import { catalogueLookup, readCatalogueFile, readPackFiles } from '@fundguard/service/packs-io.ts';
 import { readTextLines } from '@fundguard/service/imports/lines.ts';
 import { progressBar } from '../progress.ts';
 import { CliInputError } from '../exit.ts';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ROLES, type Actor, type FundGuard, type Role } from '@fundguard/service';
+import { ROLES, type Role } from '@fundguard/service/auth/roles.ts';
+import type { Actor, FundGuard } from '@fundguard/service';
 import { resolveTarget } from '../local.ts';
 import { CliInputError } from '../exit.ts';
 

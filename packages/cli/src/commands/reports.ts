@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FeedbackService, type OverrideGrouping } from '@fundguard/service';
+import type { OverrideGrouping } from '@fundguard/service';
 import { resolveTarget } from '../local.ts';
 import { callServer } from '../client.ts';
 import { CliInputError } from '../exit.ts';
@@ -22,6 +22,7 @@ export function register(program: Command): void {
         items = (await callServer<{ items: Record<string, unknown>[] }>(target, 'GET', `/api/v1/realtime/override-rates?${q}`)).items;
       } else {
         try {
+          const { FeedbackService } = await import('@fundguard/service');
           items = (await new FeedbackService(target.fg.ctx).overrideRates(target.actor, { by: o.by as OverrideGrouping, from: o.from, to: o.to, medinsId: o.institution })) as unknown as Record<string, unknown>[];
         } finally {
           await target.fg.close();

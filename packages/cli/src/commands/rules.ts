@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { FundGuardError, formatIssue, validatePack, type FieldIssue } from '@fundguard/core';
-import { readCatalogueFile, readPackFiles } from '@fundguard/service';
+import { readCatalogueFile, readPackFiles } from '@fundguard/service/packs-io.ts';
 import { resolveTarget } from '../local.ts';
 import { callServer } from '../client.ts';
 

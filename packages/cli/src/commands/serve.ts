@@ -1,8 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { configFromEnv, startServer, type ServerConfig } from '@fundguard/api';
-import { loadDemoIfEmpty } from '@fundguard/service';
+import type { ServerConfig } from '@fundguard/api/server.ts';
 
 /** FUNDGUARD_API_PROCESSES: a whole number ≥ 1, or `auto` (one per core). */
 export function apiProcesses(env: NodeJS.ProcessEnv = process.env): number {
@@ -17,6 +16,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the API and console (same as npm start); configured by PORT, HOST, DATABASE_URL, FUNDGUARD_DATA_DIR, FUNDGUARD_DEMO, FUNDGUARD_ADMIN_KEY, FUNDGUARD_API_PROCESSES')
     .action(async () => {
+      const { configFromEnv } = await import('@fundguard/api/server.ts');
       const config = configFromEnv();
       const processes = cluster.isPrimary ? apiProcesses() : 1;
       if (processes > 1) return superviseCluster(processes, config);
@@ -25,9 +25,25 @@ export function register(program: Command): void {
 }
 
 async function serveOne(config: ServerConfig): Promise<void> {
+  const [{ startServer }, { startDemoIfEmpty }, { readiness }] = await Promise.all([
+    import('@fundguard/api/server.ts'), import('@fundguard/service/demo.ts'), import('@fundguard/api/routes/system/readiness.ts'),
+  ]);
   const server = await startServer(config, {
+    // Demo users first (sign-in works at once); the rest loads in the background while /readyz says how far it got.
     onListening: async (fg, log) => {
-      if (config.demo && config.lead) await loadDemoIfEmpty(fg, { log: (msg, data) => log.info(data ?? {}, msg) });
+      if (!config.demo || !config.lead) return;
+      const demo = await startDemoIfEmpty(fg, {
+        log: (msg, data) => log.info(data ?? {}, msg),
+        onProgress: (percent, what) => readiness.notReady('loading demo data', `loading demo data: ${what}`, percent),
+      });
+      if (!demo) return;
+      demo.done.then(
+        () => readiness.ready(),
+        (e) => {
+          log.error({ err: e }, 'loading the demo data failed; the server goes on with what was loaded');
+          readiness.ready();
+        },
+      );
     },
   });
   let stopping = false;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
-import { readCatalogueFile } from '@fundguard/service';
+import { readCatalogueFile } from '@fundguard/service/packs-io.ts';
 import { CliInputError } from '../exit.ts';
 
 function readJson(file: string, what: string): unknown {

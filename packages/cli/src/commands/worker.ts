@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { FundGuard, natsConfigFromEnv, startWorker, WorkQueue } from '@fundguard/service';
 import { CliInputError } from '../exit.ts';
 
 /** `fundguard worker`: a batch-work process (many may run, on many hosts) taking chunks from NATS JetStream. */
@@ -10,6 +9,7 @@ export function register(program: Command): void {
     .option('--nats <url>', 'NATS server (default FUNDGUARD_NATS_URL)')
     .option('--name <name>', 'worker name recorded on the chunks it does (default host:pid)')
     .action(async (o: { nats?: string; name?: string }) => {
+      const { FundGuard, natsConfigFromEnv, startWorker, WorkQueue } = await import('@fundguard/service');
       const config = natsConfigFromEnv({ ...process.env, ...(o.nats ? { FUNDGUARD_NATS_URL: o.nats } : {}) });
       if (!config) throw new CliInputError('no NATS server: set FUNDGUARD_NATS_URL or give --nats nats://host:4222');
       if (!process.env.DATABASE_URL) throw new CliInputError('workers share the system of record: set DATABASE_URL to the PostgreSQL server the API uses');

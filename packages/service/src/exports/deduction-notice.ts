@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import ExcelJS from 'exceljs';
-import PDFDocument from 'pdfkit';
+import { loadExcel, loadPdfkit } from '../lazy-modules.ts';
 import { chineseUppercaseAmount, findingDeduction, FundGuardError, formatYuan, maskIdNumber, type CaseState } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
 
@@ -46,6 +45,7 @@ const body = (n: DeductionNotice) =>
   (n.final ? '本决定为终审结果。' : `如有异议，请于 ${n.appealDeadline?.slice(0, 10) ?? '规定期限'} 前提交申诉及相关证明材料，逾期视为无异议。`);
 
 export async function noticeXlsx(n: DeductionNotice): Promise<Buffer> {
+  const ExcelJS = await loadExcel();
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('扣款通知书');
   ws.columns = [{ width: 6 }, { width: 34 }, { width: 22 }, { width: 24 }, { width: 14 }, { width: 14 }, { width: 12 }];
@@ -85,8 +85,9 @@ export function pdfFont(): { path: string; family?: string } {
   return { path: found, family: found.endsWith('.ttc') ? (found.includes('microhei') ? 'WenQuanYiMicroHei' : found.includes('zenhei') ? 'WenQuanYiZenHei' : 'NotoSansCJKsc-Regular') : undefined };
 }
 
-export function noticePdf(n: DeductionNotice): Promise<Buffer> {
+export async function noticePdf(n: DeductionNotice): Promise<Buffer> {
   const font = pdfFont();
+  const PDFDocument = await loadPdfkit();
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title(n), Author: 'FundGuard' } });
     const chunks: Buffer[] = [];

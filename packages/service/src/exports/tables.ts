@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../lazy-modules.ts';
 import { formatYuan } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
 import type { CaseView } from '../cases/case-service.ts';
@@ -67,6 +67,7 @@ export function toCsv(t: ExportTable): Buffer {
 }
 
 export async function toXlsx(tables: readonly ExportTable[]): Promise<Buffer> {
+  const ExcelJS = await loadExcel();
   const wb = new ExcelJS.Workbook();
   wb.creator = 'FundGuard';
   for (const t of tables) {

@@ -44,6 +44,14 @@ export interface ImportReport {
 
 /** records per statement batch: large enough to amortise round trips, small enough to keep memory flat */
 const BATCH = 5000;
+/**
+ * Encounters per batch on the embedded database, whose statements run on the event loop's thread: a batch of a few
+ * MB is a pause of tens of milliseconds, after which the import yields, so that /healthz and requests that need no
+ * database answer during a large import (issue 17 item 6) instead of after it.
+ */
+const PGLITE_ENCOUNTER_BATCH = 200;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Imports are two passes over the file with flat memory: validate everything (collecting every error, first 100
@@ -100,6 +108,7 @@ export class ImportService {
     const touched = new Set<string>();
     const common = {
       kind: 'encounters' as const, actor, onProgress,
+      batchSize: this.ctx.database.kind === 'pglite' ? PGLITE_ENCOUNTER_BATCH : BATCH,
       normalise: (rec: Record<string, unknown>, base: { file?: string; line?: number }) => {
         const r = normaliseImportEncounter(rec, { ...base, requirePatient: true });
         r.errors = r.errors.map((i) => relocateChildIssue(rec, i));
@@ -143,6 +152,8 @@ export class ImportService {
     spec?: ColumnSpec;
     source?: () => AsyncGenerator<SourceRecord>;
     onProgress?: (p: ImportProgress) => void;
+    /** records per applied batch (default BATCH) */
+    batchSize?: number;
     normalise: (rec: Record<string, unknown>, base: { file?: string; line?: number }) => Normalised<T>;
     key: (v: T) => string;
     describeKey: (v: T) => string;
@@ -158,6 +169,8 @@ export class ImportService {
     for await (const src of records()) {
       total++;
       if (total % 5000 === 0) job.onProgress?.({ phase: 'validate', done: total, total: 0 });
+      // Buffered input is parsed without ever waiting for I/O: give other requests a turn now and then.
+      if (total % 500 === 0) await yieldToEventLoop();
       if (!src.record) {
         errors.add(src.problem!);
         continue;
@@ -200,6 +213,7 @@ export class ImportService {
           await this.ctx.auditLog.append(tx, [{ actor: job.actor.id, action: `${job.kind}.replace`, entityType: 'import', entityId: String(importId), at: this.ctx.nowIso(), detail: r.replacementDetail ?? { mdtrt_ids: r.replaced.map((x) => x.mdtrt_id) } }]);
         }
         job.onProgress?.({ phase: 'apply', done, total });
+        if (this.ctx.database.kind === 'pglite') await yieldToEventLoop();
       };
       // One batch is written while the next is parsed: the database and the parser work at the same time.
       let inflight: Promise<void> = Promise.resolve();
@@ -214,7 +228,7 @@ export class ImportService {
       for await (const src of records()) {
         const n = job.normalise(src.record!, { file: file.name, line: src.line });
         batch.push(n.value!);
-        if (batch.length >= BATCH) await flush();
+        if (batch.length >= (job.batchSize ?? BATCH)) await flush();
       }
       await flush();
       await inflight;

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import iconv from 'iconv-lite';
 import { FundGuardError } from '@fundguard/core';
+import { iconvLite } from '../lazy-modules.ts';
 
 export type TextEncoding = 'utf-8' | 'gbk';
 
@@ -28,7 +28,7 @@ function validUtf8(buf: Buffer): boolean {
 function classify(buf: Buffer): TextEncoding | 'ascii' | 'invalid' {
   if (isAscii(buf)) return 'ascii';
   if (validUtf8(buf)) return 'utf-8';
-  const text = iconv.decode(buf, 'gb18030');
+  const text = iconvLite().decode(buf, 'gb18030');
   return text.includes('\uFFFD') ? 'invalid' : 'gbk';
 }
 
@@ -67,7 +67,7 @@ export async function* readTextLines(path: string, fileName: string): AsyncGener
         { file: fileName, line: lineNo, field: '(encoding)', reason: `mixed encodings: ${kind} here, ${encoding} at line ${decidedAt}` },
       ]);
     }
-    return kind === 'utf-8' ? buf.toString('utf8') : iconv.decode(buf, 'gb18030');
+    return kind === 'utf-8' ? buf.toString('utf8') : iconvLite().decode(buf, 'gb18030');
   };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../lazy-modules.ts';
 import { checkXlsx, xlsxLimits } from './zip-guard.ts';
 import { FundGuardError, type FieldIssue } from '@fundguard/core';
 import { readTextLines } from './lines.ts';
@@ -180,6 +180,7 @@ export async function* readJsonl(path: string, fileName: string, spec: ColumnSpe
 export async function* readXlsx(path: string, fileName: string, spec: ColumnSpec, sheet?: string): AsyncGenerator<SourceRecord> {
   const limits = xlsxLimits();
   checkXlsx(path, fileName, limits);
+  const ExcelJS = await loadExcel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', worksheets: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const seenSheets: string[] = [];
   let found = false;

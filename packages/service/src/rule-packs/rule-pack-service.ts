@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { canonicalJson, diffPacks, FundGuardError, type PackDiff } from '@fundguard/core';
 import { RulePacksRepo, type PackRow, type PackVersionRow } from '@fundguard/store';
 import { requirePermission, type Actor } from '../auth/roles.ts';
@@ -21,15 +20,7 @@ export interface UploadResult {
   unchanged: boolean;
 }
 
-/** Parses an upload body: JSON, or YAML with the same shape. */
-export function parsePackText(text: string, contentType = 'application/json'): unknown {
-  const yaml = /yaml/i.test(contentType);
-  try {
-    return yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (e) {
-    throw new FundGuardError('E_PACK_INVALID', `the pack is not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message}`, [{ field: '(body)', reason: (e as Error).message }]);
-  }
-}
+export { parsePackText } from './pack-text.ts';
 
 /** Rule packs as versioned data: upload (validate, store as draft), activate, list, diff; all recorded in the audit log. */
 export class RulePackService {

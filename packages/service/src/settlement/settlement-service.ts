@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../lazy-modules.ts';
 import {
   canonicalJson, explainSettlement, fenToYuan, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
   reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter,
@@ -258,6 +258,7 @@ export class SettlementService {
 
   async statementXlsx(actor: Actor, medinsId: string, month: string): Promise<Buffer> {
     const s = await this.statement(actor, medinsId, month);
+    const ExcelJS = await loadExcel();
     const wb = new ExcelJS.Workbook();
     wb.creator = 'FundGuard';
     const ws = wb.addWorksheet('月度结算单');
@@ -335,6 +336,7 @@ function checkKey(v: unknown, field: string): string {
 /** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值); a header row is skipped. */
 async function policySheets(content: Buffer, name: string): Promise<Record<string, unknown>[]> {
   checkXlsx(content, name);
+  const ExcelJS = await loadExcel();
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(content as unknown as ArrayBuffer);
