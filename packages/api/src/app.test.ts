@@ -90,6 +90,13 @@ testBothBackends('encounters import, read back, and hospital scope', async (db) 
     const denied = await app.inject({ url: '/api/v1/encounters/ZY2024031000123', headers: { authorization: `Bearer ${other.key}` } });
     assert.equal(denied.statusCode, 404, 'another institution\'s encounter answers exactly like a missing one');
     assert.equal(denied.json().error.message, (await app.inject({ url: '/api/v1/encounters/NOPE', headers: { authorization: `Bearer ${other.key}` } })).json().error.message.replace('NOPE', 'ZY2024031000123'));
+    // imports list: a hospital sees its own imports only
+    const ownImport = await app.inject({ method: 'POST', url: '/api/v1/encounters', headers: { authorization: `Bearer ${own.key}`, 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(encLine) + '\n' });
+    assert.equal(ownImport.statusCode, 200, ownImport.body);
+    const importsOf = async (key: string) => (await app.inject({ url: '/api/v1/imports', headers: { authorization: `Bearer ${key}` } })).json().items.map((i: { id: number }) => i.id);
+    assert.deepEqual(await importsOf(own.key), [ownImport.json().import_id]);
+    assert.deepEqual(await importsOf(other.key), []);
+    assert.equal((await importsOf(auth.authorization.slice(7))).length, 2, 'the agency sees every import');
     const noImport = await app.inject({ method: 'POST', url: '/api/v1/catalogue', headers: { authorization: `Bearer ${own.key}`, 'content-type': 'text/csv' }, payload: CSV });
     assert.equal(noImport.statusCode, 403);
     const verify = await app.inject({ url: '/api/v1/audit-log/verify', headers: auth });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { ROLES, requirePermission, type FundGuard, type Role, type Session } from '@fundguard/service';
+import { boundInstitution, ROLES, requirePermission, type FundGuard, type Role, type Session } from '@fundguard/service';
 import type { AuditAnchor } from '@fundguard/store';
 import { actorOf, presentedKey } from '../../auth.ts';
 
@@ -165,12 +165,18 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
   app.get<{ Querystring: { limit?: number } }>('/api/v1/imports', {
     schema: { tags: ['imports'], summary: 'Recent imports with their outcome', querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } } },
   }, async (req) => {
-    requirePermission(actorOf(req), 'imports.read');
+    const actor = actorOf(req);
+    requirePermission(actor, 'imports.read');
+    // A hospital sees the imports made by its own people and keys, never another institution's.
+    const bound = boundInstitution(actor);
     const items = await fg.database.rows(sql`
       select id, kind, file_name, format, status, records, replaced, warnings, actor,
         to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as started_at,
         to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as finished_at
-      from imports order by id desc limit ${req.query.limit ?? 50}`);
+      from imports i
+      where ${bound}::text is null
+        or i.actor in (select u.username from users u where u.institution_id = ${bound} union all select 'key:' || k.key_id from api_keys k where k.institution_id = ${bound})
+      order by id desc limit ${req.query.limit ?? 50}`);
     return { items };
   });
 };
