@@ -72,6 +72,12 @@ const app_: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   app.addHook('onRequest', authHook(fg));
   // No string of any request may hold a NUL byte or a lone surrogate (safe-text.ts); fsi routes answer in the national envelope.
   app.addHook('preValidation', async (req) => {
+    // Percent-encoding that is not UTF-8 would reach the handler as replacement characters: refused, never coerced.
+    try {
+      decodeURIComponent(req.url);
+    } catch {
+      throw new FundGuardError('E_INPUT_INVALID', 'URL: 含有无效的百分号编码 (percent-encoding that is not UTF-8)', [{ field: '(url)', reason: 'percent-encoding that is not UTF-8' }]);
+    }
     const json = /json/i.test(String(req.headers['content-type'] ?? ''));
     for (const [where, value] of [['params', req.params], ['query', req.query], ['body', json ? req.body : undefined]] as const) {
       const field = unsafeTextPath(value);

@@ -67,11 +67,15 @@ export async function spoolToTempFile(body: Readable, name: string, limit = MAX_
 /** Reads a small upload (attachment, policy file) into memory, refusing it past `limit` bytes with `tooLarge` as the message. */
 export async function readBoundedBody(body: unknown, limit: number, tooLarge: string): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return body;
+  // A JSON (or empty) body was parsed, not streamed: the file itself must be the body
+  if (!body || typeof (body as Readable)[Symbol.asyncIterator] !== 'function') {
+    throw new FundGuardError('E_INPUT_INVALID', 'the body must be the file itself (content-type of the file, e.g. application/pdf, image/jpeg, application/octet-stream or the XLSX type)', [{ field: '(body)', reason: 'not a file upload' }]);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of body as Readable) {
     size += (c as Buffer).length;
-    if (size > limit) throw new FundGuardError('E_INPUT_INVALID', tooLarge);
+    if (size > limit) throw new FundGuardError('E_TOO_LARGE', tooLarge);
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);

@@ -170,6 +170,8 @@ export class CaseService {
   }
 
   private async load(actor: Actor, id: string): Promise<CaseRow> {
+    // the role first: a refusal must not depend on whether the case exists
+    if (!READ_ROLES.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read cases`);
     const row = await this.repo.get(id);
     if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
     this.requireRead(actor, row);

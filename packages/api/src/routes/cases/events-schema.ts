@@ -14,9 +14,9 @@ const Yuan = (description: string) => Type.Number({ minimum: 0, maximum: 1e11, d
 const Attachment = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'checksum returned by the upload' }),
-  bytes: Type.Integer({ minimum: 0 }),
+  bytes: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
 }, { additionalProperties: false });
-const Version = { expected_version: Type.Optional(Type.Integer({ minimum: 0, description: 'optimistic lock: the version the client saw' })) };
+const Version = { expected_version: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'optimistic lock: the version the client saw' })) };
 const sha = 'ab'.repeat(32);
 
 const ev = <P extends Record<string, TSchema>>(type: string, summary: string, props: P, example: Record<string, unknown>) =>

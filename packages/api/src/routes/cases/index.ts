@@ -45,10 +45,10 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
       querystring: {
         type: 'object',
         properties: {
-          medins_id: { type: 'string', maxLength: 200 }, status: { type: 'string', maxLength: 400 }, month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, rule_id: { type: 'string', maxLength: 200 },
+          medins_id: { type: 'string', maxLength: 200 }, status: { type: 'string', maxLength: 400 }, month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, rule_id: { type: 'string', maxLength: 200 },
           dept_codg: { type: 'string', maxLength: 200 }, dr_codg: { type: 'string', maxLength: 200 }, mdtrt_id: { type: 'string', maxLength: 200 }, patn_id: { type: 'string', maxLength: 200 },
           due_before: { type: 'string', format: 'date-time' },
-          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: 100_000_000, default: 0 },
         },
       },
     },
@@ -61,7 +61,7 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
   });
 
   app.post<{ Body: { run_id: number; medins_id?: string } }>('/api/v1/cases', {
-    schema: { tags: ['cases'], summary: 'Open cases from a run\'s findings (one per institution and month)', body: { type: 'object', required: ['run_id'], properties: { run_id: { type: 'integer' }, medins_id: { type: 'string' } } } },
+    schema: { tags: ['cases'], summary: 'Open cases from a run\'s findings (one per institution and month)', body: { type: 'object', required: ['run_id'], additionalProperties: false, properties: { run_id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 }, medins_id: { type: 'string', minLength: 1, maxLength: 50 } } } },
   }, async (req, reply) => reply.status(201).send({ cases: await cases.openFromRun(actorOf(req), req.body.run_id, { medinsId: req.body.medins_id }) }));
 
   app.get<{ Params: { id: string } }>('/api/v1/cases/:id', {
@@ -129,7 +129,7 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
   app.get<{ Querystring: { format?: 'csv' | 'xlsx'; medins_id?: string; month?: string; status?: string } }>('/api/v1/cases/export', {
     schema: {
       tags: ['cases'], summary: 'Cases (with their findings in a second sheet for XLSX) as CSV or XLSX with Chinese headers',
-      querystring: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'xlsx'], default: 'xlsx' }, medins_id: { type: 'string' }, month: { type: 'string' }, status: { type: 'string' } } },
+      querystring: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'xlsx'], default: 'xlsx' }, medins_id: { type: 'string', maxLength: 50 }, month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, status: { type: 'string', maxLength: 400 } } },
     },
   }, async (req, reply) => {
     const actor = actorOf(req);

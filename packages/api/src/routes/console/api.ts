@@ -34,7 +34,7 @@ export const consoleApiRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
       tags: ['encounters'], summary: '就诊查询: by number (prefix), person number, diagnosis (code prefix or name), institution, admission period (to exclusive), type, with findings; newest first, within the caller\'s scope',
       querystring: { type: 'object', properties: {
         q: { type: 'string', maxLength: 100 }, medins_id: { type: 'string' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, type: { type: 'string', enum: ['1', '2', '3'] },
-        flagged: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 }, offset: { type: 'integer', minimum: 0, default: 0 },
+        flagged: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 }, offset: { type: 'integer', minimum: 0, maximum: 100_000_000, default: 0 },
       } },
     },
   }, async (req) => dash.searchEncounters(actorOf(req), { q: req.query.q, medinsId: req.query.medins_id, from: req.query.from, to: req.query.to, type: req.query.type, flagged: req.query.flagged, limit: req.query.limit, offset: req.query.offset }));

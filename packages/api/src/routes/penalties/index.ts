@@ -21,16 +21,16 @@ export const penaltyRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, 
   app.post<{ Params: { penalty: number }; Body: { reason: string } }>('/api/v1/penalties/:penalty/revoke', {
     schema: {
       tags: ['penalties'], summary: 'Revoke a fine with a reason (it leaves the statement; a new fine of that kind becomes possible)',
-      params: { type: 'object', required: ['penalty'], properties: { penalty: { type: 'integer', minimum: 1 } } },
+      params: { type: 'object', required: ['penalty'], properties: { penalty: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } } },
       body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } },
     },
   }, async (req) => penalties.revoke(actorOf(req), req.params.penalty, req.body.reason));
 
   app.post<{ Body: { month: string } }>('/api/v1/penalties/escalate', {
-    schema: { tags: ['penalties'], summary: 'Apply department escalation for a month (≥ 3 types or cases: month refused; ≥ 5: suspended 3 months), written to the lists', body: { type: 'object', required: ['month'], properties: { month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } } } },
+    schema: { tags: ['penalties'], summary: 'Apply department escalation for a month (≥ 3 types or cases: month refused; ≥ 5: suspended 3 months), written to the lists', body: { type: 'object', required: ['month'], additionalProperties: false, properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } } } },
   }, async (req) => ({ escalations: await penalties.escalate(actorOf(req), req.body.month) }));
 
   app.post<{ Body: { patn_id: string; from: string; months: number; reason: string } }>('/api/v1/penalties/suspend-person', {
-    schema: { tags: ['penalties'], summary: 'Suspend an insured person\'s direct settlement for 3–12 months', body: { type: 'object', required: ['patn_id', 'from', 'months', 'reason'], properties: { patn_id: { type: 'string' }, from: { type: 'string', format: 'date' }, months: { type: 'integer' }, reason: { type: 'string' } } } },
+    schema: { tags: ['penalties'], summary: 'Suspend an insured person\'s direct settlement for 3–12 months', body: { type: 'object', required: ['patn_id', 'from', 'months', 'reason'], additionalProperties: false, properties: { patn_id: { type: 'string', minLength: 1, maxLength: 50 }, from: { type: 'string', format: 'date' }, months: { type: 'integer', minimum: 3, maximum: 12 }, reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
   }, async (req, reply) => reply.status(201).send(await penalties.suspendPerson(actorOf(req), req.body.patn_id, req.body.from, req.body.months, req.body.reason)));
 };

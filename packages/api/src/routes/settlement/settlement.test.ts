@@ -87,7 +87,7 @@ test('stateful settlement over HTTP: policy import, settle with Idempotency-Key,
     assert.ok(explained.find((e) => e.part === 'act_pay_dedc')?.text.includes('起付线'));
     const p2 = (await fg.keys.signIn('p2', 'secret-pass-2')).key;
     assert.deepEqual((await app.inject({ method: 'GET', url: '/api/v1/me/settlements', headers: { authorization: `Bearer ${p2}` } })).json().items, []);
-    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/settlements/${first.json().setl_id}`, headers: { authorization: `Bearer ${p2}` } })).statusCode, 403);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/settlements/${first.json().setl_id}`, headers: { authorization: `Bearer ${p2}` } })).statusCode, 404, "another person's settlement answers like a missing one");
 
     const rev = await app.inject({ method: 'POST', url: `/api/v1/settlements/${first.json().setl_id}/reverse`, headers: { ...auth, 'idempotency-key': 'his-rev-1' }, payload: { reason: '患者退费' } });
     assert.equal(rev.statusCode, 200, rev.body);
