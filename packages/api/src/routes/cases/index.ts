@@ -138,6 +138,8 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     const t = casesTable(list.items);
     if (q.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', download('审核单.csv')).send(toCsv(t));
     const findings = (await Promise.all(list.items.map((c) => cases.repo.findingsOfCase(c.id)))).flat();
+    // the findings sheet names the persons (patn_id): an export of personal data, logged with its size
+    await fg.personalData.logRead(actor, 'cases', 'export', { rows: findings.length, format: 'xlsx' });
     return reply.header('content-type', XLSX).header('content-disposition', download('审核单.xlsx')).send(await toXlsx([t, findingsTable(findings)]));
   });
 
