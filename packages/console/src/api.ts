@@ -1,6 +1,6 @@
 // The console talks to the API over HTTP only; the session key lives in localStorage (8 h, 30 min idle, revoked
 // server-side at sign-out). Why not an httpOnly cookie: see packages/console/README.md, "Session token".
-import { translateError } from './errors.ts';
+import { translateError, type IssueLike } from './errors.ts';
 
 const TOKEN_KEY = 'fg.token';
 
@@ -16,14 +16,8 @@ export interface Me {
   display_name?: string | null;
 }
 
-export interface Issue {
-  file?: string;
-  line?: number;
-  record?: string;
-  field: string;
-  reason: string;
-  value?: unknown;
-}
+/** One problem the server found, with the record and field it names (errors.ts translates it). */
+export type Issue = IssueLike;
 
 /**
  * An error answer of the API. `message` is what a person reads: translated from the stable `code` (and the known
