@@ -170,7 +170,12 @@ testBothBackends('encounter JSONL imports, bad cnt is refused, re-import replace
   assert.deepEqual([r2.inserted, r2.replaced], [0, 1]);
   assert.equal(await ctx.encounters.count(), 1);
   const replaceEntry = (await ctx.auditLog.list()).find((e) => e.action === 'encounters.replace');
-  assert.deepEqual(replaceEntry!.detail, { mdtrt_ids: ['ZY2024031000123'] });
+  // who (the entry's actor), and per encounter the old and new institution and digest: an unchanged re-import shows equal digests
+  assert.equal(replaceEntry!.actor, admin.id);
+  const [rep] = (replaceEntry!.detail as { replacements: { mdtrt_id: string; old_medins_id: string; medins_id: string; old_digest: string; new_digest: string }[] }).replacements;
+  assert.deepEqual([rep.mdtrt_id, rep.old_medins_id, rep.medins_id], ['ZY2024031000123', 'H61010400001', 'H61010400001']);
+  assert.match(rep.old_digest, /^[0-9a-f]{64}$/);
+  assert.equal(rep.new_digest, rep.old_digest);
 });
 
 testBothBackends('encounters from three CSV tables join by mdtrt_id; child errors name their own file and line', async (db) => {
