@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { FundGuardError } from '@fundguard/core';
+import { pidAlive } from '@fundguard/service/run-lease.ts';
 
 /** Upload bodies up to this size stream to a temporary file; imports read it twice (validate, then apply). */
 export const MAX_UPLOAD_BYTES = Number(process.env.FUNDGUARD_MAX_UPLOAD_MB ?? 2048) * 1024 * 1024;
@@ -27,20 +28,11 @@ export function removeAbandonedUploads(dir = tmpdir()): number {
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(SPOOL_PREFIX)) continue;
     const pid = Number(/^fg-upload-(\d+)-/.exec(name)?.[1]);
-    if (pid && (pid === process.pid || alive(pid))) continue;
+    if (pid && (pid === process.pid || pidAlive(pid))) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
     removed++;
   }
   return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function spoolToTempFile(body: Readable, name: string, limit = MAX_UPLOAD_BYTES): Promise<SpooledUpload> {

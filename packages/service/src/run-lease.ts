@@ -34,7 +34,8 @@ export function newExecutorId(): string {
   return `${THIS_HOST}/${process.pid}/${randomUUID().slice(0, 8)}`;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this host is alive (EPERM: alive, owned by another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -297,7 +297,8 @@ export class SettlementService {
     if (!n.value) throw new FundGuardError('E_INPUT_INVALID', `encounter: ${n.errors.slice(0, 3).map((i) => `${i.field}: ${i.reason}`).join('; ')}`, n.errors.map((i) => ({ ...i, field: `encounter.${i.field}` })));
     const encounter = n.value.encounter;
     const record = `mdtrt_id=${encounter.mdtrt_id}`;
-    if (boundInstitution(actor) !== null && encounter.medins_id !== boundInstitution(actor)) {
+    const bound = boundInstitution(actor);
+    if (bound !== null && encounter.medins_id !== bound) {
       throw new FundGuardError('E_FORBIDDEN', `${record}: medins_id ${encounter.medins_id} is not the caller's institution`, [{ record, field: 'encounter.medins_id', value: encounter.medins_id, reason: 'not the caller\'s institution' }]);
     }
     // An inline encounter may not take the id of a stored encounter of another institution.
