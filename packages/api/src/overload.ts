@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { envelope, generatedMsgId } from './routes/fsi/envelope.ts';
 
@@ -57,6 +57,7 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
   let recentArrivals = 0;
   let sample: (() => number) | null = opts.eventLoopDelay ?? null;
   let timer: NodeJS.Timeout | null = null;
+  let sampledAt = performance.now();
   if (!sample && opts.maxEventLoopDelayMs > 0) {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
@@ -65,7 +66,11 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
     // hides a 100 ms stall among the on-time samples of the same interval.)
     timer = setInterval(() => {
       delayMs = h.count > 0 ? Math.max(0, h.max / 1e6 - 10) : 0;
-      recentArrivals = arrivals;
+      // Arrivals per nominal interval: on a starved machine this timer fires late, and a slow trickle of a console's
+      // requests over a stretched interval must not look like a burst (it would shed a lone person's request).
+      const now = performance.now();
+      recentArrivals = (arrivals * opts.sampleIntervalMs) / Math.max(opts.sampleIntervalMs, now - sampledAt);
+      sampledAt = now;
       arrivals = 0;
       h.reset();
     }, opts.sampleIntervalMs);
@@ -87,7 +92,8 @@ export function installLoadShedding(app: FastifyInstance, opts: OverloadOptions)
     if (!shedable(req.url)) return;
     arrivals++;
     const lag = sample ? sample() : 0;
-    const busy = Math.max(recentArrivals, arrivals) >= opts.lagMinArrivals;
+    const current = timer ? (arrivals * opts.sampleIntervalMs) / Math.max(opts.sampleIntervalMs, performance.now() - sampledAt) : arrivals;
+    const busy = Math.max(recentArrivals, current) >= opts.lagMinArrivals;
     const overLag = opts.maxEventLoopDelayMs > 0 && lag > opts.maxEventLoopDelayMs && busy;
     if (inFlight >= opts.maxInFlight || overLag) {
       if (overLag) counts.shed_event_loop++;

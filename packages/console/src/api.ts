@@ -3,6 +3,8 @@
 import { translateError, type IssueLike } from './errors.ts';
 
 const TOKEN_KEY = 'fg.token';
+/** tries of a request the server refused as busy (503 + Retry-After) before the person is told */
+const MAX_BUSY_ATTEMPTS = 6;
 
 export type Role = 'admin' | 'rule_admin' | 'auditor' | 'supervisor' | 'hospital' | 'insured' | 'integration';
 export interface Me {
@@ -54,10 +56,17 @@ async function request(method: string, path: string, opts: { query?: Query; json
     headers['content-type'] = 'application/json';
   } else if (opts.contentType) headers['content-type'] = opts.contentType;
   let res: Response;
-  try {
-    res = await fetch(withQuery(path, opts.query), { method, headers, body });
-  } catch (e) {
-    throw new ApiError(0, 'E_NETWORK', (e as Error).message);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(withQuery(path, opts.query), { method, headers, body });
+    } catch (e) {
+      throw new ApiError(0, 'E_NETWORK', (e as Error).message);
+    }
+    // A 503 with Retry-After is the server shedding load: it refused the request before reading it, so nothing
+    // happened and sending it again is safe for any method. A person would only click again; the console waits.
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (res.status !== 503 || !(retryAfter >= 0) || attempt >= MAX_BUSY_ATTEMPTS) break;
+    await new Promise((r) => setTimeout(r, Math.min(5, Math.max(retryAfter, 0.5)) * 1000 * attempt));
   }
   if (!res.ok) {
     let code = 'E_HTTP';

@@ -302,7 +302,9 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('case-run').getByText(`− ${wrong.expected[0].mdtrt_id} ${wrong.expected[0].rule_id}`).waitFor();
     await page.getByTestId(`impact-${good.version}`).click();
     await page.getByTestId('impact-run').click();
-    await page.getByTestId('impact-result').waitFor({ timeout: 240_000 });
+    // The replay's answer, or the error the console shows instead (then the test says which, at once).
+    await page.getByTestId('impact-result').or(page.locator('.ant-message-error')).first().waitFor({ timeout: 240_000 });
+    assert.ok(await page.getByTestId('impact-result').isVisible(), `impact replay failed: ${await page.locator('.ant-message-error').first().textContent().catch(() => '')}`);
     await shot('10-rules-impact');
     await page.getByTestId('impact-activate').click();
     // Activating asks first.
