@@ -159,6 +159,9 @@ async function run(db: Database): Promise<Record<string, unknown>> {
     return {
       findings_per_call: check.json().output.result.length,
       baseline_healthz_300: await steady(`${base}/healthz`, null, { rate: 300, connections: 20 }),
+      // One connection, one request at a time: the service time of a 3101 without queueing (compares code versions;
+      // the rate-driven figures near saturation mostly measure the queue)
+      call_3101_serial: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { connections: 1 }),
       call_3101_at_300: await steady(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
       call_3102_at_200: await steady(`${base}/api/v1/fsi/3102`, body('3102'), { rate: 200, connections: 20, distinct: true }),
       call_3101_at_300_autocannon_bursts: await cannon(`${base}/api/v1/fsi/3101`, body('3101'), { rate: 300, connections: 20 }),
