@@ -212,6 +212,7 @@ async function openPglite(dataDir: string | undefined, lockInfo: Record<string, 
   try {
     client = inMemory ? new PGlite() : new PGlite(resolve(dataDir!));
     await client.waitReady;
+    shareTheEventLoop(client);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS });
     const file = lockFile;
@@ -226,6 +227,27 @@ async function openPglite(dataDir: string | undefined, lockInfo: Record<string, 
     if (lockFile) releaseLock(lockFile);
     throw e;
   }
+}
+
+/**
+ * PGlite runs each statement synchronously in this thread and resolves its promises in microtasks, so a loop of
+ * awaited statements (a demo load, a case opening, a thousand settlements) never lets the event loop turn: timers,
+ * sockets and every HTTP request wait until the loop ends — measured 10 s without a /healthz answer during the demo's
+ * settlements. Every protocol message first yields to the event loop when this thread has run for more than
+ * YIELD_EVERY_MS without doing so. The connection's own lock is held meanwhile, so no statement of another caller
+ * slips in between; requests that need no database (health, cached 3101 rules) are answered in the gap.
+ */
+const YIELD_EVERY_MS = 10;
+function shareTheEventLoop(client: PGlite): void {
+  const run = client.execProtocolStream.bind(client);
+  let lastTurn = performance.now();
+  client.execProtocolStream = (async (...args: Parameters<PGlite['execProtocolStream']>) => {
+    if (performance.now() - lastTurn > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastTurn = performance.now();
+    }
+    return run(...args);
+  }) as PGlite['execProtocolStream'];
 }
 
 export interface LockInfo {
