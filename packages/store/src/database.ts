@@ -1,7 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -210,6 +212,7 @@ async function openPglite(dataDir: string | undefined, lockInfo: Record<string, 
   }
   let client: PGlite;
   try {
+    if (!inMemory && !existsSync(join(resolve(dataDir!), 'PG_VERSION'))) await createClusterOffThread(resolve(dataDir!));
     client = inMemory ? new PGlite() : new PGlite(resolve(dataDir!));
     await client.waitReady;
     shareTheEventLoop(client);
@@ -226,6 +229,30 @@ async function openPglite(dataDir: string | undefined, lockInfo: Record<string, 
   } catch (e) {
     if (lockFile) releaseLock(lockFile);
     throw e;
+  }
+}
+
+/**
+ * A new embedded data directory needs initdb: seconds of WebAssembly that would hold this thread (no /healthz, no
+ * sign-in meanwhile on a first start). It runs in a worker thread instead; this thread then opens the directory, as
+ * on any later start. The worker's PGlite is closed (files flushed) before this one opens them.
+ */
+async function createClusterOffThread(dir: string): Promise<void> {
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+    import(workerData.pglite).then(async ({ PGlite }) => {
+      const db = new PGlite(workerData.dir);
+      await db.waitReady;
+      await db.close();
+      parentPort.postMessage({ ok: true });
+    }).catch((e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));`,
+    { eval: true, workerData: { dir, pglite: import.meta.resolve('@electric-sql/pglite') } },
+  );
+  try {
+    const [answer] = (await once(worker, 'message')) as [{ ok?: true; error?: string }];
+    if (answer.error) throw new Error(`creating the embedded database in ${dir} failed: ${answer.error}`);
+  } finally {
+    await worker.terminate();
   }
 }
 
