@@ -125,6 +125,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       ev?.kind === 'rows_refused' ? 'background writer: rows refused by the database were set aside (counted in /metrics); the rest were written'
         : ev?.kind === 'queue_full' ? 'background writer: queue full, rows dropped' : 'background write failed; the rows stay queued and are retried');
     fg.runs.onWarning = (run, warning) => app?.log.warn({ run, stream: work?.config.stream }, `audit run ${run}: ${warning}`);
+    fg.screening.onWarning = (run, warning) => app?.log.warn({ run, stream: work?.config.stream }, `screening run ${run}: ${warning}`);
     fg.ctx.changes.onError = (e, change) => app?.log.error({ err: e, change }, 'applying a change made by another process failed');
     const admin = await fg.keys.ensureAdminKey(config.adminKey);
     if (admin.key) {

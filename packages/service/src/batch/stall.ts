@@ -15,3 +15,16 @@ export function stallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
     then '无进展 no progress: no chunk finished since ' || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
       || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
 }
+
+/**
+ * The same for a distributed screening run (`screening_runs r`): no institution's part written for the configured
+ * time. Only where screening is distributed: an in-process run is worked by the process that answers, and a dead
+ * process's run is failed by the run lease.
+ */
+export function screeningStallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
+  const cutoff = new Date(now.getTime() - stallMs).toISOString();
+  const last = sql`coalesce((select max(p.done_at) from screening_parts p where p.run_id = r.id), r.started_at)`;
+  return sql`case when r.status = 'running' and r.done_institutions < r.total_institutions and ${last} < ${cutoff}::timestamptz
+    then '无进展 no progress: no institution screened since ' || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
+}

@@ -60,6 +60,38 @@ test('a distributed run whose tasks no worker takes gets a warning in its status
   }
 });
 
+test('a distributed screening run that no worker takes gets a warning in its status and the log after the configured time', { timeout: 120_000 }, async (t) => {
+  if (!(await needNats(t))) return;
+  const pg = await scratchPostgres();
+  const q = await WorkQueue.open(config({ stream: `FG_SSTALL_${randomBytes(4).toString('hex').toUpperCase()}` }));
+  let now = new Date('2026-11-23T08:00:00Z');
+  const fg = new FundGuard(pg.database, { clock: () => now, work: q });
+  let runId = 0;
+  try {
+    await pg.database.transaction((tx) => fg.ctx.encounters.replaceMany(tx, [...generate({ encounters: 40, seed: 'sstall', from: '2024-01-01', to: '2024-06-01' })].map((g) => g.record), { importId: null, source: 'test' }));
+    const warned = new Promise<{ run: number; warning: string }>((r) => (fg.screening.onWarning = (run, warning) => r({ run, warning })));
+    runId = (await fg.screening.start(admin, { from: '2024-01-01', to: '2025-01-01' })).id; // no worker runs
+    const fresh = await fg.screening.run(admin, runId);
+    assert.equal(fresh.status, 'running');
+    assert.equal(fresh.warning, null, 'no warning before the configured time');
+    now = new Date(now.getTime() + RUN_STALL_WARN_MS + 1000);
+    const s = await fg.screening.run(admin, runId);
+    assert.equal(s.done_institutions, 0);
+    assert.match(s.warning ?? '', /no progress: no institution screened since 2026-11-23T08:00:00Z.*fundguard worker.*FUNDGUARD_NATS_STREAM/);
+    assert.match((await fg.screening.runs(admin)).find((r) => r.id === runId)!.warning ?? '', /no progress/, 'the list shows it too');
+    const told = await warned; // the coordinator (polling every 250 ms) logs it
+    assert.equal(told.run, runId);
+  } finally {
+    if (runId) {
+      await fg.screening.repo.fail(runId, 'test over', now.toISOString());
+      await fg.screening.done(runId);
+    }
+    await q.destroy();
+    await q.close();
+    await pg.drop();
+  }
+});
+
 test('ack wait and max deliver are one setting per deployment: a process with other values is refused, the consumer is left as it was', { timeout: 60_000 }, async (t) => {
   if (!(await needNats(t))) return;
   const stream = `FG_CFG_${randomBytes(4).toString('hex').toUpperCase()}`;

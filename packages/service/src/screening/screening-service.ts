@@ -6,6 +6,11 @@ import type { WorkQueue } from '../distributed/work-queue.ts';
 import { requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
 import { executorGone } from '../run-lease.ts';
+import { screeningStallWarningSql } from '../batch/stall.ts';
+import { sql } from 'drizzle-orm';
+
+/** A screening run as answered: with `warning` when a distributed run seems stuck. */
+export type ScreeningRunView = ScreeningRunRow & { warning: string | null };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -18,6 +23,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export class ScreeningService {
   readonly repo: ScreeningRepo;
   private readonly running = new Map<number, Promise<ScreeningRunRow>>();
+  /** told once when a distributed run stops progressing (the server logs it) */
+  onWarning: (runId: number, warning: string) => void = () => undefined;
 
   /** With a work queue, institutions go to `fundguard worker` processes and this process merges their parts. */
   constructor(private readonly ctx: ServiceContext, readonly work: WorkQueue | null = null) {
@@ -108,12 +115,16 @@ export class ScreeningService {
       const run = (await this.repo.run(id))!;
       const params = parseScreenParams((run.params as { screens?: unknown }).screens);
       await this.work!.publish(institutions.map((medins_id) => ({ kind: 'screen' as const, run_id: id, medins_id })));
+      let warned = false;
       for (;;) {
         const now = await this.repo.run(id);
         if (!now || now.status !== 'running') return now!;
         const done = await this.repo.partsDone(id);
         await this.repo.progress(id, done.parts, done.encounters, this.ctx.nowIso());
         if (done.parts >= institutions.length) break;
+        const warning = (await this.withWarnings([now]))[0].warning;
+        if (warning && !warned) this.onWarning(id, warning);
+        warned = !!warning;
         await new Promise((r) => setTimeout(r, 250));
       }
       const freq = new AdmissionFrequencyScreen(params.admission_frequency);
@@ -148,16 +159,26 @@ export class ScreeningService {
     await this.repo.savePart({ run_id: runId, medins_id: medinsId, encounters: summaries.length, leads: screenInstitution(summaries, params), admissions: freq.state(), peers: peers.state(), worker, at: this.ctx.nowIso() });
   }
 
-  async run(actor: Actor, id: number): Promise<ScreeningRunRow> {
+  async run(actor: Actor, id: number): Promise<ScreeningRunView> {
     requirePermission(actor, 'screening.read');
     const r = await this.repo.run(id);
     if (!r) throw new FundGuardError('E_NOT_FOUND', `no screening run ${id}`);
-    return r;
+    return (await this.withWarnings([r]))[0];
   }
 
-  async runs(actor: Actor): Promise<ScreeningRunRow[]> {
+  async runs(actor: Actor): Promise<ScreeningRunView[]> {
     requirePermission(actor, 'screening.read');
-    return this.repo.runs();
+    return this.withWarnings(await this.repo.runs());
+  }
+
+  /** Each run with `warning`: why a distributed run seems stuck (no part written for the configured time), or null. */
+  private async withWarnings(rows: ScreeningRunRow[]): Promise<ScreeningRunView[]> {
+    const running = rows.filter((r) => r.status === 'running').map((r) => r.id);
+    if (!this.work || running.length === 0) return rows.map((r) => ({ ...r, warning: null }));
+    const found = await this.ctx.database.rows<{ id: number; warning: string | null }>(sql`
+      select r.id, ${screeningStallWarningSql(this.ctx.clock())} as warning from screening_runs r where r.id in ${sql.raw(`(${running.map(Number).join(',')})`)}`);
+    const byId = new Map(found.map((f) => [Number(f.id), f.warning]));
+    return rows.map((r) => ({ ...r, warning: byId.get(r.id) ?? null }));
   }
 
   async leads(actor: Actor, q: Parameters<ScreeningRepo['leads']>[0]) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, InputNumber, Progress, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, InputNumber, Progress, Row, Select, Space, Statistic, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -14,7 +14,7 @@ import { Masked } from '../../components/Masked.tsx';
 import { dateTime, fenToYuan, int, maskText } from '../../format.ts';
 import { Inspection, Sampling } from './sampling.tsx';
 
-interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; started_at: string; finished_at: string | null }
+interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; warning?: string | null; started_at: string; finished_at: string | null }
 interface Lead {
   lead_id: string; category: string; subject_type: string; subject_ids: string[]; medins_id: string; score: number; summary: string; amount_at_risk_fen: number;
   factors: { factor: string; points: number; detail: string }[];
@@ -66,7 +66,10 @@ function Leads() {
         rowSelection={{ type: 'radio', selectedRowKeys: current ? [current] : [], onChange: (k) => { setRunId(Number(k[0])); setF({ page: 1 }); } }}
         columns={[
           { title: t('runs.id'), dataIndex: 'id' },
-          { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
+          { title: t('runs.status'), dataIndex: 'status', render: (s: string, r) => <>
+            <Tag color={s === 'done' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag>
+            {r.warning ? <Tooltip title={r.warning}><Tag color="warning" data-testid="screening-warning">⚠ {r.warning.split(':')[0]}</Tag></Tooltip> : null}
+          </> },
           { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_institutions ? Math.floor((100 * r.done_institutions) / r.total_institutions) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
           { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
           { title: t('screening.leads'), dataIndex: 'leads', align: 'right', render: int },
