@@ -5,6 +5,7 @@
  *     interleaved (old, new, node -e 0) so that a busy machine slows all three alike;
  *   - `fundguard serve` on a fresh embedded data dir with the demo: time to the URL, sign-in working, /readyz 200
  *     (everything loaded), with the slowest /healthz answer meanwhile; then a restart on the existing dir: /readyz 200.
+ *   - `fundguard worker` on a scratch PostgreSQL and the local NATS: time to "worker ready" (BENCH_WORKER=0 skips it).
  * BENCH_SERVE=0 skips the server part. Aims (idle machine): --help ≤ 0.3 s and ≤ 3× node -e 0; audit of 1 line
  * ≤ 0.6 s; restart ready ≤ 3 s; sign-in ≤ 10 s after the URL; demo loaded ≤ 30 s.
  */
@@ -96,6 +97,48 @@ async function serve(dataDir: string, label: string): Promise<Record<string, unk
   return r;
 }
 
+/**
+ * `fundguard worker` from spawn to its "worker ready" line (NATS stream and consumer bound, database open, rules
+ * loaded), on a scratch PostgreSQL with the migrations applied (as beside a running server), median of 3.
+ */
+async function workerReady(): Promise<Record<string, unknown>> {
+  const { scratchPostgres } = await import('@fundguard/store/testing.ts');
+  const pg = await scratchPostgres();
+  const stream = `FG_BENCH_START_${process.pid}`;
+  const runs: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, [BIN, 'worker'], {
+        env: { ...process.env, DATABASE_URL: pg.url!, FUNDGUARD_NATS_URL: process.env.FUNDGUARD_NATS_URL ?? 'nats://127.0.0.1:4222', FUNDGUARD_NATS_STREAM: stream, FUNDGUARD_SECRET_KEY: 'bench-startup-secret-key-0123456789' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('worker ready')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`worker exited ${code} before ready: ${out}`)));
+      });
+      runs.push((performance.now() - t0) / 1000);
+      child.kill('SIGTERM');
+      await new Promise((res) => child.once('exit', res));
+    }
+    return { ready_s: +median(runs).toFixed(2), runs_s: runs.map((x) => +x.toFixed(2)) };
+  } catch (e) {
+    return { error: (e as Error).message.slice(0, 300) };
+  } finally {
+    await pg.drop();
+    // the stream the workers created
+    const { WorkQueue, natsConfigFromEnv } = await import('@fundguard/service');
+    const q = await WorkQueue.open({ ...natsConfigFromEnv({ FUNDGUARD_NATS_URL: process.env.FUNDGUARD_NATS_URL ?? 'nats://127.0.0.1:4222' })!, stream }).catch(() => null);
+    await q?.destroy();
+    await q?.close();
+  }
+}
+const worker = process.env.BENCH_WORKER === '0' ? null : await workerReady();
+
 const server: Record<string, unknown>[] = [];
 if (process.env.BENCH_SERVE !== '0') {
   const data = join(dir, 'data');
@@ -104,4 +147,4 @@ if (process.env.BENCH_SERVE !== '0') {
 }
 writeFileSync(join(dir, 'done'), '');
 rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ node_e_0_s: +node0.toFixed(3), repeat: REPEAT, cli, server }));
+console.log(JSON.stringify({ node_e_0_s: +node0.toFixed(3), repeat: REPEAT, cli, worker, server }));
