@@ -64,6 +64,33 @@ test('CO_ADMISSION: three patients admitted and discharged within a day of each 
   assert.deepEqual(coAdmissions(unlinked, { ...P.co_admission, require_link: true }), []);
 });
 
+test('CO_ADMISSION: the whole group within a day in every episode — a chain of pairs (A–B, B–C) is no group, and a chained fourth is left out', () => {
+  const mk = (p: string, adm: string, los = 5) => enc({ patn_id: p, adm_date: adm, los });
+  // admitted (and discharged) on three consecutive days, twice: each neighbour within a day, the trio not
+  const chain = [
+    mk('A', '2024-03-01'), mk('B', '2024-03-02'), mk('C', '2024-03-03'),
+    mk('A', '2024-05-01'), mk('B', '2024-05-02'), mk('C', '2024-05-03'),
+  ].sort((a, b) => a.adm - b.adm);
+  assert.deepEqual(coAdmissions(chain, P.co_admission), []);
+  // a true trio twice, and D a day after C (two after A) each time: the trio is reported, without D
+  const withD = [
+    mk('A', '2024-03-01'), mk('B', '2024-03-01'), mk('C', '2024-03-02'), mk('D', '2024-03-03'),
+    mk('A', '2024-05-01'), mk('B', '2024-05-02'), mk('C', '2024-05-02'), mk('D', '2024-05-03'),
+  ].sort((a, b) => a.adm - b.adm);
+  const leads = coAdmissions(withD, P.co_admission);
+  assert.deepEqual(leads.map((l) => l.subject_ids), [['A', 'B', 'C']]);
+  assert.equal(leads[0].evidence.length, 6);
+  for (const episode of [leads[0].evidence.slice(0, 3), leads[0].evidence.slice(3)]) {
+    const adm = episode.map((e) => dayNumber(e.adm_date));
+    const dscg = episode.map((e) => dayNumber(e.dscg_date!));
+    assert.ok(Math.max(...adm) - Math.min(...adm) <= 1 && Math.max(...dscg) - Math.min(...dscg) <= 1, 'the factor text holds for the whole group');
+  }
+  assert.match(leads[0].factors[0].detail, /每次全组入院日期相差 ≤ 1 天、出院日期相差 ≤ 1 天/);
+  // discharges spread over three days in one episode: that episode does not count, one is not enough
+  const spread = withD.filter((e) => e.patn_id !== 'D').map((e) => (e.patn_id === 'C' && e.adm < dayNumber('2024-04-01') ? { ...e, dscg: e.dscg! + 2 } : e));
+  assert.deepEqual(coAdmissions(spread, P.co_admission), []);
+});
+
 test('SIMILAR_COST: three patients with Jaccard ≥ 0.9 and totals within 2 %; a third patient at 2.1 % breaks the group', () => {
   const codes = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'];
   const nine = [...codes.slice(0, 9), 'K'].sort(); // 9 of 11 in common: 0.818

@@ -250,18 +250,21 @@ class UnionFind {
 }
 
 /**
- * 同进同出: pairs of patients admitted within `adm_days` and discharged within `dscg_days` of each other at one
- * institution, in at least `min_episodes` distinct episodes; patients joined by such repeated pairs form a group,
- * reported when it has at least `min_patients`. Optionally the pair must share ext_household_id or ext_address.
+ * 同进同出 (screening.md): a group of ≥ `min_patients` patients admitted to one institution within `adm_days` of
+ * each other AND discharged within `dscg_days` of each other, in ≥ `min_episodes` distinct episodes — "within" for
+ * the whole group in every episode counted (its admission dates span ≤ adm_days, and so do its discharge dates),
+ * never by chaining pairs (A–B and B–C alone do not make A–B–C a group). Optionally linked by ext_household_id or
+ * ext_address. Repeated pairs only narrow the search: every pair of a true group is one.
  */
 export function coAdmissions(inpatient: readonly ScreenEncounter[], p: ScreenParams['co_admission']): Lead[] {
+  const linkedPair = (x: ScreenEncounter, y: ScreenEncounter) => (!!x.household && x.household === y.household) || (!!x.address && x.address === y.address);
   const pairs = new Map<string, { a: string; b: string; episodes: [ScreenEncounter, ScreenEncounter][] }>();
   for (let i = 0; i < inpatient.length; i++) {
     const x = inpatient[i];
     for (let j = i + 1; j < inpatient.length && inpatient[j].adm - x.adm <= p.adm_days; j++) {
       const y = inpatient[j];
       if (y.patn_id === x.patn_id || Math.abs((y.dscg ?? 0) - (x.dscg ?? 0)) > p.dscg_days) continue;
-      if (p.require_link && !((x.household && x.household === y.household) || (x.address && x.address === y.address))) continue;
+      if (p.require_link && !linkedPair(x, y)) continue;
       const [a, b] = x.patn_id < y.patn_id ? [x, y] : [y, x];
       const key = `${a.patn_id}\u0000${b.patn_id}`;
       const pair = pairs.get(key);
@@ -276,36 +279,75 @@ export function coAdmissions(inpatient: readonly ScreenEncounter[], p: ScreenPar
   for (const pr of repeated) { idOf(pr.a); idOf(pr.b); }
   const uf = new UnionFind(ids.size);
   for (const pr of repeated) uf.union(idOf(pr.a), idOf(pr.b));
-  const groups = new Map<number, { patients: Set<string>; encounters: Map<string, ScreenEncounter>; linked: boolean }>();
-  for (const pr of repeated) {
-    const root = uf.find(idOf(pr.a));
-    let g = groups.get(root);
-    if (!g) groups.set(root, g = { patients: new Set(), encounters: new Map(), linked: false });
-    g.patients.add(pr.a).add(pr.b);
-    for (const [a, b] of pr.episodes) {
-      g.encounters.set(a.mdtrt_id, a).set(b.mdtrt_id, b);
-      if ((a.household && a.household === b.household) || (a.address && a.address === b.address)) g.linked = true;
-    }
+  const components = new Map<number, Set<string>>();
+  for (const pid of ids.keys()) {
+    const root = uf.find(idOf(pid));
+    const c = components.get(root);
+    if (c) c.add(pid);
+    else components.set(root, new Set([pid]));
   }
   const out: Lead[] = [];
-  for (const g of groups.values()) {
-    if (g.patients.size < p.min_patients) continue;
-    const encs = [...g.encounters.values()].sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
-    // episodes: admissions clustered in time
-    let episodes = 0;
-    let last = -Infinity;
-    for (const e of encs) { if (e.adm - last > p.adm_days) episodes++; last = e.adm; }
-    const factors: LeadFactor[] = [
-      { factor: 'co_admission', points: 50, detail: `${g.patients.size} 名参保人 ${episodes} 次同期入院、同期出院（入院、出院日期各相差 ≤ ${p.adm_days}/${p.dscg_days} 天）` },
-      { factor: 'group_size', points: Math.min(20, 10 * (g.patients.size - p.min_patients)), detail: `人数 ${g.patients.size}` },
-      { factor: 'repeats', points: Math.min(20, 10 * (episodes - p.min_episodes)), detail: `重复 ${episodes} 次` },
-    ];
-    if (g.linked) factors.push({ factor: 'linked', points: 20, detail: '同一家庭或同一住址' });
-    const patients = [...g.patients].sort();
-    out.push(lead('CO_ADMISSION', 'group', patients, encs[0].medins_id, factors, encs.map((e) => evidence(e, '同进同出')), encs.reduce((s, e) => s + e.total_fen, 0),
-      `${encs[0].medins_id} 的 ${patients.length} 名参保人 ${episodes} 次同进同出${g.linked ? '（同户或同址）' : ''}`));
+  for (const members of components.values()) {
+    if (members.size < p.min_patients) continue;
+    const encs = inpatient.filter((e) => members.has(e.patn_id)).sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+    for (const g of coAdmissionGroups(encs, p)) {
+      const evidenceEncs = g.episodes.flat().sort((a, b) => a.adm - b.adm || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+      const linked = g.episodes.some((ep) => ep.some((x, i) => ep.some((y, j) => j > i && linkedPair(x, y))));
+      const episodes = g.episodes.length;
+      const factors: LeadFactor[] = [
+        { factor: 'co_admission', points: 50, detail: `${g.patients.length} 名参保人 ${episodes} 次同期入院、同期出院（每次全组入院日期相差 ≤ ${p.adm_days} 天、出院日期相差 ≤ ${p.dscg_days} 天）` },
+        { factor: 'group_size', points: Math.min(20, 10 * (g.patients.length - p.min_patients)), detail: `人数 ${g.patients.length}` },
+        { factor: 'repeats', points: Math.min(20, 10 * (episodes - p.min_episodes)), detail: `重复 ${episodes} 次` },
+      ];
+      if (linked) factors.push({ factor: 'linked', points: 20, detail: '同一家庭或同一住址' });
+      out.push(lead('CO_ADMISSION', 'group', g.patients, evidenceEncs[0].medins_id, factors, evidenceEncs.map((e) => evidence(e, '同进同出')), evidenceEncs.reduce((s, e) => s + e.total_fen, 0),
+        `${evidenceEncs[0].medins_id} 的 ${g.patients.length} 名参保人 ${episodes} 次同进同出${linked ? '（同户或同址）' : ''}`));
+    }
   }
   return out;
+}
+
+/**
+ * The groups within one component's encounters (sorted by admission): episodes are the maximal sets of encounters
+ * (one per patient) whose admission dates span ≤ adm_days and discharge dates ≤ dscg_days; a group is a set of
+ * ≥ min_patients patients all present in ≥ min_episodes episodes that share no encounter; only maximal groups.
+ */
+function coAdmissionGroups(encs: readonly ScreenEncounter[], p: ScreenParams['co_admission']): { patients: string[]; episodes: ScreenEncounter[][] }[] {
+  const found = new Map<string, ScreenEncounter[]>();
+  for (let i = 0; i < encs.length; i++) {
+    const window: ScreenEncounter[] = [];
+    for (let k = i; k < encs.length && encs[k].adm - encs[i].adm <= p.adm_days; k++) window.push(encs[k]);
+    for (const d of new Set(window.map((e) => e.dscg ?? 0))) {
+      const seen = new Set<string>();
+      const episode = window.filter((e) => (e.dscg ?? 0) >= d && (e.dscg ?? 0) - d <= p.dscg_days && !seen.has(e.patn_id) && !!seen.add(e.patn_id));
+      if (episode.length >= p.min_patients) found.set(episode.map((e) => e.mdtrt_id).join(','), episode);
+    }
+  }
+  const all = [...found.values()];
+  const idsOf = all.map((ep) => new Set(ep.map((e) => e.mdtrt_id)));
+  const episodes = all.filter((_, i) => !all.some((__, j) => j !== i && idsOf[j].size > idsOf[i].size && [...idsOf[i]].every((id) => idsOf[j].has(id))));
+  const patientsOf = episodes.map((ep) => new Set(ep.map((e) => e.patn_id)));
+  const candidates = new Map<string, string[]>();
+  const addCandidate = (ps: string[]) => { if (ps.length >= p.min_patients) candidates.set(ps.join('\u0000'), ps); };
+  if (p.min_episodes <= 1) for (const ps of patientsOf) addCandidate([...ps].sort());
+  for (let i = 0; i < episodes.length; i++) {
+    for (let j = i + 1; j < episodes.length; j++) addCandidate([...patientsOf[i]].filter((x) => patientsOf[j].has(x)).sort());
+  }
+  const qualifying: { patients: string[]; episodes: ScreenEncounter[][] }[] = [];
+  for (const patients of candidates.values()) {
+    // the group's own encounters in each episode that holds all of it, then the episodes that share no encounter
+    const held = episodes.filter((_, i) => patients.every((x) => patientsOf[i].has(x))).map((ep) => ep.filter((e) => patients.includes(e.patn_id)))
+      .sort((a, b) => Math.min(...a.map((e) => e.adm)) - Math.min(...b.map((e) => e.adm)));
+    const used = new Set<string>();
+    const distinct: ScreenEncounter[][] = [];
+    for (const ep of held) {
+      if (ep.some((e) => used.has(e.mdtrt_id))) continue;
+      for (const e of ep) used.add(e.mdtrt_id);
+      distinct.push(ep);
+    }
+    if (distinct.length >= p.min_episodes) qualifying.push({ patients, episodes: distinct });
+  }
+  return qualifying.filter((g) => !qualifying.some((o) => o.patients.length > g.patients.length && g.patients.every((x) => o.patients.includes(x))));
 }
 
 function jaccard(a: readonly string[], b: readonly string[]): number {
