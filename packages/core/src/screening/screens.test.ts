@@ -31,6 +31,14 @@ test('READMISSION: re-admitted with the same 3-character diagnosis exactly 15 da
   assert.equal(leads[0].amount_at_risk_fen, 100000);
 });
 
+test('READMISSION: diagnosis codes are compared after rule-pack.md §5 normalisation (case and dots)', () => {
+  const a = enc({ patn_id: 'N1', adm_date: '2024-03-01', los: 5, main_dx: 'k80.200' });
+  const b = enc({ patn_id: 'N1', adm_date: '2024-03-10', main_dx: 'K80201' });
+  const dotted = enc({ patn_id: 'N2', adm_date: '2024-03-01', los: 5, main_dx: 'K.80' });
+  const plain = enc({ patn_id: 'N2', adm_date: '2024-03-10', main_dx: 'k8000' });
+  assert.deepEqual(readmissions([a, dotted, b, plain].sort((x, y) => x.adm - y.adm), P.readmission).map((l) => l.subject_ids[0]), ['N1', 'N2']);
+});
+
 test('ADMISSION_FREQUENCY: 4 admissions within 365 days or 3 within 90; the window is half-open', () => {
   const f = new AdmissionFrequencyScreen(P.admission_frequency);
   for (const d of ['2024-01-01', '2024-04-01', '2024-07-01', '2024-12-30']) f.add(enc({ patn_id: 'YEAR', adm_date: d })); // 364 days: in

@@ -10,6 +10,7 @@ import type { PatientEncounter } from '../model/encounter.ts';
 import { institutionLevel } from '../model/institution.ts';
 import type { Fen } from '../model/money.ts';
 import { stableId } from '../engine/evaluate.ts';
+import { normaliseDiagnosis } from '../engine/patterns.ts';
 
 export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER'] as const;
 export type ScreenCategory = (typeof SCREEN_CATEGORIES)[number];
@@ -203,7 +204,7 @@ export function screenInstitution(encounters: readonly ScreenEncounter[], p: Scr
   ];
 }
 
-/** 分解住院: the same patient re-admitted with the same main diagnosis (first n chars) within `days` of discharge. */
+/** 分解住院: the same patient re-admitted with the same main diagnosis (first n chars, normalised) within `days` of discharge. */
 export function readmissions(inpatient: readonly ScreenEncounter[], p: ScreenParams['readmission']): Lead[] {
   const byPatient = new Map<string, ScreenEncounter[]>();
   for (const e of inpatient) {
@@ -216,12 +217,13 @@ export function readmissions(inpatient: readonly ScreenEncounter[], p: ScreenPar
     if (stays.length < 2) continue;
     for (let i = 1; i < stays.length; i++) {
       const b = stays[i];
-      const dx = b.main_dx.slice(0, p.dx_chars);
+      // rule-pack.md §5: case-insensitive, dots ignored ("k80.2" and "K802" are one group)
+      const dx = normaliseDiagnosis(b.main_dx).slice(0, p.dx_chars);
       if (!dx) continue;
       // the latest earlier stay with the same diagnosis group
       for (let j = i - 1; j >= 0; j--) {
         const a = stays[j];
-        if (a.main_dx.slice(0, p.dx_chars) !== dx || a.dscg === null) continue;
+        if (normaliseDiagnosis(a.main_dx).slice(0, p.dx_chars) !== dx || a.dscg === null) continue;
         const gap = b.adm - a.dscg;
         if (gap >= 0 && gap <= p.days) {
           const factors: LeadFactor[] = [
