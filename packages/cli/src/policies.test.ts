@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,30 @@ test('fundguard policies import|list, statement and screen on the embedded datab
     assert.equal(screen.status, 0, screen.stderr);
     assert.deepEqual([JSON.parse(screen.stdout).run.status, JSON.parse(screen.stdout).leads.total], ['done', 0]);
     assert.equal(cli(join(dir, 'data'), 'screen', '--from', '2024-01-01', '--to', '2023-01-01').status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fundguard screen --out writes every lead as JSONL, amounts in yuan; stdout keeps the top ones', { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-screen-out-'));
+  try {
+    const data = join(dir, 'data');
+    const file = join(dir, 'enc.jsonl');
+    const gen = cli(data, 'generate', '--encounters', '600', '--seed', 'screen-out', '--rate', 'READMISSION=0.1,GHOST_BED=0.1', '--out', file);
+    assert.equal(gen.status, 0, gen.stderr);
+    assert.equal(cli(data, 'import', 'encounters', file).status, 0);
+    const out = join(dir, 'leads.jsonl');
+    const screen = cli(data, 'screen', '--from', '2024-01-01', '--to', '2025-01-01', '--top', '2', '--out', out);
+    assert.equal(screen.status, 0, screen.stderr);
+    const shown = JSON.parse(screen.stdout) as { leads: { total: number; items: Record<string, unknown>[] }; written: { leads: number } };
+    assert.ok(shown.leads.total > 2, `leads: ${shown.leads.total}`);
+    assert.equal(shown.leads.items.length, 2);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { amount_at_risk: number; evidence: { amount: number }[] });
+    assert.equal(lines.length, shown.leads.total);
+    assert.equal(shown.written.leads, shown.leads.total);
+    assert.ok(lines.every((l) => typeof l.amount_at_risk === 'number' && !('amount_at_risk_fen' in l) && l.evidence.every((e) => typeof e.amount === 'number' && !('amount_fen' in e))));
+    assert.ok(!existsSync(`${out}.partial`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,3 +1,5 @@
+import { createWriteStream, renameSync } from 'node:fs';
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { ScreeningRunRow } from '@fundguard/store';
 import { resolveTarget } from '../local.ts';
@@ -5,17 +7,20 @@ import { callServer } from '../client.ts';
 import { progressBar } from '../progress.ts';
 import { CliInputError } from '../exit.ts';
 
+const LEADS_PAGE = 1000;
+
 /** `fundguard screen`: the six screens of screening.md over stored encounters, with a progress bar by institution. */
 export function register(program: Command): void {
   program
     .command('screen')
-    .description('run the six screens (分解住院, 频繁住院, 同进同出, 费用雷同, 挂床, 同行异常) over stored encounters admitted in [from, to); prints the run and its top leads; all or nothing')
+    .description('run the six screens (分解住院, 频繁住院, 同进同出, 费用雷同, 挂床, 同行异常) over stored encounters admitted in [from, to); prints the run and its top leads (--out: all of them as JSONL); all or nothing')
     .requiredOption('--from <date>', 'first admission day')
     .requiredOption('--to <date>', 'admissions before this day')
     .option('--region <code>', '统筹区 (its screen parameters apply)')
     .option('--institution <medins_id>')
     .option('--top <n>', 'leads to print', '20')
-    .action(async (o: { from: string; to: string; region?: string; institution?: string; top: string }) => {
+    .option('--out <file>', 'also write every lead of the run to this file, one JSON object per line (amounts in yuan)')
+    .action(async (o: { from: string; to: string; region?: string; institution?: string; top: string; out?: string }) => {
       const top = Number(o.top);
       if (!Number.isInteger(top) || top < 0) throw new CliInputError(`--top: a whole number, got ${o.top}`);
       const target = await resolveTarget();
@@ -45,7 +50,23 @@ export function register(program: Command): void {
         }
         show(run);
         bar.stop();
-        process.stdout.write(JSON.stringify({ run, leads }, null, 2) + '\n');
+        let written: number | undefined;
+        if (o.out && run.status === 'done') {
+          // every lead, a page at a time (the API pages at 1000), to a temporary name first: a partial file never looks complete
+          const file = createWriteStream(`${o.out}.partial`);
+          written = 0;
+          for (let offset = 0; ; offset += LEADS_PAGE) {
+            const page = (target.kind === 'server'
+              ? await callServer(target, 'GET', `/api/v1/screening-runs/${run.id}/leads?limit=${LEADS_PAGE}&offset=${offset}`)
+              : await target.fg.screening.leads(target.actor, { runId: run.id, limit: LEADS_PAGE, offset })) as { total: number; items: unknown[] };
+            for (const l of page.items) if (!file.write(`${JSON.stringify(l)}\n`)) await once(file, 'drain');
+            written += page.items.length;
+            if (page.items.length < LEADS_PAGE) break;
+          }
+          await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
+          renameSync(`${o.out}.partial`, o.out);
+        }
+        process.stdout.write(JSON.stringify({ run, leads, ...(written !== undefined ? { written: { file: o.out, leads: written } } : {}) }, null, 2) + '\n');
         if (run.status !== 'done') process.exitCode = 1;
       } finally {
         bar.stop();

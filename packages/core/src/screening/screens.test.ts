@@ -175,16 +175,34 @@ test('encounter risk: independent signals combine, amounts scale findings, nothi
   assert.deepEqual(both.factors.map((f) => f.id), ['L1', 'f1']);
 });
 
-test('PEER_OUTLIER: two outliers in one peer group do not hide each other (the second pass leaves flagged peers out of the reference)', () => {
+test('PEER_OUTLIER: flagged only against all its peers; the reference without other outliers adds score, never flags by itself', () => {
+  // 40 doctors of one level and department: two bill four times the usual units; both stand out against all peers
   const peers = new PeerOutlierScreen(P.peer_outlier);
   const drugs = ['X1', 'X2', 'X3', 'X4'];
-  for (let d = 0; d < 12; d++) {
+  for (let d = 0; d < 40; d++) {
     for (let c = 0; c < 40; c++) {
       const units = d <= 1 ? 4 : 1 + ((d + c) % 3 === 0 ? 1 : 0);
-      peers.add(enc({ medins_id: `H${d}`, dr_codg: `D${d}`, total_fen: 50000, drug_fen: 20000, items: drugs.map((x) => [x, units] as const) }));
+      peers.add(enc({ mdtrt_id: `D${d}-${c}`, medins_id: `H${d}`, dr_codg: `D${d}`, total_fen: 50000 + c * 10, drug_fen: 20000, items: drugs.map((x) => [x, units] as const) }));
     }
   }
   const leads = peers.finish().filter((l) => l.subject_type === 'doctor');
   assert.deepEqual(leads.map((l) => l.subject_ids[0]).sort(), ['D0', 'D1']);
-  assert.match(leads[0].factors.find((f) => f.factor === 'item_rate')!.detail, /不含其他异常者/);
+  const d0 = leads.find((l) => l.subject_ids[0] === 'D0')!;
+  assert.match(d0.factors.find((f) => f.factor === 'reduced_reference')!.detail, /不含其他异常者/);
+  // evidence: the subject's costliest encounters with the figures compared
+  assert.deepEqual(d0.evidence.map((e) => e.mdtrt_id), ['D0-39', 'D0-38', 'D0-37', 'D0-36', 'D0-35']);
+  assert.equal(d0.evidence[0].amount_fen, 50390);
+  assert.equal(d0.evidence[0].figures!.peers, 39);
+  assert.equal(d0.evidence[0].figures!.subject_cases, 40);
+  assert.equal(d0.evidence[0].figures!.cost_per_case_fen, 50195);
+
+  // 16 usual doctors, 3 at 3× their cost per case, and one at 2.97×: 0.99 × the 95th percentile of all its peers,
+  // far above the usual ones alone — not flagged (the reduced reference never flags by itself)
+  const costly = new PeerOutlierScreen(P.peer_outlier);
+  const cost = (d: number) => (d < 16 ? 100000 : d < 19 ? 300000 : 297000);
+  for (let d = 0; d < 20; d++) {
+    for (let c = 0; c < 30; c++) costly.add(enc({ medins_id: `H${d}`, dr_codg: `C${d}`, total_fen: cost(d), drug_fen: cost(d) * 0.4, items: [] }));
+  }
+  const flagged = costly.finish().filter((l) => l.subject_type === 'doctor').map((l) => l.subject_ids[0]).sort();
+  assert.ok(!flagged.includes('C19'), `C19 is 0.99× the 95th percentile of all its peers: ${flagged}`);
 });

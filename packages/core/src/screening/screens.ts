@@ -8,7 +8,7 @@
 import { dayFromNumber, dayNumber } from '../model/dates.ts';
 import type { PatientEncounter } from '../model/encounter.ts';
 import { institutionLevel } from '../model/institution.ts';
-import type { Fen } from '../model/money.ts';
+import { fenToYuan, type Fen } from '../model/money.ts';
 import { stableId } from '../engine/evaluate.ts';
 import { normaliseDiagnosis } from '../engine/patterns.ts';
 
@@ -115,6 +115,8 @@ export interface LeadEvidence {
   dscg_date: string | null;
   amount_fen: Fen;
   note: string;
+  /** PEER_OUTLIER: the figures the subject was compared on */
+  figures?: PeerFigures;
 }
 
 /** 疑点线索 (screening.md): subject, score 0–100 with the factors that made it, evidence rows, amount at risk. */
@@ -493,11 +495,29 @@ export class AdmissionFrequencyScreen {
 
 /** PeerOutlierScreen's tallies in a JSON-safe form. */
 export interface PeerState {
-  doctors: { id: string; level: number; dept: string; depts: [string, number][]; medins_id: string; cases: number; total: number; drug: number; units: [string, number][] }[];
+  doctors: { id: string; level: number; dept: string; depts: [string, number][]; medins_id: string; cases: number; total: number; drug: number; units: [string, number][]; top?: CostlyEncounter[] }[];
   institutions: PeerState['doctors'];
 }
 
-interface PeerTally { id: string; level: number; dept: string; depts: Map<string, number>; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number> }
+/** One of a subject's costliest encounters, kept for the lead's evidence. */
+export interface CostlyEncounter { mdtrt_id: string; patn_id: string; medins_id: string; adm: number; dscg: number | null; total: Fen }
+/** how many of a subject's costliest encounters a PEER_OUTLIER lead cites */
+const PEER_EVIDENCE_ENCOUNTERS = 5;
+const costlier = (a: CostlyEncounter, b: CostlyEncounter) => b.total - a.total || (a.mdtrt_id < b.mdtrt_id ? -1 : 1);
+
+interface PeerTally { id: string; level: number; dept: string; depts: Map<string, number>; medins_id: string; cases: number; total: number; drug: number; units: Map<string, number>; top: CostlyEncounter[] }
+
+/** The figures a subject was compared on (evidence of a PEER_OUTLIER lead); amounts in fen. */
+export interface PeerFigures {
+  reference: string;
+  peers: number;
+  subject_cases: number;
+  cost_per_case_fen: number;
+  peers_cost_per_case_p95_fen: number;
+  peers_cost_per_case_median_fen: number;
+  drug_share_pct: number;
+  peers_drug_share_p95_pct: number;
+}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return 0;
@@ -524,7 +544,7 @@ export class PeerOutlierScreen {
 
   /** The tallies, serialisable, to be merged elsewhere (distributed runs: one part per institution). */
   state(): PeerState {
-    const ser = (m: Map<string, PeerTally>) => [...m.values()].map((t) => ({ ...t, depts: [...t.depts], units: [...t.units] }));
+    const ser = (m: Map<string, PeerTally>) => [...m.values()].map((t) => ({ ...t, depts: [...t.depts], units: [...t.units], top: [...t.top] }));
     return { doctors: ser(this.doctors), institutions: ser(this.institutions) };
   }
 
@@ -532,7 +552,8 @@ export class PeerOutlierScreen {
     const into = (m: Map<string, PeerTally>, list: PeerState['doctors']) => {
       for (const x of list) {
         let t = m.get(x.id);
-        if (!t) m.set(x.id, t = { id: x.id, level: x.level, dept: '', depts: new Map(), medins_id: x.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+        if (!t) m.set(x.id, t = { id: x.id, level: x.level, dept: '', depts: new Map(), medins_id: x.medins_id, cases: 0, total: 0, drug: 0, units: new Map(), top: [] });
+        t.top = [...t.top, ...(x.top ?? [])].sort(costlier).slice(0, PEER_EVIDENCE_ENCOUNTERS);
         t.cases += x.cases;
         t.total += x.total;
         t.drug += x.drug;
@@ -546,7 +567,9 @@ export class PeerOutlierScreen {
 
   private tally(map: Map<string, PeerTally>, id: string, e: ScreenEncounter, dept: string) {
     let t = map.get(id);
-    if (!t) map.set(id, t = { id, level: e.level, dept: '', depts: new Map(), medins_id: e.medins_id, cases: 0, total: 0, drug: 0, units: new Map() });
+    if (!t) map.set(id, t = { id, level: e.level, dept: '', depts: new Map(), medins_id: e.medins_id, cases: 0, total: 0, drug: 0, units: new Map(), top: [] });
+    const mine: CostlyEncounter = { mdtrt_id: e.mdtrt_id, patn_id: e.patn_id, medins_id: e.medins_id, adm: e.adm, dscg: e.dscg, total: e.total_fen };
+    if (t.top.length < PEER_EVIDENCE_ENCOUNTERS || costlier(mine, t.top[t.top.length - 1]) < 0) t.top = [...t.top, mine].sort(costlier).slice(0, PEER_EVIDENCE_ENCOUNTERS);
     t.depts.set(dept, (t.depts.get(dept) ?? 0) + 1);
     t.cases++;
     t.total += e.total_fen;
@@ -562,7 +585,7 @@ export class PeerOutlierScreen {
   }
 
   /** The subject against a reference set of peers: cost per case, drug share, rate of an item. */
-  private judge(t: PeerTally, reference: readonly PeerTally[], cleaned: boolean, belowOwn = false): { factors: LeadFactor[]; excessFen: number } {
+  private judge(t: PeerTally, reference: readonly PeerTally[], cleaned: boolean, belowOwn = false): { factors: LeadFactor[]; excessFen: number; figures: PeerFigures } {
     const p = this.p;
     const pct = `同级同科室${cleaned ? '（不含其他异常者）' : ''}第 ${Math.round(p.percentile * 100)} 百分位`;
     const metrics = [
@@ -595,7 +618,14 @@ export class PeerOutlierScreen {
       factors.push({ factor: 'item_rate', points: factors.length ? 20 : 50, detail: `${itemHits.length} 种药品的每例用量 ≥ 同行 ${p.factor} 倍：${top}` });
       factors.push({ factor: 'item_rate_count', points: Math.min(30, 5 * (itemHits.length - 1)), detail: `异常药品 ${itemHits.length} 种` });
     }
-    return { factors, excessFen };
+    const costs = reference.map((o) => o.total / o.cases).sort((a, b) => a - b);
+    const shares = reference.map((o) => (o.total ? o.drug / o.total : 0)).sort((a, b) => a - b);
+    const figures: PeerFigures = {
+      reference: pct, peers: reference.length, subject_cases: t.cases,
+      cost_per_case_fen: Math.round(t.total / t.cases), peers_cost_per_case_p95_fen: Math.round(percentile(costs, p.percentile)), peers_cost_per_case_median_fen: Math.round(percentile(costs, 0.5)),
+      drug_share_pct: Math.round((t.total ? t.drug / t.total : 0) * 1000) / 10, peers_drug_share_p95_pct: Math.round(percentile(shares, p.percentile) * 1000) / 10,
+    };
+    return { factors, excessFen, figures };
   }
 
   private outliers(map: Map<string, PeerTally>, kind: 'doctor' | 'institution'): Lead[] {
@@ -616,12 +646,21 @@ export class PeerOutlierScreen {
       // second compares each subject with the peers that are not candidates — as long as at least 5 remain.
       const flagged = new Set(peers.filter((t) => this.judge(t, peers.filter((o) => o !== t), false, true).factors.length));
       for (const t of peers) {
-        const clean = peers.filter((o) => o !== t && !flagged.has(o));
-        const cleaned = clean.length >= 5 && clean.length < peers.length - 1;
-        const { factors, excessFen } = this.judge(t, cleaned ? clean : peers.filter((o) => o !== t), cleaned);
+        // Flagged only against every other peer (screening.md); the reference without the other candidates may
+        // add score to a subject flagged so, never flag one by itself.
+        const { factors, excessFen, figures } = this.judge(t, peers.filter((o) => o !== t), false);
         if (!factors.length) continue;
+        const clean = peers.filter((o) => o !== t && !flagged.has(o));
+        if (clean.length >= 5 && clean.length < peers.length - 1) {
+          const reduced = this.judge(t, clean, true).factors.filter((f) => !f.factor.endsWith('_ratio') && f.factor !== 'item_rate_count');
+          if (reduced.length) factors.push({ factor: 'reduced_reference', points: 10, detail: `不含其他异常者亦显著偏高：${reduced.map((f) => f.detail).join('；')}` });
+        }
         const subject = kind === 'doctor' ? t.id.slice(t.medins_id.length + 1) : t.id;
-        out.push(lead('PEER_OUTLIER', kind, [subject], t.medins_id, factors, [], Math.max(0, excessFen),
+        const ev: LeadEvidence[] = t.top.map((c, i) => ({
+          mdtrt_id: c.mdtrt_id, patn_id: c.patn_id, medins_id: c.medins_id, adm_date: dayFromNumber(c.adm), dscg_date: c.dscg === null ? null : dayFromNumber(c.dscg), amount_fen: c.total,
+          note: `费用最高的就诊第 ${i + 1} 位（共 ${t.cases} 例）`, figures,
+        }));
+        out.push(lead('PEER_OUTLIER', kind, [subject], t.medins_id, factors, ev, Math.max(0, excessFen),
           `${kind === 'doctor' ? `医师 ${subject}（${t.medins_id}）` : `机构 ${subject}`}${factors.filter((f) => !f.factor.endsWith('_ratio') && f.factor !== 'item_rate_count').map((f) => f.detail.split('，')[0]).join('、')} 显著高于同行（${t.cases} 例）`));
       }
     }
@@ -676,4 +715,23 @@ export function screenQuality(leads: readonly Lead[], labels: readonly ScreenLab
     };
   }
   return out;
+}
+
+/** A lead as the API, the CLI and exports show it (screening.md): amounts in yuan, like every amount at the edges. */
+export type LeadAtEdge = Omit<Lead, 'amount_at_risk_fen' | 'evidence'> & {
+  amount_at_risk: number;
+  evidence: (Omit<LeadEvidence, 'amount_fen' | 'figures'> & { amount: number; figures?: Record<string, number | string> })[];
+};
+
+/** Fen → yuan for a lead: `amount_at_risk_fen` → `amount_at_risk`, evidence `amount_fen` → `amount`, figures' `…_fen` → `…` in yuan. */
+export function leadAtEdge<L extends Lead>(l: L): Omit<L, 'amount_at_risk_fen' | 'evidence'> & LeadAtEdge {
+  const { amount_at_risk_fen, evidence: ev, ...rest } = l;
+  return {
+    ...rest,
+    amount_at_risk: fenToYuan(amount_at_risk_fen),
+    evidence: ev.map(({ amount_fen, figures, ...e }) => ({
+      ...e, amount: fenToYuan(amount_fen),
+      ...(figures ? { figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => (k.endsWith('_fen') ? [k.slice(0, -4), fenToYuan(v as number)] : [k, v]))) } : {}),
+    })),
+  };
 }

@@ -1,5 +1,5 @@
 import {
-  AdmissionFrequencyScreen, FundGuardError, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
+  AdmissionFrequencyScreen, FundGuardError, leadAtEdge, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
 } from '@fundguard/core';
 import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguard/store';
 import type { WorkQueue } from '../distributed/work-queue.ts';
@@ -181,9 +181,11 @@ export class ScreeningService {
     return rows.map((r) => ({ ...r, warning: byId.get(r.id) ?? null }));
   }
 
+  /** A page of a run's leads as the API and the CLI show them: amounts in yuan (screening.md). */
   async leads(actor: Actor, q: Parameters<ScreeningRepo['leads']>[0]) {
     requirePermission(actor, 'screening.read');
-    return this.repo.leads(q);
+    const page = await this.repo.leads(q);
+    return { total: page.total, items: page.items.map((l) => leadAtEdge(l)) };
   }
 }
 

@@ -37,7 +37,7 @@ export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app
 
   app.get<{ Params: { id: number }; Querystring: { category?: string; medins_id?: string; min_score?: number; limit?: number; offset?: number } }>('/api/v1/screening-runs/:id/leads', {
     schema: {
-      tags: ['screening'], summary: 'Leads of a run, highest score first: subject, score with its factors, evidence, amount at risk (fen)', params: runParams,
+      tags: ['screening'], summary: 'Leads of a run, highest score first: subject, score with its factors, evidence (amounts in yuan), amount_at_risk (yuan); `total` counts them all: page with limit (at most 1000) and offset', params: runParams,
       querystring: T.Object({ category: T.Optional(Id('lead category (screening.md)')), medins_id: T.Optional(Id('定点机构编码')), min_score: T.Optional(T.Integer({ minimum: 0, maximum: 100 })), limit: T.Optional(Limit()), offset: T.Optional(Offset) }),
     },
   }, async (req) => fg.screening.leads(actorOf(req), {

@@ -25,6 +25,16 @@ test('screening over HTTP: start a run, follow it, page its leads; build the que
     assert.equal(leads.json().items.length, 2);
     assert.ok(leads.json().total >= 2);
     assert.ok(leads.json().items[0].factors.length >= 1 && leads.json().items[0].evidence[0].mdtrt_id);
+    // yuan at the edges (screening.md): amount_at_risk and evidence amount, no fen
+    const first = leads.json().items[0];
+    assert.equal(typeof first.amount_at_risk, 'number');
+    assert.equal(first.amount_at_risk_fen, undefined);
+    assert.equal(typeof first.evidence[0].amount, 'number');
+    assert.equal(first.evidence[0].amount_fen, undefined);
+    // more than a page's worth is refused with the reason, never capped silently
+    const tooMany = await app.inject({ method: 'GET', url: `/api/v1/screening-runs/${run.id}/leads?limit=5000`, headers: auth });
+    assert.equal(tooMany.statusCode, 400);
+    assert.match(tooMany.body, /limit/);
     const put = await app.inject({ method: 'PUT', url: '/api/v1/screening-params/610100', headers: auth, payload: { ghost_bed: { min_days: 4 } } });
     assert.equal(put.json().ghost_bed.min_days, 4);
     assert.equal((await app.inject({ method: 'PUT', url: '/api/v1/screening-params/610100', headers: auth, payload: { ghost_bed: { min_days: -1 } } })).statusCode, 400);

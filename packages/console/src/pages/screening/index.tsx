@@ -11,14 +11,14 @@ import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
 import { useNames } from '../../dictionary.ts';
 import { useConfirm } from '../../components/confirm.ts';
 import { Masked } from '../../components/Masked.tsx';
-import { dateTime, fenToYuan, int, maskText } from '../../format.ts';
+import { dateTime, fenToYuan, int, maskText, yuan } from '../../format.ts';
 import { Inspection, Sampling } from './sampling.tsx';
 
 interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; warning?: string | null; started_at: string; finished_at: string | null }
 interface Lead {
-  lead_id: string; category: string; subject_type: string; subject_ids: string[]; medins_id: string; score: number; summary: string; amount_at_risk_fen: number;
+  lead_id: string; category: string; subject_type: string; subject_ids: string[]; medins_id: string; score: number; summary: string; amount_at_risk: number;
   factors: { factor: string; points: number; detail: string }[];
-  evidence: { mdtrt_id: string; patn_id: string; medins_id: string; adm_date: string; dscg_date: string | null; amount_fen: number; note: string }[];
+  evidence: { mdtrt_id: string; patn_id: string; medins_id: string; adm_date: string; dscg_date: string | null; amount: number; note: string }[];
 }
 interface QueueItem { mdtrt_id: string; medins_id: string; patn_id: string; month: string; risk: number; factors: unknown; amount_fen: number; status: string; assigned_to: string | null; assigned_on: string | null; outcome: string | null }
 interface Backlog { by_status: Record<string, number>; queued_amount_fen: number; queued_by_risk: { band: string; n: number }[]; reviewers: number; capacity_per_day: number; days_to_clear: number }
@@ -100,7 +100,7 @@ function Leads() {
                         { title: t('encounter.patient'), dataIndex: 'patn_id', render: (v: string, e) => <Masked value={v} kind="id" entityType="encounter" entityId={e.mdtrt_id} field="patn_id" /> },
                         { title: t('encounter.adm'), dataIndex: 'adm_date' },
                         { title: t('encounter.dscg'), dataIndex: 'dscg_date' },
-                        { title: t('encounter.total'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+                        { title: t('encounter.total'), dataIndex: 'amount', align: 'right', render: (v: number) => yuan(v) },
                         { title: t('settlement.detail'), dataIndex: 'note', render: (v: string) => maskText(v) },
                       ]} />
                   </Col>
@@ -112,7 +112,7 @@ function Leads() {
                 { title: t('screening.subject'), render: (_, l) => (l.subject_type === 'doctor' ? l.subject_ids.map((d) => names.doctor(d)).join('、') : t(`screening.subjects.${l.subject_type}`, { n: l.subject_ids.length, defaultValue: l.subject_type })) },
                 { title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
                 { title: t('screening.summary'), dataIndex: 'summary', render: (v: string) => <span data-testid="lead-summary">{maskText(v)}</span> },
-                { title: t('screening.atRisk'), dataIndex: 'amount_at_risk_fen', align: 'right', render: (v: number) => fenToYuan(v) },
+                { title: t('screening.atRisk'), dataIndex: 'amount_at_risk', align: 'right', render: (v: number) => yuan(v) },
               ]} />
           )}
         </Card>
