@@ -7,13 +7,18 @@ import { sql, type SQL } from 'drizzle-orm';
  */
 export const RUN_STALL_WARN_MS = Number(process.env.FUNDGUARD_RUN_STALL_WARN_MS ?? 120_000);
 
+/** The warning expression: null, or why the run seems stuck, given when it last progressed and what it waits for. */
+function noProgressSql(now: Date, stallMs: number, unfinished: SQL, last: SQL, what: string): SQL {
+  const cutoff = new Date(now.getTime() - stallMs).toISOString();
+  return sql`case when r.status = 'running' and ${unfinished} and ${last} < ${cutoff}::timestamptz
+    then ${`无进展 no progress: no ${what} since `} || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+      || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
+}
+
 /** The `warning` column of a query over `audit_runs r`: null, or why the run seems stuck. Computed, so every process sees it. */
 export function stallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
-  const cutoff = new Date(now.getTime() - stallMs).toISOString();
-  const last = sql`coalesce((select max(c.done_at) from audit_run_chunks c where c.run_id = r.id), r.started_at)`;
-  return sql`case when r.status = 'running' and r.done_chunks < r.total_chunks and ${last} < ${cutoff}::timestamptz
-    then '无进展 no progress: no chunk finished since ' || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-      || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
+  return noProgressSql(now, stallMs, sql`r.done_chunks < r.total_chunks`,
+    sql`coalesce((select max(c.done_at) from audit_run_chunks c where c.run_id = r.id), r.started_at)`, 'chunk finished');
 }
 
 /**
@@ -22,9 +27,6 @@ export function stallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
  * process's run is failed by the run lease.
  */
 export function screeningStallWarningSql(now: Date, stallMs = RUN_STALL_WARN_MS): SQL {
-  const cutoff = new Date(now.getTime() - stallMs).toISOString();
-  const last = sql`coalesce((select max(p.done_at) from screening_parts p where p.run_id = r.id), r.started_at)`;
-  return sql`case when r.status = 'running' and r.done_institutions < r.total_institutions and ${last} < ${cutoff}::timestamptz
-    then '无进展 no progress: no institution screened since ' || to_char(${last} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-      || ' — are "fundguard worker" processes running, with the same FUNDGUARD_NATS_STREAM as the server?' end`;
+  return noProgressSql(now, stallMs, sql`r.done_institutions < r.total_institutions`,
+    sql`coalesce((select max(p.done_at) from screening_parts p where p.run_id = r.id), r.started_at)`, 'institution screened');
 }
