@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Lead, PeerState, ScreenEncounter } from '@fundguard/core';
+import type { CareEncounter, DeathRecord, Lead, PeerState, ScreenEncounter } from '@fundguard/core';
 import { dayNumber, institutionLevel } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
 import type { StoredScreenSummary } from './encounters-repo.ts';
@@ -34,6 +34,14 @@ const ISO = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-M
 const RUN_COLUMNS = sql`id, status, params, total_institutions, done_institutions, encounters, leads, actor, error, ${ISO('started_at')} as started_at, ${ISO('finished_at')} as finished_at`;
 const scopeWhere = (s: ScreenScope) => sql`adm_date >= ${s.from}::timestamp and adm_date < ${s.to}::timestamp
   and (${s.region ?? null}::text is null or region = ${s.region ?? null}) and (${s.medins_id ?? null}::text is null or medins_id = ${s.medins_id ?? null})`;
+
+interface CareRow { mdtrt_id: string; patn_id: string; medins_id: string; type: string; adm: string; dscg: string | null; last_line: string; total: number }
+/** The columns of a CareEncounter, over `encounters e` (the latest line day: a stay without dscg_date ends there). */
+const CARE_COLUMNS = sql`e.mdtrt_id, e.patn_id, e.medins_id, e.med_mdtrt_type as type, to_char(e.adm_date, 'YYYY-MM-DD') as adm, to_char(e.dscg_date, 'YYYY-MM-DD') as dscg,
+  to_char(coalesce((select max(coalesce(ol.drord_begn_date, e.adm_date)) from order_lines ol where ol.mdtrt_id = e.mdtrt_id), e.adm_date), 'YYYY-MM-DD') as last_line, e.lines_sumamt as total`;
+const careEncounter = (r: CareRow): CareEncounter => ({
+  mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, type: r.type, adm: dayNumber(r.adm), dscg: r.dscg ? dayNumber(r.dscg) : null, last_line: dayNumber(r.last_line), total_fen: Number(r.total),
+});
 
 /** Screening runs, their leads, region parameters, and the set-based encounter summaries the screens read. */
 export class ScreeningRepo {
@@ -119,6 +127,38 @@ export class ScreeningRepo {
       ghost_days: r.ghost_days ?? 0, ghost_fen: Number(r.ghost_fen ?? 0),
       items: (r.item_codes ?? []).map((c, i) => [c, Number(r.item_units![i])] as const),
     }));
+  }
+
+  /**
+   * OVERLAPPING_CARE's candidates: the inpatient stays in scope, and every encounter of the same person at another
+   * institution admitted before the stay ends and not discharged before it began (core decides exactly). A stay
+   * without dscg_date ends on the day of its latest line (`last_line`).
+   */
+  async careOverlapCandidates(scope: ScreenScope): Promise<CareEncounter[]> {
+    const rows = await this.database.rows<CareRow>(sql`
+      with stays as materialized (
+        select e.mdtrt_id, e.patn_id, e.medins_id, e.adm_date::date as adm,
+          coalesce(e.dscg_date::date, (select max(coalesce(ol.drord_begn_date, e.adm_date))::date from order_lines ol where ol.mdtrt_id = e.mdtrt_id), e.adm_date::date) as end_day
+        from encounters e where e.med_mdtrt_type = '2' and ${scopeWhere(scope)}
+      ), pairs as materialized (
+        select s.mdtrt_id as stay, o.mdtrt_id as other from stays s join encounters o on o.patn_id = s.patn_id and o.medins_id <> s.medins_id
+          and o.adm_date::date < s.end_day and (o.dscg_date is null or o.dscg_date::date > s.adm)
+      )
+      select ${CARE_COLUMNS} from encounters e where e.mdtrt_id in (select stay from pairs union select other from pairs)`);
+    return rows.map(careEncounter);
+  }
+
+  /** AFTER_DEATH's inputs: the people on the `list` list (date of death = effective_from) and their encounters in scope admitted after it. */
+  async afterDeathCandidates(scope: ScreenScope, list: string): Promise<{ deaths: DeathRecord[]; encounters: CareEncounter[] }> {
+    const deaths = await this.database.rows<{ patn_id: string; day: string; source: string }>(sql`
+      select subject_code as patn_id, to_char(effective_from, 'YYYY-MM-DD') as day, reason as source from list_entries
+      where list = ${list} and subject_type = 'patient' order by subject_code, effective_from, id`);
+    if (!deaths.length) return { deaths: [], encounters: [] };
+    const rows = await this.database.rows<CareRow>(sql`
+      with d as (select subject_code as patn_id, min(effective_from) as day from list_entries where list = ${list} and subject_type = 'patient' group by subject_code)
+      select ${CARE_COLUMNS} from encounters e join d on d.patn_id = e.patn_id
+      where e.adm_date::date > d.day and ${scopeWhere(scope)}`);
+    return { deaths: deaths.map((d) => ({ patn_id: d.patn_id, day: dayNumber(d.day), source: d.source })), encounters: rows.map(careEncounter) };
   }
 
   /** `executor`: the process that executes or coordinates the run (its lease, renewed by `progress`) */

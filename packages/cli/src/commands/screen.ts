@@ -13,7 +13,7 @@ const LEADS_PAGE = 1000;
 export function register(program: Command): void {
   program
     .command('screen')
-    .description('run the six screens (分解住院, 频繁住院, 同进同出, 费用雷同, 挂床, 同行异常) over stored encounters admitted in [from, to); prints the run and its top leads (--out: all of them as JSONL); all or nothing')
+    .description('run the screens (分解住院, 频繁住院, 同进同出, 费用雷同, 挂床, 同行异常, 冒名/虚假住院, 死亡后就医) over stored encounters admitted in [from, to); prints the run and its top leads (--out: all of them as JSONL); all or nothing')
     .requiredOption('--from <date>', 'first admission day')
     .requiredOption('--to <date>', 'admissions before this day')
     .option('--region <code>', '统筹区 (its screen parameters apply)')

@@ -20,7 +20,7 @@ export const zhCN = {
   },
   status: { draft: '待通知', awaiting_explanation: '待医院说明', in_review: '审核中', decided: '已决定', appealed: '已申诉', appeal_review: '复核中', panel_review: '专家合议', final: '已生效', closed: '已结案' },
   severity: { violation: '违规', suspicious: '可疑', reminder: '提醒' },
-  category: { GENDER: '限性别', AGE: '限年龄', INDICATION: '限定支付范围', INSTITUTION_LEVEL: '限医疗机构级别', SETTING: '限就医方式', QUANTITY: '超量', FREQUENCY: '超频次', LENGTH_OF_STAY: '超住院天数计费', PRESCRIPTION: '处方超量', EXCLUSIVE: '互斥收费', UNBUNDLING: '分解收费', STACKING: '同类叠加用药', PREREQUISITE: '缺少前置项目', DUPLICATE: '重复计费', CATALOGUE: '目录外/超限价', ELIGIBILITY: '黑名单/暂停结算', READMISSION: '分解住院', ADMISSION_FREQUENCY: '频繁住院', CO_ADMISSION: '同进同出', SIMILAR_COST: '费用雷同', GHOST_BED: '挂床', PEER_OUTLIER: '同行异常' },
+  category: { GENDER: '限性别', AGE: '限年龄', INDICATION: '限定支付范围', INSTITUTION_LEVEL: '限医疗机构级别', SETTING: '限就医方式', QUANTITY: '超量', FREQUENCY: '超频次', LENGTH_OF_STAY: '超住院天数计费', PRESCRIPTION: '处方超量', EXCLUSIVE: '互斥收费', UNBUNDLING: '分解收费', STACKING: '同类叠加用药', PREREQUISITE: '缺少前置项目', DUPLICATE: '重复计费', CATALOGUE: '目录外/超限价', ELIGIBILITY: '黑名单/暂停结算', READMISSION: '分解住院', ADMISSION_FREQUENCY: '频繁住院', CO_ADMISSION: '同进同出', SIMILAR_COST: '费用雷同', GHOST_BED: '挂床', PEER_OUTLIER: '同行异常', OVERLAPPING_CARE: '冒名/虚假住院', AFTER_DEATH: '死亡后就医' },
   events: { notify: '通知医院', explain: '医院说明', submit_explanations: '提交说明', explanation_deadline_passed: '说明期限届满', decide: '审核决定', approve_level: '本级通过', return_level: '退回', escalate: '超时升级', appeal: '申诉', appeal_deadline_passed: '申诉期限届满', assign_re_review: '指派复核', re_review: '复核决定', refer_to_panel: '提交合议', panel_vote: '合议投票', close: '结案' },
   packStatus: { active: '生效中', draft: '草稿', retired: '已停用', superseded: '已替代' },
   total: '共 {{n}} 条',
@@ -52,7 +52,7 @@ export const zhCN = {
     id: '编号', kind: '类型', status: '状态', encounters: '就诊', findings: '疑点', started: '开始', finished: '结束', actor: '发起人', exportFindings: '导出疑点',
     st: { running: '进行中', done: '已完成', failed: '失败', cancelled: '已取消', cancelling: '正在取消', queued: '排队中', ok: '成功' }, period: '期间', kinds: { batch: '批量审核', replay: '影响回放', realtime: '实时' }, admPeriod: '入院期间', importKinds: { encounters: '就诊数据', catalogue: '医保目录', lists: '名单', policy: '政策参数', policies: '政策参数' }, imports: '导入记录', importFile: '导入文件', importKind: '导入类型', catalogue: '目录', lists: '名单', encountersKind: '就诊数据', file: '文件', format: '格式', records: '记录数', replaced: '替换', warnings: '警告', importOk: '导入成功：{{n}} 条', importFailed: '导入失败（全部未导入）',
   },
-  lists: { title: '名单管理', list: '名单', subjectType: '对象类型', subject: '对象', date: '生效日', reason: '原因', from: '起', to: '止', source: '来源', upload: '导入名单（CSV / Excel）', prev: '上一页', next: '下一页', page: '第 {{n}} 页' },
+  lists: { kinds: { blacklist: '黑名单', suspended: '暂停结算', watch: '重点关注', deceased: '死亡人员' }, subjects: { institution: '定点机构', department: '科室', doctor: '医师', patient: '参保人' }, open: '长期', title: '名单管理', list: '名单', subjectType: '对象类型', subject: '对象', date: '生效日', reason: '原因', from: '起', to: '止', source: '来源', upload: '导入名单（CSV / Excel）', prev: '上一页', next: '下一页', page: '第 {{n}} 页' },
   settlement: {
     title: '结算', calculatorTab: '结算试算', listTab: '结算记录', statementTab: '机构月度结算单', policy: '政策参数', encounter: '就诊（JSON）', person: '人员（JSON）', accumulators: '年度累计（JSON）', calculate: '试算', result: '结算结果', trace: '计算过程', step: '步骤', detail: '说明', value: '金额',
     invalidJson: 'JSON 格式错误：{{detail}}', total: '医疗总费用', fund: '统筹支付', personPart: '个人负担', setlId: '结算号', settledAt: '结算时间', status: '状态', medins: '机构', month: '月份', query: '查询', download: '下载 Excel',

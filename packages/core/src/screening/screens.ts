@@ -12,7 +12,7 @@ import { fenToYuan, type Fen } from '../model/money.ts';
 import { stableId } from '../engine/evaluate.ts';
 import { normaliseDiagnosis } from '../engine/patterns.ts';
 
-export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER'] as const;
+export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER', 'OVERLAPPING_CARE', 'AFTER_DEATH'] as const;
 export type ScreenCategory = (typeof SCREEN_CATEGORIES)[number];
 
 /** One encounter as the screens see it. Days are day numbers (calendar dates: screening.md compares dates). */
@@ -57,6 +57,10 @@ export interface ScreenParams {
    * and the signal only when several items agree.
    */
   peer_outlier: { factor: number; percentile: number; min_cases: number; subjects: ('doctor' | 'institution')[]; min_item_units: number; min_items: number };
+  /** OVERLAPPING_CARE takes no parameters (screening.md) */
+  overlapping_care: Record<string, never>;
+  /** the list holding dates of death (catalogue.md lists) */
+  after_death: { list: string };
 }
 
 /** screening.md's defaults. */
@@ -68,6 +72,8 @@ export const DEFAULT_SCREEN_PARAMS: ScreenParams = {
   // 床位费: national service codes 1109…
   ghost_bed: { min_days: 3, bed_code_prefixes: ['1109'] },
   peer_outlier: { factor: 1.5, percentile: 0.95, min_cases: 30, subjects: ['doctor', 'institution'], min_item_units: 30, min_items: 3 },
+  overlapping_care: {},
+  after_death: { list: 'deceased' },
 };
 
 /** Region parameters over the defaults; unknown keys and wrong types are errors naming the path. */
@@ -85,7 +91,8 @@ export function parseScreenParams(raw: unknown): ScreenParams {
       const d = target[k];
       if (typeof d === 'number' && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) problems.push(`${screen}.${k}: a number ≥ 0`);
       else if (typeof d === 'boolean' && typeof v !== 'boolean') problems.push(`${screen}.${k}: true or false`);
-      else if (typeof d === 'string' && !['inpatient', 'all'].includes(v as string)) problems.push(`${screen}.${k}: inpatient or all`);
+      else if (k === 'scope' && !['inpatient', 'all'].includes(v as string)) problems.push(`${screen}.${k}: inpatient or all`);
+      else if (k === 'list' && (typeof v !== 'string' || !/^[a-z][a-z0-9_]{1,31}$/.test(v))) problems.push(`${screen}.${k}: a list's name`);
       else if (k === 'subjects' && (!Array.isArray(v) || v.some((x) => x !== 'doctor' && x !== 'institution'))) problems.push(`${screen}.${k}: a list of doctor, institution`);
       else if (Array.isArray(d) && (!Array.isArray(v) || !v.length || v.some((x) => typeof x !== 'string' || !x))) problems.push(`${screen}.${k}: a list of codes`);
       else target[k] = v;

@@ -99,3 +99,48 @@ testBothBackends('screening runs whose executing process is gone are marked fail
   assert.deepEqual(await status(recentElsewhere.id), ['running', false]);
   assert.equal(await after.failInterrupted(), 0);
 });
+
+testBothBackends('OVERLAPPING_CARE and AFTER_DEATH over stored encounters and the deceased list, in-process and with parameters', async (db) => {
+  const ctx = new ServiceContext(db, () => new Date('2024-12-10T01:00:00Z'));
+  const base = [...generate({ encounters: 300, seed: 'patient-screens', from: '2024-01-01', to: '2024-12-01' })].map((g) => g.record);
+  const days = (a: string, b: string) => (Date.parse(`${b.slice(0, 10)}T00:00:00Z`) - Date.parse(`${a.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
+  const stay = base.find((r) => r.encounter.med_mdtrt_type === '2' && r.encounter.dscg_date && days(r.encounter.adm_date, r.encounter.dscg_date) >= 2)!;
+  const other = base.find((r) => r.encounter.medins_id !== stay.encounter.medins_id)!.encounter;
+  const adm = stay.encounter.adm_date.slice(0, 10);
+  const nextDay = new Date(Date.parse(`${adm}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  // the same person at another institution, a pharmacy purchase the day after admission (inside the stay unless discharged that day)
+  const visit: PatientEncounter = {
+    patient: stay.patient,
+    encounter: {
+      ...other, mdtrt_id: 'OVERLAP-VISIT', patn_id: stay.patient.patn_id, med_mdtrt_type: '3', adm_date: `${nextDay} 10:00:00`, dscg_date: null,
+      fsi_order_dtos: other.fsi_order_dtos.slice(0, 1).map((l) => ({ ...l, drord_begn_date: `${nextDay} 10:00:00`, drord_stop_date: null })),
+    },
+  };
+  const dead = base.find((r) => r.patient.patn_id !== stay.patient.patn_id && r.encounter.adm_date.slice(0, 10) > '2024-02-01')!;
+  const deathDay = '2024-02-01';
+  await db.transaction(async (tx) => {
+    await ctx.encounters.replaceMany(tx, [...base, visit], { importId: null, source: 'test' });
+    await ctx.lists.upsertMany(tx, [{ list: 'deceased', subject_type: 'patient', subject_code: dead.patient.patn_id, reason: '公安户籍', effective_from: deathDay, effective_to: null }], 'test', 'test');
+  });
+  const screening = new ScreeningService(ctx);
+  const run = await screening.done((await screening.start(auditor, { from: '2024-01-01', to: '2025-01-01' })).id);
+  assert.equal(run.status, 'done', run.error ?? '');
+  const overlap = (await screening.leads(auditor, { runId: run.id, category: 'OVERLAPPING_CARE', limit: 100 })).items;
+  const mine = overlap.filter((l) => l.subject_ids[0] === stay.patient.patn_id);
+  assert.equal(mine.length, 1, JSON.stringify(overlap.map((l) => l.summary)));
+  assert.deepEqual(mine[0].evidence.map((e) => e.mdtrt_id), [stay.encounter.mdtrt_id, 'OVERLAP-VISIT']);
+  const afterDeath = (await screening.leads(auditor, { runId: run.id, category: 'AFTER_DEATH', limit: 100 })).items;
+  assert.deepEqual(afterDeath.map((l) => l.subject_ids[0]), [dead.patient.patn_id]);
+  const theirs = base.filter((r) => r.patient.patn_id === dead.patient.patn_id && r.encounter.adm_date.slice(0, 10) > deathDay).map((r) => r.encounter.mdtrt_id).sort();
+  assert.deepEqual(afterDeath[0].evidence.map((e) => e.mdtrt_id).sort(), theirs);
+  assert.equal(afterDeath[0].amount_at_risk, Math.round(theirs.reduce((s, id) => s + base.find((r) => r.encounter.mdtrt_id === id)!.encounter.fsi_order_dtos.reduce((a, l) => a + l.sumamt, 0), 0)) / 100);
+  // another list name for dates of death: nobody is on it
+  const sup2 = { id: 'sup2', role: 'supervisor' as const };
+  const region = dead.encounter.medins_admdvs.slice(0, 6);
+  const inRegion = await screening.done((await screening.start(auditor, { from: '2024-01-01', to: '2025-01-01', region })).id);
+  assert.equal((await screening.leads(auditor, { runId: inRegion.id, category: 'AFTER_DEATH' })).total, 1, 'found in the region with its default list');
+  await screening.setParams(sup2, region, { after_death: { list: 'death_register' } });
+  const other2 = await screening.done((await screening.start(auditor, { from: '2024-01-01', to: '2025-01-01', region })).id);
+  assert.equal((await screening.leads(auditor, { runId: other2.id, category: 'AFTER_DEATH' })).total, 0);
+  await assert.rejects(screening.setParams(sup2, region, { after_death: { list: 'Bad Name' } }), /after_death\.list/);
+});

@@ -1,5 +1,5 @@
 import {
-  AdmissionFrequencyScreen, FundGuardError, leadAtEdge, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
+  AdmissionFrequencyScreen, afterDeath, FundGuardError, leadAtEdge, overlappingCare, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
 } from '@fundguard/core';
 import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguard/store';
 import type { WorkQueue } from '../distributed/work-queue.ts';
@@ -135,7 +135,7 @@ export class ScreeningService {
         freq.merge(part.admissions);
         peers.merge(part.peers);
       }
-      leads.push(...freq.finish(), ...peers.finish());
+      leads.push(...freq.finish(), ...peers.finish(), ...await screenPatientsAcrossInstitutions(this.repo, scopeOf(run), params));
       await this.repo.finish(id, leads, this.ctx.nowIso());
     } catch (e) {
       await this.repo.fail(id, (e as Error).message, this.ctx.nowIso());
@@ -215,6 +215,21 @@ export async function screenStoredEncounters(
     encounters += summaries.length;
     await onProgress?.(++done, encounters);
   }
-  out.push(...freq.finish(), ...peers.finish());
+  out.push(...freq.finish(), ...peers.finish(), ...await screenPatientsAcrossInstitutions(repo, scope, params));
   return out;
+}
+
+/** The run's scope as stored in its params. */
+const scopeOf = (run: ScreeningRunRow): ScreenScope => {
+  const p = run.params as unknown as ScreenScope;
+  return { from: p.from, to: p.to, ...(p.region ? { region: p.region } : {}), ...(p.medins_id ? { medins_id: p.medins_id } : {}) };
+};
+
+/**
+ * The screens over one person's care across institutions and lists (OVERLAPPING_CARE, AFTER_DEATH): candidates
+ * selected set-based once per run, judged in core. The same call ends in-process and distributed runs, so both give the same leads.
+ */
+async function screenPatientsAcrossInstitutions(repo: ScreeningRepo, scope: ScreenScope, params: ScreenParams): Promise<Lead[]> {
+  const dead = await repo.afterDeathCandidates(scope, params.after_death.list);
+  return [...overlappingCare(await repo.careOverlapCandidates(scope)), ...afterDeath(dead.deaths, dead.encounters)];
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { LIST_KINDS, SUBJECT_TYPES, type ListKind, type SubjectType } from '@fundguard/core';
+import { LIST_KINDS, LIST_NAME, SUBJECT_TYPES, type ListKind, type SubjectType } from '@fundguard/core';
 import { requirePermission, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { receiveUpload, uploadQuery } from '../imports.ts';
@@ -22,7 +22,7 @@ export const listRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
       querystring: {
         type: 'object',
         properties: {
-          list: { type: 'string', enum: [...LIST_KINDS] }, subject_type: { type: 'string', enum: [...SUBJECT_TYPES] },
+          list: { type: 'string', pattern: LIST_NAME.source, maxLength: 32, description: `${LIST_KINDS.join(', ')} or a focus list's name` }, subject_type: { type: 'string', enum: [...SUBJECT_TYPES] },
           date: { type: 'string', format: 'date' }, limit: Limit(), offset: Offset,
         },
       },

@@ -26,7 +26,7 @@ const inspectionDrawBody = T.Object({
 /** Screening (screening.md): runs of the six screens, their leads, region parameters, and the review queue. */
 export const screeningRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
   app.post<{ Body: { from: string; to: string; region?: string; medins_id?: string; params?: unknown } }>('/api/v1/screening-runs', {
-    schema: { tags: ['screening'], summary: 'Start the six screens over stored encounters admitted in [from, to) (optional region, institution, parameters); progress in GET …/{id}. All or nothing: leads are written when the run finishes.', body: T.Object({ ...period, region: T.Optional(Id('统筹区', 12)), medins_id: T.Optional(Id('定点机构编码')), params: T.Optional(T.Object({}, { description: 'screen parameters over the region\'s (screening.md)' })) }, { additionalProperties: false }) },
+    schema: { tags: ['screening'], summary: 'Start the screens (screening.md) over stored encounters admitted in [from, to) (optional region, institution, parameters); progress in GET …/{id}. All or nothing: leads are written when the run finishes.', body: T.Object({ ...period, region: T.Optional(Id('统筹区', 12)), medins_id: T.Optional(Id('定点机构编码')), params: T.Optional(T.Object({}, { description: 'screen parameters over the region\'s (screening.md)' })) }, { additionalProperties: false }) },
   }, async (req, reply) => reply.status(202).send(await fg.screening.start(actorOf(req), req.body)));
 
   app.get('/api/v1/screening-runs', { schema: { tags: ['screening'], summary: 'Recent screening runs with progress' } }, async (req) => ({ items: await fg.screening.runs(actorOf(req)) }));

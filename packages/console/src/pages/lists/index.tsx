@@ -7,7 +7,11 @@ import { useApi } from '../../useApi.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 
-interface Entry { id: number; list: string; subject_type: string; subject_id: string; reason: string; effective_from: string; effective_to: string | null; source: string }
+interface Entry { id: number; list: string; subject_type: string; subject_code: string; reason: string; effective_from: string | null; effective_to: string | null; source: string }
+
+/** The lists the system reads (catalogue.md); deployers may add focus lists of their own names. */
+const KNOWN_LISTS = ['blacklist', 'suspended', 'watch', 'deceased'];
+const SUBJECT_TYPES = ['institution', 'department', 'doctor', 'patient'];
 
 const PAGE = 50;
 
@@ -35,20 +39,20 @@ export function ListsPage() {
       extra={importer ? <Upload accept=".csv,.xlsx" showUploadList={false} beforeUpload={(file) => (void upload(file), false)}><Button icon={<UploadOutlined />}>{t('lists.upload')}</Button></Upload> : null}>
       <Space wrap style={{ marginBottom: 12 }}>
         <Select allowClear placeholder={t('lists.list')} style={{ width: 160 }} value={f.list} onChange={(list) => setF({ ...f, list, page: 0 })}
-          options={['blacklist', 'suspended', 'watch'].map((v) => ({ value: v, label: v }))} />
+          options={KNOWN_LISTS.map((v) => ({ value: v, label: t(`lists.kinds.${v}`) }))} />
         <Select allowClear placeholder={t('lists.subjectType')} style={{ width: 160 }} value={f.subject_type} onChange={(subject_type) => setF({ ...f, subject_type, page: 0 })}
-          options={['institution', 'doctor', 'person', 'pharmacy'].map((v) => ({ value: v, label: v }))} />
+          options={SUBJECT_TYPES.map((v) => ({ value: v, label: t(`lists.subjects.${v}`) }))} />
         <Input type="date" aria-label={t('lists.date')} value={f.date ?? ''} onChange={(e) => setF({ ...f, date: e.target.value || undefined, page: 0 })} />
       </Space>
       {msg ? <Alert style={{ marginBottom: 12 }} type={msg.ok ? 'success' : 'error'} title={msg.text} /> : null}
-      <Table<Entry> size="small" rowKey={(r) => `${r.id ?? ''}-${r.list}-${r.subject_id}-${r.effective_from}`} dataSource={items} loading={data.loading} pagination={false}
+      <Table<Entry> size="small" rowKey={(r) => `${r.id ?? ''}-${r.list}-${r.subject_code}-${r.effective_from}`} dataSource={items} loading={data.loading} pagination={false}
         columns={[
-          { title: t('lists.list'), dataIndex: 'list' },
-          { title: t('lists.subjectType'), dataIndex: 'subject_type' },
-          { title: t('lists.subject'), dataIndex: 'subject_id' },
+          { title: t('lists.list'), dataIndex: 'list', render: (v: string) => t(`lists.kinds.${v}`, { defaultValue: v }) },
+          { title: t('lists.subjectType'), dataIndex: 'subject_type', render: (v: string) => t(`lists.subjects.${v}`, { defaultValue: v }) },
+          { title: t('lists.subject'), dataIndex: 'subject_code' },
           { title: t('lists.reason'), dataIndex: 'reason' },
-          { title: t('lists.from'), dataIndex: 'effective_from' },
-          { title: t('lists.to'), dataIndex: 'effective_to' },
+          { title: t('lists.from'), dataIndex: 'effective_from', render: (v: string | null) => v ?? '—' },
+          { title: t('lists.to'), dataIndex: 'effective_to', render: (v: string | null) => v ?? t('lists.open') },
           { title: t('lists.source'), dataIndex: 'source' },
         ]} />
       <Space style={{ marginTop: 12 }}>
