@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { CareEncounter, DeathRecord, Lead, PeerState, ScreenEncounter } from '@fundguard/core';
+import type { CareEncounter, DeathRecord, DrugPurchase, Lead, PeerState, ScreenEncounter } from '@fundguard/core';
 import { dayNumber, institutionLevel } from '@fundguard/core';
 import type { Database, Db } from './database.ts';
 import type { StoredScreenSummary } from './encounters-repo.ts';
@@ -159,6 +159,26 @@ export class ScreeningRepo {
       select ${CARE_COLUMNS} from encounters e join d on d.patn_id = e.patn_id
       where e.adm_date::date > d.day and ${scopeWhere(scope)}`);
     return { deaths: deaths.map((d) => ({ patn_id: d.patn_id, day: dayNumber(d.day), source: d.source })), encounters: rows.map(careEncounter) };
+  }
+
+  /**
+   * DRUG_HOARDING's candidates: the drug lines (101/102) of encounters in scope, of the people and drugs that could
+   * fire at all — bought at ≥ `institutions` institutions, or with more than `maxSupply` days of supply in the scope.
+   */
+  async drugPurchaseCandidates(scope: ScreenScope, institutions: number, maxSupply: number): Promise<DrugPurchase[]> {
+    // One grouping pass with the purchases aggregated per group (a join back to the lines made a slow plan on PGlite).
+    const groups = await this.database.rows<{ patn_id: string; hilist_code: string; p: [string, string, string, number | null, number][] }>(sql`
+      select e.patn_id, ol.hilist_code,
+        json_agg(json_build_array(e.mdtrt_id, e.medins_id, to_char(coalesce(ol.drord_begn_date, e.adm_date), 'YYYY-MM-DD'),
+          case when ol.ext_days is not null then ol.ext_days when ol.spec_unt in ('日', '天', '日剂量') then ol.cnt end, ol.sumamt) order by e.mdtrt_id, ol.seq) as p
+      from encounters e join order_lines ol on ol.mdtrt_id = e.mdtrt_id
+      where ol.hilist_type in ('101', '102') and ${scopeWhere(scope)}
+      group by e.patn_id, ol.hilist_code
+      having count(distinct e.medins_id) >= ${institutions}
+        or coalesce(sum(case when ol.ext_days is not null then ol.ext_days when ol.spec_unt in ('日', '天', '日剂量') then ol.cnt end), 0) > ${maxSupply}`);
+    return groups.flatMap((g) => g.p.map(([mdtrt_id, medins_id, day, supply, amount]) => ({
+      patn_id: g.patn_id, mdtrt_id, medins_id, hilist_code: g.hilist_code, day: dayNumber(day), supply_days: supply === null ? null : Number(supply), amount_fen: Number(amount),
+    })));
   }
 
   /** `executor`: the process that executes or coordinates the run (its lease, renewed by `progress`) */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dayNumber } from '../model/dates.ts';
-import { afterDeath, overlappingCare, type CareEncounter } from './patient-screens.ts';
+import { afterDeath, drugHoarding, overlappingCare, type CareEncounter, type DrugPurchase } from './patient-screens.ts';
 
 let n = 0;
 const care = (o: Partial<CareEncounter> & { from: string; to?: string | null; lastLine?: string }): CareEncounter => ({
@@ -56,4 +56,31 @@ test('AFTER_DEATH: strictly after the date of death, by admission date; the earl
   assert.equal(leads[0].amount_at_risk_fen, 25000);
   assert.match(leads[0].factors[0].detail, /2024-04-10.*公安/);
   assert.equal(leads[0].medins_id, '', 'seen at two institutions');
+});
+
+const P_HOARD = { institutions: 3, window_days: 30, supply_window_days: 90, supply_base: 90, supply_margin: 30 };
+const buy = (o: Partial<DrugPurchase> & { on: string }): DrugPurchase => ({
+  patn_id: 'P1', mdtrt_id: `B${++n}`, medins_id: 'H1', hilist_code: 'XA10BA', supply_days: null, amount_fen: 1000, ...o, day: dayNumber(o.on),
+});
+
+test('DRUG_HOARDING: three institutions within 30 calendar days (d … d+29) is a lead, a third on day 30 is not', () => {
+  const within = [buy({ medins_id: 'H1', on: '2024-03-01' }), buy({ medins_id: 'H2', on: '2024-03-15' }), buy({ medins_id: 'H3', on: '2024-03-30' })];
+  const outside = [buy({ patn_id: 'P2', medins_id: 'H1', on: '2024-03-01' }), buy({ patn_id: 'P2', medins_id: 'H2', on: '2024-03-15' }), buy({ patn_id: 'P2', medins_id: 'H3', on: '2024-03-31' })];
+  const otherDrug = [buy({ patn_id: 'P3', medins_id: 'H1', on: '2024-03-01' }), buy({ patn_id: 'P3', medins_id: 'H2', on: '2024-03-02' }), buy({ patn_id: 'P3', medins_id: 'H3', on: '2024-03-03', hilist_code: 'OTHER' })];
+  const leads = drugHoarding([...within, ...outside, ...otherDrug], P_HOARD);
+  assert.deepEqual(leads.map((l) => l.subject_ids[0]), ['P1']);
+  assert.equal(leads[0].category, 'DRUG_HOARDING');
+  assert.deepEqual(leads[0].evidence.map((e) => e.medins_id), ['H1', 'H2', 'H3']);
+  assert.match(leads[0].factors[0].detail, /30 天内在 3 家机构/);
+});
+
+test('DRUG_HOARDING: supply strictly above 120 days within any 90 days; exactly 120 is not; lines without days add none', () => {
+  const over = [buy({ on: '2024-01-01', supply_days: 60 }), buy({ on: '2024-02-01', supply_days: 30 }), buy({ on: '2024-03-30', supply_days: 31 })]; // day 0 … 89: 121
+  const exactly = [buy({ patn_id: 'P2', on: '2024-01-01', supply_days: 60 }), buy({ patn_id: 'P2', on: '2024-02-01', supply_days: 30 }), buy({ patn_id: 'P2', on: '2024-03-30', supply_days: 30 })];
+  const late = [buy({ patn_id: 'P3', on: '2024-01-01', supply_days: 60 }), buy({ patn_id: 'P3', on: '2024-02-01', supply_days: 30 }), buy({ patn_id: 'P3', on: '2024-03-31', supply_days: 31 })]; // day 90: outside
+  const unknown = [buy({ patn_id: 'P4', on: '2024-01-01', supply_days: 100 }), buy({ patn_id: 'P4', on: '2024-01-05', supply_days: null, amount_fen: 99999 })];
+  const leads = drugHoarding([...over, ...exactly, ...late, ...unknown], P_HOARD);
+  assert.deepEqual(leads.map((l) => l.subject_ids[0]), ['P1']);
+  assert.match(leads[0].factors[0].detail, /取药 121 天量/);
+  assert.equal(leads[0].amount_at_risk_fen, 3000);
 });

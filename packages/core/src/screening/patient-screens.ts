@@ -125,3 +125,92 @@ export function afterDeath(deaths: readonly DeathRecord[], encounters: readonly 
   }
   return out;
 }
+
+/** One drug line as DRUG_HOARDING sees it: a purchase on its line date, with its days of supply when known. */
+export interface DrugPurchase {
+  patn_id: string;
+  mdtrt_id: string;
+  medins_id: string;
+  hilist_code: string;
+  /** day number of the line (its drord_begn_date, else the encounter's admission) */
+  day: number;
+  /** ext_days, or cnt when the unit is a day's dose (日, 天, 日剂量); null: adds no supply */
+  supply_days: number | null;
+  amount_fen: Fen;
+}
+
+export interface DrugHoardingParams { institutions: number; window_days: number; supply_window_days: number; supply_base: number; supply_margin: number }
+
+/** The day's-dose units of screening.md: a line in these units supplies `cnt` days. */
+export const DAY_DOSE_UNITS: readonly string[] = ['日', '天', '日剂量'];
+
+/**
+ * 囤药 (screening.md): per person and drug (hilist_code), ≥ `institutions` different institutions within any
+ * `window_days` calendar days (d … d+window−1), or days of supply in any `supply_window_days` window (d … d+w−1,
+ * supply dated on the purchase day) strictly above supply_base + supply_margin. One lead per person and drug,
+ * citing the purchases of the window that fired (both windows when both fire).
+ */
+export function drugHoarding(purchases: readonly DrugPurchase[], p: DrugHoardingParams): Lead[] {
+  const groups = new Map<string, DrugPurchase[]>();
+  for (const x of purchases) {
+    const k = `${x.patn_id}\u0000${x.hilist_code}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(x);
+  }
+  const out: Lead[] = [];
+  const limit = p.supply_base + p.supply_margin;
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.day - b.day || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+    // the window with the most institutions (first such), and the one with the most supply
+    let bestInst = { n: 0, from: 0, to: 0 };
+    let bestSupply = { days: 0, from: 0, to: 0 };
+    for (let i = 0; i < list.length; i++) {
+      const seen = new Set<string>();
+      let supply = 0;
+      for (let j = i; j < list.length; j++) {
+        const span = list[j].day - list[i].day;
+        if (span < p.window_days) {
+          seen.add(list[j].medins_id);
+          if (seen.size > bestInst.n) bestInst = { n: seen.size, from: i, to: j };
+        }
+        if (span >= p.supply_window_days) break;
+        supply += list[j].supply_days ?? 0;
+        if (supply > bestSupply.days) bestSupply = { days: supply, from: i, to: j };
+      }
+    }
+    const byInstitutions = bestInst.n >= p.institutions;
+    const bySupply = bestSupply.days > limit;
+    if (!byInstitutions && !bySupply) continue;
+    const cited = new Set<DrugPurchase>();
+    if (byInstitutions) for (let k = bestInst.from; k <= bestInst.to; k++) cited.add(list[k]);
+    if (bySupply) for (let k = bestSupply.from; k <= bestSupply.to; k++) cited.add(list[k]);
+    const lines = [...cited].sort((a, b) => a.day - b.day || (a.mdtrt_id < b.mdtrt_id ? -1 : 1));
+    // evidence: one row per encounter, with the drug's amount in it
+    const perEncounter = new Map<string, { x: DrugPurchase; amount: Fen }>();
+    for (const x of lines) {
+      const e = perEncounter.get(x.mdtrt_id);
+      if (e) e.amount += x.amount_fen; else perEncounter.set(x.mdtrt_id, { x, amount: x.amount_fen });
+    }
+    const { patn_id: patn, hilist_code: code } = lines[0];
+    const factors: LeadFactor[] = [];
+    if (byInstitutions) {
+      factors.push({ factor: 'institutions', points: 50, detail: `${p.window_days} 天内在 ${bestInst.n} 家机构购买同一药品 ${code}（阈值 ${p.institutions} 家）` });
+      factors.push({ factor: 'more_institutions', points: Math.min(20, 10 * (bestInst.n - p.institutions)), detail: `超出 ${bestInst.n - p.institutions} 家` });
+    }
+    if (bySupply) {
+      factors.push({ factor: 'supply', points: byInstitutions ? 20 : 50, detail: `${p.supply_window_days} 天内取药 ${Math.round(bestSupply.days * 10) / 10} 天量，超过 ${p.supply_base} + ${p.supply_margin} 天` });
+      factors.push({ factor: 'excess_supply', points: Math.min(20, Math.round((20 * (bestSupply.days - limit)) / limit)), detail: '超量越多越可疑' });
+    }
+    const ev: LeadEvidence[] = [...perEncounter.values()].map(({ x, amount }) => ({
+      mdtrt_id: x.mdtrt_id, patn_id: x.patn_id, medins_id: x.medins_id, adm_date: dayFromNumber(x.day), dscg_date: null, amount_fen: amount,
+      note: `购买 ${code}${x.supply_days !== null ? `（${x.supply_days} 天量）` : ''}`,
+    }));
+    const institutions = new Set(lines.map((x) => x.medins_id));
+    out.push({
+      lead_id: stableId('L', `DRUG_HOARDING|${patn}|${code}|${ev.map((e) => e.mdtrt_id).sort().join(',')}`), category: 'DRUG_HOARDING', subject_type: 'patient', subject_ids: [patn],
+      medins_id: institutions.size === 1 ? lines[0].medins_id : '', score: Math.round(Math.max(0, Math.min(100, factors.reduce((s, f) => s + f.points, 0)))), factors, evidence: ev,
+      amount_at_risk_fen: ev.reduce((s, e) => s + e.amount_fen, 0),
+      summary: `参保人 ${patn} ${byInstitutions ? `${p.window_days} 天内在 ${bestInst.n} 家机构购买 ${code}` : `${p.supply_window_days} 天内取 ${code} ${Math.round(bestSupply.days)} 天量`}，疑似囤药或倒卖`,
+    });
+  }
+  return out;
+}

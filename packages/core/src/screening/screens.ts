@@ -12,7 +12,7 @@ import { fenToYuan, type Fen } from '../model/money.ts';
 import { stableId } from '../engine/evaluate.ts';
 import { normaliseDiagnosis } from '../engine/patterns.ts';
 
-export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER', 'OVERLAPPING_CARE', 'AFTER_DEATH'] as const;
+export const SCREEN_CATEGORIES = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER', 'OVERLAPPING_CARE', 'AFTER_DEATH', 'DRUG_HOARDING'] as const;
 export type ScreenCategory = (typeof SCREEN_CATEGORIES)[number];
 
 /** One encounter as the screens see it. Days are day numbers (calendar dates: screening.md compares dates). */
@@ -61,6 +61,7 @@ export interface ScreenParams {
   overlapping_care: Record<string, never>;
   /** the list holding dates of death (catalogue.md lists) */
   after_death: { list: string };
+  drug_hoarding: { institutions: number; window_days: number; supply_window_days: number; supply_base: number; supply_margin: number };
 }
 
 /** screening.md's defaults. */
@@ -74,6 +75,7 @@ export const DEFAULT_SCREEN_PARAMS: ScreenParams = {
   peer_outlier: { factor: 1.5, percentile: 0.95, min_cases: 30, subjects: ['doctor', 'institution'], min_item_units: 30, min_items: 3 },
   overlapping_care: {},
   after_death: { list: 'deceased' },
+  drug_hoarding: { institutions: 3, window_days: 30, supply_window_days: 90, supply_base: 90, supply_margin: 30 },
 };
 
 /** Region parameters over the defaults; unknown keys and wrong types are errors naming the path. */

@@ -117,9 +117,20 @@ testBothBackends('OVERLAPPING_CARE and AFTER_DEATH over stored encounters and th
     },
   };
   const dead = base.find((r) => r.patient.patn_id !== stay.patient.patn_id && r.encounter.adm_date.slice(0, 10) > '2024-02-01')!;
+  // a person buying one drug at three institutions within 30 days (pharmacy encounters of their own)
+  const buyer = base.find((r) => r.patient.patn_id !== stay.patient.patn_id && r.patient.patn_id !== dead.patient.patn_id)!;
+  const drugLine = base.flatMap((r) => r.encounter.fsi_order_dtos).find((l) => l.hilist_type === '101')!;
+  const institutions = [...new Set(base.map((r) => r.encounter.medins_id))].slice(0, 3);
+  const purchases: PatientEncounter[] = institutions.map((medins, i) => ({
+    patient: buyer.patient,
+    encounter: {
+      ...base.find((r) => r.encounter.medins_id === medins)!.encounter, mdtrt_id: `HOARD-${i}`, patn_id: buyer.patient.patn_id, med_mdtrt_type: '3', adm_date: `2024-07-${10 + 9 * i} 09:00:00`, dscg_date: null,
+      fsi_order_dtos: [{ ...drugLine, drord_begn_date: `2024-07-${10 + 9 * i} 09:00:00`, drord_stop_date: null }], fsi_diagnose_dtos: [],
+    },
+  }));
   const deathDay = '2024-02-01';
   await db.transaction(async (tx) => {
-    await ctx.encounters.replaceMany(tx, [...base, visit], { importId: null, source: 'test' });
+    await ctx.encounters.replaceMany(tx, [...base, visit, ...purchases], { importId: null, source: 'test' });
     await ctx.lists.upsertMany(tx, [{ list: 'deceased', subject_type: 'patient', subject_code: dead.patient.patn_id, reason: '公安户籍', effective_from: deathDay, effective_to: null }], 'test', 'test');
   });
   const screening = new ScreeningService(ctx);
@@ -129,6 +140,8 @@ testBothBackends('OVERLAPPING_CARE and AFTER_DEATH over stored encounters and th
   const mine = overlap.filter((l) => l.subject_ids[0] === stay.patient.patn_id);
   assert.equal(mine.length, 1, JSON.stringify(overlap.map((l) => l.summary)));
   assert.deepEqual(mine[0].evidence.map((e) => e.mdtrt_id), [stay.encounter.mdtrt_id, 'OVERLAP-VISIT']);
+  const hoarding = (await screening.leads(auditor, { runId: run.id, category: 'DRUG_HOARDING', limit: 100 })).items.filter((l) => l.subject_ids[0] === buyer.patient.patn_id);
+  assert.deepEqual(hoarding.map((l) => l.evidence.map((e) => e.mdtrt_id)), [['HOARD-0', 'HOARD-1', 'HOARD-2']]);
   const afterDeath = (await screening.leads(auditor, { runId: run.id, category: 'AFTER_DEATH', limit: 100 })).items;
   assert.deepEqual(afterDeath.map((l) => l.subject_ids[0]), [dead.patient.patn_id]);
   const theirs = base.filter((r) => r.patient.patn_id === dead.patient.patn_id && r.encounter.adm_date.slice(0, 10) > deathDay).map((r) => r.encounter.mdtrt_id).sort();

@@ -1,5 +1,5 @@
 import {
-  AdmissionFrequencyScreen, afterDeath, FundGuardError, leadAtEdge, overlappingCare, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
+  AdmissionFrequencyScreen, afterDeath, drugHoarding, FundGuardError, leadAtEdge, overlappingCare, parseScreenParams, PeerOutlierScreen, screenInstitution, type Lead, type ScreenParams,
 } from '@fundguard/core';
 import { ScreeningRepo, type ScreeningRunRow, type ScreenScope } from '@fundguard/store';
 import type { WorkQueue } from '../distributed/work-queue.ts';
@@ -226,10 +226,15 @@ const scopeOf = (run: ScreeningRunRow): ScreenScope => {
 };
 
 /**
- * The screens over one person's care across institutions and lists (OVERLAPPING_CARE, AFTER_DEATH): candidates
+ * The screens over one person's care across institutions and lists (OVERLAPPING_CARE, AFTER_DEATH, DRUG_HOARDING): candidates
  * selected set-based once per run, judged in core. The same call ends in-process and distributed runs, so both give the same leads.
  */
 async function screenPatientsAcrossInstitutions(repo: ScreeningRepo, scope: ScreenScope, params: ScreenParams): Promise<Lead[]> {
   const dead = await repo.afterDeathCandidates(scope, params.after_death.list);
-  return [...overlappingCare(await repo.careOverlapCandidates(scope)), ...afterDeath(dead.deaths, dead.encounters)];
+  const h = params.drug_hoarding;
+  return [
+    ...overlappingCare(await repo.careOverlapCandidates(scope)),
+    ...afterDeath(dead.deaths, dead.encounters),
+    ...drugHoarding(await repo.drugPurchaseCandidates(scope, h.institutions, h.supply_base + h.supply_margin), h),
+  ];
 }

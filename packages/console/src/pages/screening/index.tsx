@@ -23,7 +23,7 @@ interface Lead {
 interface QueueItem { mdtrt_id: string; medins_id: string; patn_id: string; month: string; risk: number; factors: unknown; amount_fen: number; status: string; assigned_to: string | null; assigned_on: string | null; outcome: string | null }
 interface Backlog { by_status: Record<string, number>; queued_amount_fen: number; queued_by_risk: { band: string; n: number }[]; reviewers: number; capacity_per_day: number; days_to_clear: number }
 
-const SCREENS = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER', 'OVERLAPPING_CARE', 'AFTER_DEATH'];
+const SCREENS = ['READMISSION', 'ADMISSION_FREQUENCY', 'CO_ADMISSION', 'SIMILAR_COST', 'GHOST_BED', 'PEER_OUTLIER', 'OVERLAPPING_CARE', 'AFTER_DEATH', 'DRUG_HOARDING'];
 const PAGE = 20;
 const openEncounter = (id: string) => navigate(`/encounters/${encodeURIComponent(id)}`);
 
