@@ -170,7 +170,7 @@ async function openPostgres(url: string): Promise<Database> {
     await client.query('select pg_advisory_unlock(726354)').catch(() => undefined);
     client.release();
   }
-  const bulk = (self: Database): Database['bulkSession'] => async (fn) => {
+  const bulk = (): Database['bulkSession'] => async (fn) => {
     const client = await pool.connect().catch((e: unknown) => {
       throw statementError(e);
     });

@@ -1,4 +1,4 @@
-import { CATALOGUE_COLUMNS, CATALOGUE_REQUIRED, LIST_COLUMNS, LIST_REQUIRED } from '@fundguard/core';
+import { CATALOGUE_REQUIRED, LIST_REQUIRED, type CATALOGUE_COLUMNS, type LIST_COLUMNS } from '@fundguard/core';
 import { loadExcel } from '../lazy-modules.ts';
 
 /** The imports people fill in from a spreadsheet; each has a downloadable XLSX template. */
