@@ -28,7 +28,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const DISTINCT = process.env.BENCH_DISTINCT === '1';
 const dir = mkdtempSync(join(tmpdir(), 'fg-bench-iwa-'));
 const bodyFile = join(dir, 'body.json');
-writeFileSync(bodyFile, readFileSync(join(here, '..', '..', '..', 'shared', 'examples', '3101-request-envelope.json'), 'utf8'));
+writeFileSync(bodyFile, readFileSync(join(here, '..', '..', 'shared', 'examples', '3101-request-envelope.json'), 'utf8'));
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 // The import file: generated encounters up to the size asked for.

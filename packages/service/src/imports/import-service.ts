@@ -69,6 +69,21 @@ const PGLITE_ENCOUNTER_BATCH = 200;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** the longest the import keeps the thread between giving other requests a turn (parsing; PGlite statements) */
+const YIELD_MS = 10;
+const PGLITE_STATEMENT_MS = Number(process.env.FUNDGUARD_IMPORT_STATEMENT_MS ?? 50);
+
+/** Rows per statement, adjusted after each statement towards PGLITE_STATEMENT_MS (between 1 and 2000). */
+class StatementSizer {
+  constructor(public rows: number) {}
+  measured(rows: number, ms: number): void {
+    if (rows < this.rows / 2) return; // a short last batch says little
+    const next = Math.round((rows * PGLITE_STATEMENT_MS) / Math.max(ms, 1));
+    // grow slowly, shrink at once
+    this.rows = Math.max(1, Math.min(2000, next < this.rows ? next : Math.min(next, this.rows * 2)));
+  }
+}
+
 /** names the staging tables of this process's imports apart (PGlite: one session for all of them) */
 let stagingSeq = 0;
 
@@ -185,7 +200,11 @@ export class ImportService {
     const database = this.ctx.database;
     const pg = database.kind === 'postgres';
     const repo = this.ctx.encounters;
+    // PostgreSQL: large batches (its own process works on them). PGlite runs statements on this thread: each COPY and
+    // each apply statement is sized from the last one's time to take about PGLITE_STATEMENT_MS, and the thread is
+    // given back between them (/healthz and requests answer meanwhile; issue 17 item 6).
     const limits = pg ? { rows: 2000, bytes: 8 << 20 } : { rows: PGLITE_ENCOUNTER_BATCH, bytes: 1 << 20 };
+    const copySize = new StatementSizer(pg ? 2000 : 20);
     const staging = `import_stage_${process.pid}_${++stagingSeq}`;
     return database.bulkSession(async (session) => {
       await repo.createStaging(session.db, staging);
@@ -199,7 +218,8 @@ export class ImportService {
         let inserted = 0;
         let updated = 0;
         const replacedAll: string[] = [];
-        const ranges: { from: number; to: number; rows: number }[] = [];
+        /** PGlite: the lines of the staged encounters, in order (the apply takes them in slices of measured size) */
+        const stagedLines: number[] = [];
         const progress = (phase: ImportProgress['phase']) => job.onProgress?.({ phase, done: phase === 'apply' ? applied : total, total: phase === 'apply' ? total : 0, validated: total, applied, bytes });
         let importId = job.importId ?? 0;
         const begin = async (tx: Db) => {
@@ -231,6 +251,7 @@ export class ImportService {
           let last = 0;
           // One batch is copied (and applied) while the next is parsed: the database and the parser work at the same time.
           let inflight: Promise<void> = Promise.resolve();
+          let lastYield = performance.now();
           const flush = async () => {
             if (!rows.length || !errors.empty) return void (rows = []);
             const data = rows.join('');
@@ -239,9 +260,11 @@ export class ImportService {
             size = 0;
             await inflight;
             inflight = (async () => {
+              const t = performance.now();
               await session.copyIn(staging, STAGE_COLUMN_NAMES, data);
+              if (!pg) copySize.measured(r.rows, performance.now() - t);
               if (apply) await apply(r);
-              else ranges.push(r);
+              else if (!pg) await yieldToEventLoop();
             })();
             inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection in between
           };
@@ -249,8 +272,11 @@ export class ImportService {
             total++;
             if (src.end !== undefined) bytes = src.end;
             if (total % 1000 === 0) progress('validate');
-            // Buffered input is parsed without ever waiting for I/O: give other requests a turn now and then.
-            if (total % 500 === 0) await yieldToEventLoop();
+            // Buffered input is parsed without ever waiting for I/O: give other requests a turn every few milliseconds.
+            if (performance.now() - lastYield > YIELD_MS) {
+              await yieldToEventLoop();
+              lastYield = performance.now();
+            }
             if (!src.record) {
               errors.add(src.problem!);
               continue;
@@ -272,10 +298,11 @@ export class ImportService {
             job.touched.add(n.value.patient.patn_id);
             if (!rows.length) from = src.line;
             last = src.line;
+            if (!pg) stagedLines.push(src.line);
             const row = stagingRow(n.value, src.line);
             rows.push(row);
             size += row.length;
-            if (rows.length >= limits.rows || size >= limits.bytes) await flush();
+            if (rows.length >= Math.min(limits.rows, copySize.rows) || size >= limits.bytes) await flush();
           }
           await flush();
           await inflight;
@@ -309,8 +336,14 @@ export class ImportService {
         await stageAll();
         return await session.transaction(async (tx) => {
           await begin(tx);
-          for (const r of ranges) {
-            await applyRange(tx, r);
+          const applySize = new StatementSizer(20);
+          for (let i = 0; i < stagedLines.length;) {
+            const n = Math.min(applySize.rows, stagedLines.length - i);
+            const to = i + n < stagedLines.length ? stagedLines[i + n] : stagedLines[stagedLines.length - 1] + 1;
+            const t = performance.now();
+            await applyRange(tx, { from: stagedLines[i], to, rows: n });
+            applySize.measured(n, performance.now() - t);
+            i += n;
             await yieldToEventLoop();
           }
           return finish(tx);
