@@ -39,7 +39,8 @@ export function ImportUpload({ kind, onDone, testId }: { kind: ImportKind; onDon
   const failed = (e: unknown) => {
     const issues = e instanceof ApiError ? e.issues.map(translateIssue) : [];
     const code = e instanceof ApiError ? t('errors.code.' + e.code, { defaultValue: '' }) : '';
-    setState({ phase: 'failed', text: `${t('imports.failed')}${code ? '：' + code : issues.length ? '' : '：' + (e as Error).message}`, issues, total: e instanceof ApiError ? (e.total ?? issues.length) : 0 });
+    // The code's own text says what happened and what to do; without one, the error's (translated) message.
+    setState({ phase: 'failed', text: code || `${t('imports.failed')}：${(e as Error).message}`, issues, total: e instanceof ApiError ? (e.total ?? issues.length) : 0 });
   };
 
   const follow = async (file: string, id: number) => {
@@ -56,7 +57,7 @@ export function ImportUpload({ kind, onDone, testId }: { kind: ImportKind; onDon
         const err = job.error;
         const issues = (err?.issues ?? []).map((i) => translateIssue(i));
         const code = err ? t('errors.code.' + err.code, { defaultValue: '' }) : '';
-        setState({ phase: 'failed', text: `${t(job.status === 'interrupted' ? 'imports.interrupted' : 'imports.failed')}${code && job.status === 'failed' ? '：' + code : ''}`, issues, total: err?.total ?? issues.length });
+        setState({ phase: 'failed', text: job.status === 'interrupted' ? t('imports.interrupted') : code || t('imports.failed'), issues, total: err?.total ?? issues.length });
         onDone?.();
         return;
       }
@@ -75,6 +76,7 @@ export function ImportUpload({ kind, onDone, testId }: { kind: ImportKind; onDon
         return;
       }
       const r = await api.upload<{ import_id: number }>(PATHS[kind], f, uploadType(f.name), { name: f.name, job: true });
+      onDone?.(); // the import's row (validating) shows in the list at once
       await follow(f.name, r.import_id);
     } catch (e) {
       if (alive.current) failed(e);
