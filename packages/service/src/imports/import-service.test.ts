@@ -244,6 +244,9 @@ testBothBackends('COPY path stores exactly what the statements path stores, and 
   assert.ok(progress.includes('apply'));
   const viaCopy = await ctx.encounters.get('ZYC7');
   const docCopy = await db.rows<{ d: string }>(sql`select detail_doc as d from encounters where mdtrt_id = 'ZYC7'`);
+  const rowsOf = () => db.rows(sql`select * from order_lines where mdtrt_id in ('ZYC7', 'ZYC200') order by mdtrt_id, seq`);
+  const linesCopy = await rowsOf();
+  assert.ok(linesCopy.length > 0);
   const lines = await db.rows<{ n: number }>(sql`select count(*)::int as n from order_lines`);
   assert.equal(lines[0].n, 250 * encLine.fsi_order_dtos.length);
   // The same file through the earlier path: every encounter replaced by an identical one (equal digests).
@@ -251,6 +254,7 @@ testBothBackends('COPY path stores exactly what the statements path stores, and 
   assert.deepEqual([r2.inserted, r2.replaced], [0, 250]);
   assert.deepEqual(await ctx.encounters.get('ZYC7'), viaCopy);
   assert.deepEqual(await db.rows<{ d: string }>(sql`select detail_doc as d from encounters where mdtrt_id = 'ZYC7'`), docCopy);
+  assert.deepEqual(await rowsOf(), linesCopy, 'the order line rows are the same whichever path wrote them');
   // And back through COPY: replacements are logged per batch with the old and new institution and equal digests.
   const r3 = await svc.importEncounters(file('a.jsonl', jsonl(rows)), admin);
   assert.deepEqual([r3.inserted, r3.replaced], [0, 250]);

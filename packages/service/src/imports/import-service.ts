@@ -2,7 +2,7 @@ import {
   CATALOGUE_COLUMNS, CATALOGUE_REQUIRED, catalogueKey, FundGuardError, IssueList, LIST_COLUMNS, LIST_REQUIRED, normaliseCatalogueRow,
   normaliseImportEncounter, normaliseListRow, type CatalogueEntry, type FieldIssue, type ListEntry, type Normalised, type PatientEncounter,
 } from '@fundguard/core';
-import { STAGE_COLUMN_NAMES, stagingRow, type Db } from '@fundguard/store';
+import { ORDER_LINE_COLUMNS, orderLineRows, STAGE_COLUMN_NAMES, stagingRow, type Db } from '@fundguard/store';
 import { sql } from 'drizzle-orm';
 import { boundInstitution, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
@@ -230,8 +230,11 @@ export class ImportService {
           }
           await repo.lockAllForBulk(tx);
         };
-        const applyRange = async (tx: Db, r: { from: number; to: number; rows: number }) => {
-          const replaced = await repo.applyStaged(tx, staging, r.from, r.to, { importId, source: 'import', owner: job.owner, allowInstitutionChange: job.allowInstitutionChange });
+        const applyRange = async (tx: Db, r: { from: number; to: number; rows: number; lines?: string }) => {
+          const replaced = await repo.applyStaged(tx, staging, r.from, r.to, { importId, source: 'import', owner: job.owner, allowInstitutionChange: job.allowInstitutionChange, linesCopied: r.lines !== undefined });
+          // PostgreSQL: the batch's order lines go straight into order_lines, in the import's transaction, once the
+          // encounters they replace (and their lines) are gone.
+          if (r.lines) await session.copyIn('order_lines', ORDER_LINE_COLUMNS, r.lines);
           applied += r.rows;
           inserted += r.rows - replaced.length;
           updated += replaced.length;
@@ -244,8 +247,9 @@ export class ImportService {
           progress('apply');
         };
         /** Reads, validates and stages the whole file; `apply` (PostgreSQL) applies each staged batch at once. */
-        const stageAll = async (apply?: (r: { from: number; to: number; rows: number }) => Promise<void>) => {
+        const stageAll = async (apply?: (r: { from: number; to: number; rows: number; lines?: string }) => Promise<void>) => {
           let rows: string[] = [];
+          let lineRows: string[] = [];
           let size = 0;
           let from = 0;
           let last = 0;
@@ -253,10 +257,11 @@ export class ImportService {
           let inflight: Promise<void> = Promise.resolve();
           let lastYield = performance.now();
           const flush = async () => {
-            if (!rows.length || !errors.empty) return void (rows = []);
+            if (!rows.length || !errors.empty) return void ((rows = []), (lineRows = []));
             const data = rows.join('');
-            const r = { from, to: last + 1, rows: rows.length };
+            const r = { from, to: last + 1, rows: rows.length, ...(apply ? { lines: lineRows.join('') } : {}) };
             rows = [];
+            lineRows = [];
             size = 0;
             await inflight;
             inflight = (async () => {
@@ -301,6 +306,7 @@ export class ImportService {
             if (!pg) stagedLines.push(src.line);
             const row = stagingRow(n.value, src.line);
             rows.push(row);
+            if (pg) lineRows.push(orderLineRows(n.value));
             size += row.length;
             if (rows.length >= Math.min(limits.rows, copySize.rows) || size >= limits.bytes) await flush();
           }
