@@ -203,8 +203,8 @@ export class ImportService {
     // PostgreSQL: large batches (its own process works on them). PGlite runs statements on this thread: each COPY and
     // each apply statement is sized from the last one's time to take about PGLITE_STATEMENT_MS, and the thread is
     // given back between them (/healthz and requests answer meanwhile; issue 17 item 6).
-    const limits = pg ? { rows: 2000, bytes: 8 << 20 } : { rows: PGLITE_ENCOUNTER_BATCH, bytes: 1 << 20 };
-    const copySize = new StatementSizer(pg ? 2000 : 20);
+    const limits = pg ? { rows: 1000, bytes: 4 << 20 } : { rows: PGLITE_ENCOUNTER_BATCH, bytes: 1 << 20 };
+    const copySize = new StatementSizer(pg ? 1000 : 20);
     const staging = `import_stage_${process.pid}_${++stagingSeq}`;
     return database.bulkSession(async (session) => {
       await repo.createStaging(session.db, staging);
