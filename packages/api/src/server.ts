@@ -143,6 +143,11 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       const failed = await fg.screening.failInterrupted();
       if (failed) app?.log.warn({ runs: failed }, 'screening runs of a process that stopped marked failed; start them again');
     };
+    // Import jobs are all-or-nothing: one whose process stopped applied nothing, and is marked so (import the file again).
+    const failInterruptedImports = async () => {
+      const ids = await fg.importJobs.failInterrupted();
+      if (ids.length) app?.log.warn({ imports: ids }, 'import jobs of a process that stopped marked interrupted (nothing applied); import the files again');
+    };
     // The audit chain: a marker when it is first keyed (or the server secret was rotated), then anchors of its head
     // outside the database (the anchor file and this log), so that `fundguard verify` notices a rewritten or cut tail.
     const anchor = async (force = false) => {
@@ -155,6 +160,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       await anchor(true);
       await takeOverAuditRuns();
       await failInterruptedScreening();
+      await failInterruptedImports();
     }
     await app.ready();
     handle = app.routing;
@@ -180,6 +186,7 @@ export async function startServer(config: ServerConfig, hooks: ServerHooks = {})
       }],
       ['audit run take-over', takeOverAuditRuns],
       ['screening run take-over', failInterruptedScreening],
+      ['import job take-over', failInterruptedImports],
       ['audit log anchor', () => anchor()],
     ];
     const sweep = setInterval(() => {

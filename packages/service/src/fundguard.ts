@@ -1,6 +1,7 @@
 import { openDatabase, type Database, type OpenOptions } from '@fundguard/store';
 import { ServiceContext, systemClock, type Clock } from './context.ts';
 import { ImportService } from './imports/import-service.ts';
+import { ImportJobs } from './imports/import-jobs.ts';
 import { KeyService, type AuthSettings } from './auth/keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { AuditChain, anchorFileFromEnv } from './auth/audit-chain.ts';
@@ -36,6 +37,8 @@ export interface FundGuardOptions {
 export class FundGuard {
   readonly ctx: ServiceContext;
   readonly imports: ImportService;
+  /** large imports as jobs with progress (import-jobs.ts) */
+  readonly importJobs: ImportJobs;
   readonly keys: KeyService;
   /** the audit log's chain key and anchors outside the database */
   readonly auditChain: AuditChain;
@@ -57,6 +60,7 @@ export class FundGuard {
     if (opts.secrets) this.ctx.auditLog.useKeys(opts.secrets.derived('audit-log'));
     this.auditChain = new AuditChain(this.ctx, opts.anchorFile ?? null);
     this.imports = new ImportService(this.ctx);
+    this.importJobs = new ImportJobs(this.ctx);
     // Tests and tools without a server are in demo mode unless told otherwise; the server passes FUNDGUARD_DEMO.
     this.keys = new KeyService(this.ctx, opts.secrets ?? null, { demo: true, ...opts.auth });
     this.rules = new ActiveRules(this.ctx);

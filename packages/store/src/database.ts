@@ -52,7 +52,39 @@ export interface Database {
   listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<{ close(): Promise<void> }>) | null;
   /** pg_notify on PostgreSQL; nothing on PGlite */
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * A bulk load's own connection (PostgreSQL: a pooled client held until `fn` ends, so that its temporary staging
+   * tables live as long as the load; PGlite: the one session, taken statement by statement, so that other requests
+   * run between a load's statements). COPY goes through it; its transaction runs on the same connection.
+   */
+  bulkSession<T>(fn: (session: BulkSession) => Promise<T>): Promise<T>;
 }
+
+/** See Database.bulkSession. */
+export interface BulkSession {
+  /** the connection as a drizzle handle: pass it to `rows(query, db)` */
+  readonly db: Db;
+  /**
+   * One COPY of `data` (rows in PostgreSQL's text format: tab-separated, `\N` for null, escaped per escapeCopyText)
+   * into `table` (`columns` in order): pg-copy-streams on PostgreSQL, COPY FROM '/dev/blob' on PGlite.
+   */
+  copyIn(table: string, columns: readonly string[], data: string): Promise<void>;
+  /** a transaction on this connection (PGlite: the session is held until it ends) */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+}
+
+/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
+export function escapeCopyText(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = typeof v === 'string' ? v : String(v);
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL_G, (c) => COPY_ESCAPES[c]) : s;
+}
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_G = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+const copyStatement = (table: string, columns: readonly string[], from: string) =>
+  `copy ${table} (${columns.join(', ')}) from ${from}`;
 
 /** Opens the database and applies migrations. Embedded directories are locked to this process until close(). */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
@@ -60,13 +92,14 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return openPglite(opts.dataDir, opts.lockInfo);
 }
 
-function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<void>, lockFile: string | null, listen: Database['listen'] = null): Database {
+function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<void>, lockFile: string | null, bulk: (self: Database) => Database['bulkSession'], listen: Database['listen'] = null): Database {
   let closed = false;
   const self: Database = {
     kind,
     db,
     lockFile,
     listen,
+    bulkSession: (fn) => bulk(self)(fn),
     async notify(channel, payload) {
       if (kind === 'postgres') await self.rows(sql`select pg_notify(${channel}, ${payload})`);
     },
@@ -78,13 +111,7 @@ function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<voi
         throw statementError(e);
       }
     },
-    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-      try {
-        return await db.transaction((tx) => fn(tx as unknown as Db));
-      } catch (e) {
-        throw statementError(e);
-      }
-    },
+    transaction: (fn) => transactionOn(db, fn),
     async ready() {
       try {
         const r = await self.rows<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
@@ -100,6 +127,14 @@ function makeDatabase(kind: Database['kind'], db: Db, closeFn: () => Promise<voi
     },
   };
   return self;
+}
+
+async function transactionOn<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction((tx) => fn(tx as unknown as Db));
+  } catch (e) {
+    throw statementError(e);
+  }
 }
 
 const MIGRATION_COUNT = (JSON.parse(readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
@@ -137,7 +172,39 @@ async function openPostgres(url: string): Promise<Database> {
     await client.query('select pg_advisory_unlock(726354)').catch(() => undefined);
     client.release();
   }
-  return makeDatabase('postgres', db, () => pool.end(), null, (channel, onMessage, onReconnect) => listenPostgres(url, channel, onMessage, onReconnect));
+  const bulk = (): Database['bulkSession'] => async (fn) => {
+    const client = await pool.connect().catch((e: unknown) => {
+      throw statementError(e);
+    });
+    const session: BulkSession = {
+      db: drizzlePg(client, { schema }) as unknown as Db,
+      async copyIn(table, columns, data) {
+        // Loaded on first use: only PostgreSQL bulk loads need it.
+        const { from } = await import('pg-copy-streams');
+        try {
+          const stream = client.query(from(copyStatement(table, columns, 'stdin')));
+          await new Promise<void>((resolve, reject) => {
+            stream.on('error', reject);
+            stream.on('finish', resolve);
+            stream.end(data);
+          });
+        } catch (e) {
+          throw statementError(Object.assign(e as Error, { query: `copy ${table}` }));
+        }
+      },
+      transaction: (f) => transactionOn(session.db, f),
+    };
+    let broken = false;
+    try {
+      return await fn(session);
+    } catch (e) {
+      broken = true; // a COPY or transaction cut short may leave the connection mid-protocol: never reuse it
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  };
+  return makeDatabase('postgres', db, () => pool.end(), null, bulk, (channel, onMessage, onReconnect) => listenPostgres(url, channel, onMessage, onReconnect));
 }
 
 /** A dedicated connection that LISTENs on a channel and comes back after the server or network drops it. */
@@ -219,13 +286,24 @@ async function openPglite(dataDir: string | undefined, lockInfo: Record<string, 
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS });
     const file = lockFile;
+    const bulk = (self: Database): Database['bulkSession'] => (fn) => fn({
+      db,
+      async copyIn(table, columns, data) {
+        try {
+          await client.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([data]) });
+        } catch (e) {
+          throw statementError(Object.assign(e as Error, { query: `copy ${table}` }));
+        }
+      },
+      transaction: (f) => self.transaction(f),
+    });
     return makeDatabase('pglite', db, async () => {
       try {
         await client.close();
       } finally {
         if (file) releaseLock(file);
       }
-    }, lockFile);
+    }, lockFile, bulk);
   } catch (e) {
     if (lockFile) releaseLock(lockFile);
     throw e;

@@ -21,7 +21,7 @@ function storedScreenSummary(pe: PatientEncounter): StoredScreenSummary {
     ghost_days: s.ghost_days, ghost_fen: s.ghost_fen, items: s.items.map(([c, n]) => [c, n]),
   };
 }
-import type { Database, Db } from './database.ts';
+import { escapeCopyText, type Database, type Db } from './database.ts';
 
 /** 统筹区 of an encounter (rule-pack.md §1): first 6 digits of medins_admdvs, else the patient's poolarea. */
 export function encounterRegion(pe: PatientEncounter): string {
@@ -51,6 +51,9 @@ function bucketLocks(idsJson: string): SQL {
   return sql`(select count(pg_advisory_xact_lock(4243000 + b)) as n from (
     select distinct hashtext(x) & 15 as b from json_array_elements_text(${idsJson}::json) as t(x) order by b) s)`;
 }
+
+/** Every lock bucket, in order: a bulk load touches them all (a few hundred encounters already do). */
+const ALL_BUCKET_LOCKS = sql`select count(pg_advisory_xact_lock(4243000 + b)) from generate_series(0, 15) as g(b)`;
 
 /** One replaced encounter, as the audit log records it: who owned it before and after, and both versions' digests. */
 export interface Replacement {
@@ -98,25 +101,65 @@ export class EncountersRepo {
       const incoming = new Map(items.map((i) => [i.encounter.mdtrt_id, i.encounter]));
       for (const old of existing) {
         const next = incoming.get(old.mdtrt_id)!;
-        const record = `mdtrt_id=${old.mdtrt_id}`;
-        if (opts.owner != null && old.medins_id !== opts.owner) {
-          throw new FundGuardError('E_CONFLICT', `${record}: 该就诊ID已被其他机构的就诊使用，不能覆盖 (an encounter with this mdtrt_id is stored for another institution)`,
-            [{ record, field: 'mdtrt_id', value: old.mdtrt_id, reason: 'stored for another institution: a caller bound to an institution replaces only its own encounters' }]);
-        }
-        if (old.medins_id !== next.medins_id && !opts.allowInstitutionChange) {
-          throw new FundGuardError('E_CONFLICT', `${record}: 不能把已存储的就诊改到另一机构 (medins_id ${next.medins_id}); 跨机构更正须由管理员明确操作`,
-            [{ record, field: 'medins_id', value: next.medins_id, reason: 'would move a stored encounter to another institution: an administrator\'s explicit correction only' }]);
-        }
-        replacements.push({ mdtrt_id: old.mdtrt_id, old_medins_id: old.medins_id, medins_id: next.medins_id, old_digest: old.digest, new_digest: encounterDigest(next) });
+        replacements.push(checkReplacement(old, next.medins_id, encounterDigest(next), opts));
       }
-      // The old encounters and everything of theirs go in one statement.
-      const ex = JSON.stringify(existing.map((r) => r.mdtrt_id));
-      await this.database.rows(sql`
-        with ${sql.join(['order_lines', 'diagnoses', 'operations', 'lab_results'].map((table) => sql`
-          ${sql.identifier(`del_${table}`)} as (delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id)`), sql`, `)}
-        delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
+      await this.deleteStored(tx, existing.map((r) => r.mdtrt_id));
     }
     for (const statement of this.insertStatements(items, opts)) await this.database.rows(statement, tx);
+    return replacements;
+  }
+
+  /** The stored encounters and everything of theirs, in one statement. */
+  private async deleteStored(tx: Db, ids: readonly string[]): Promise<void> {
+    const ex = JSON.stringify(ids);
+    await this.database.rows(sql`
+      with ${sql.join(['order_lines', 'diagnoses', 'operations', 'lab_results'].map((table) => sql`
+        ${sql.identifier(`del_${table}`)} as (delete from ${sql.identifier(table)} t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id)`), sql`, `)}
+      delete from encounters t using json_array_elements_text(${ex}::json) as x(id) where t.mdtrt_id = x.id`, tx);
+  }
+
+  /**
+   * Creates a staging table for a bulk load (temporary: it lives as long as the bulk session's connection, and a
+   * killed process leaves nothing behind). Rows go in with COPY (stagingRow), then applyStaged moves them.
+   */
+  async createStaging(db: Db, name: string): Promise<void> {
+    await this.database.rows(sql.raw(`create temp table ${name} (${STAGE_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})`), db);
+  }
+
+  async dropStaging(db: Db, name: string): Promise<void> {
+    await this.database.rows(sql.raw(`drop table if exists ${name}`), db);
+  }
+
+  /** Takes every writer lock bucket (see bucketLocks) for the rest of the transaction: call once before applyStaged. */
+  async lockAllForBulk(tx: Db): Promise<void> {
+    await this.database.rows(ALL_BUCKET_LOCKS, tx);
+  }
+
+  /**
+   * Moves the staged encounters of lines [fromLine, toLine) into the tables, set-based, with replaceMany's rules: a
+   * stored encounter with the same mdtrt_id is replaced (ownership checked the same way before anything of the range
+   * is written), and what was replaced is returned for the audit log. Runs in the caller's transaction after
+   * lockAllForBulk.
+   */
+  async applyStaged(tx: Db, staging: string, fromLine: number, toLine: number, opts: { importId: number | null; source: string; owner?: string | null; allowInstitutionChange?: boolean; linesCopied?: boolean }): Promise<Replacement[]> {
+    const stg = sql.raw(staging);
+    const range = sql`s.line >= ${fromLine} and s.line < ${toLine}`;
+    const existing = await this.database.rows<{ mdtrt_id: string; medins_id: string; digest: string; new_medins_id: string; new_digest: string }>(sql`
+      select e.mdtrt_id, e.medins_id, ${STORED_DIGEST} as digest, s.mi as new_medins_id,
+        encode(sha256(convert_to(s.mi || '|' || s.pid || '|' || coalesce(s.mf::text, '') || '|' || coalesce(s.doc::text, ''), 'UTF8')), 'hex') as new_digest
+      from ${stg} s join encounters e on e.mdtrt_id = s.id where ${range} order by s.line`, tx);
+    const replacements = existing.map((old) => checkReplacement(old, old.new_medins_id, old.new_digest, opts));
+    if (existing.length) await this.deleteStored(tx, existing.map((r) => r.mdtrt_id));
+    // Patients: the latest line wins for name/birth/sex (a later encounter carries the current record), as in insertStatements.
+    const ctes = [sql`
+      p as (insert into patients (patn_id, patn_name, gend, brdy, poolarea, updated_at)
+      select distinct on (s.pid) s.pid, s.pn, s.pg, s.pb::date, s.pa, now() from ${stg} s where ${range} order by s.pid, s.line desc
+      on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`,
+    sql`src as (select s.*, s.doc::jsonb as dj from ${stg} s where ${range})`,
+    // With `linesCopied` the caller COPYs the order lines (orderLineRows) right after: reading them out of the
+    // documents was half of this statement's time.
+    ...insertCtes(sql`true`, opts).filter((_, i) => !(opts.linesCopied && i === 1))];
+    await this.database.rows(sql`with ${sql.join(ctes, sql`, `)} select 1`, tx);
     return replacements;
   }
 
@@ -172,54 +215,12 @@ export class EncountersRepo {
         select id, n, g, b::date, p, now() from json_to_recordset(${JSON.stringify(patientRows.map((p) => ({ id: p.patn_id, n: p.patn_name, g: p.gend, b: p.brdy, p: p.poolarea })))}::json)
           as x(id text, n text, g text, b text, p text) where ${gate}
         on conflict (patn_id) do update set patn_name = excluded.patn_name, gend = excluded.gend, brdy = excluded.brdy, poolarea = excluded.poolarea, updated_at = now())`);
-      const enc = group.map((pe) => {
-        const e = pe.encounter;
-        return {
-          id: e.mdtrt_id, pid: e.patn_id, rg: encounterRegion(pe), mi: e.medins_id, mn: e.medins_name, ma: e.medins_admdvs, mt: e.medins_type,
-          ml: e.medins_lv, wa: e.wardarea_codg, wn: e.wardno, bn: e.bedno, ad: e.adm_date, dd: e.dscg_date, dmc: e.dscg_main_dise_codg,
-          dmn: e.dscg_main_dise_name, dr: e.dr_codg, adc: e.adm_dept_codg, adn: e.adm_dept_name, ddc: e.dscg_dept_codg, ddn: e.dscg_dept_name,
-          mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
-          rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
-          hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
-          ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe), doc: detailArrays(e),
-        };
-      });
+      const enc = group.map(encounterRow);
       // `doc json` keeps the document's text exactly as sent (json, unlike jsonb, is stored verbatim); `dj` is it parsed
       // once for reading the rows out (jsonb: element access by position without re-parsing).
       ctes.push(sql`
-        src as (select x.*, x.doc::jsonb as dj from json_to_recordset(${JSON.stringify(enc)}::json) as x(id text, pid text, rg text, mi text, mn text, ma text,
-          mt text, ml text, wa text, wn text, bn text, ad text, dd text, dmc text, dmn text, dr text, adc text, adn text, ddc text, ddn text, mmt text, mty text,
-          ms text, mf bigint, oa bigint, sa bigint, it text, rf text, osf text, ef json, si text, st text, hp bigint, pp bigint, hh text, addr text, ls bigint,
-          lc int, ss jsonb, doc json))`);
-      ctes.push(sql`
-        e as (insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
-          adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
-          med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
-          setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, detail_doc, source, import_id, updated_at)
-        select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
-          coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc::text, ${opts.source}, ${opts.importId}, now()
-        from src where ${gate})`);
-      // The element positions are detailArrays' field orders.
-      ctes.push(sql`
-        l as (insert into order_lines (mdtrt_id, seq, rx_id, rxno, grpno, long_drord_flag, hilist_type, chrg_type, drord_bhvr, hilist_code, hilist_name,
-          hilist_lv, hilist_pric, hosplist_code, hosplist_name, cnt, pric, sumamt, ownpay_amt, selfpay_amt, spec, spec_unt, drord_dept_codg, drord_dept_name,
-          drord_dr_codg, drord_dr_name, drord_dr_profttl, curr_drord_flag, ext_days, ext_doses, drord_begn_date)
-        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, d.v->>3, d.v->>4, d.v->>5, d.v->>6, d.v->>7, d.v->>8, d.v->>9, (d.v->>10)::bigint, d.v->>11,
-          d.v->>12, (d.v->>13)::float8, (d.v->>14)::bigint, (d.v->>15)::bigint, (d.v->>16)::bigint, (d.v->>17)::bigint, d.v->>18, d.v->>19, d.v->>20, d.v->>21,
-          d.v->>22, d.v->>23, (d.v->>24)::int, (d.v->>25)::boolean, (d.v->>26)::float8, (d.v->>27)::float8, (d.v->>28)::timestamp
-        from src cross join lateral jsonb_array_elements(src.dj->0) with ordinality as d(v, n) where ${gate})`);
-      ctes.push(sql`
-        d as (insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
-        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::boolean, (d.v->>3)::int, d.v->>4, d.v->>5, (d.v->>6)::date
-        from src cross join lateral jsonb_array_elements(src.dj->1) with ordinality as d(v, n) where ${gate})`);
-      ctes.push(sql`
-        o as (insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
-        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, (d.v->>3)::boolean, (d.v->>4)::date
-        from src cross join lateral jsonb_array_elements(src.dj->2) with ordinality as d(v, n) where ${gate})`);
-      ctes.push(sql`
-        lab as (insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
-        select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::float8, d.v->>3, (d.v->>4)::timestamp
-        from src cross join lateral jsonb_array_elements(src.dj->3) with ordinality as d(v, n) where ${gate})`);
+        src as (select x.*, x.doc::jsonb as dj from json_to_recordset(${JSON.stringify(enc)}::json) as x(${sql.raw(SRC_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', '))}))`);
+      ctes.push(...insertCtes(gate, opts));
       let last = sql`select 1`;
       if (statements.length === 0) {
         (opts.alongside?.statements ?? []).forEach((st, i) => ctes.push(sql`${sql.identifier(`alongside_${i}`)} as (${st(gate)})`));
@@ -236,8 +237,16 @@ export class EncountersRepo {
    * otherwise plan its look-ups on empty-table estimates (measured: 2.3× slower) until autovacuum gets to it.
    */
   async refreshStatistics(): Promise<void> {
-    // One table per statement: on the embedded database each statement holds the event loop until it ends.
-    for (const table of ['encounters', 'order_lines', 'diagnoses', 'patients']) await this.database.rows(sql.raw(`analyze ${table}`));
+    if (this.database.kind === 'postgres') {
+      await this.database.rows(sql`analyze encounters, order_lines, diagnoses, patients`);
+      return;
+    }
+    // PGlite runs a statement on the caller's thread: one table at a time, giving the thread back in between, and the
+    // lines by the columns the queries join and filter on (the whole table's sample stalled /healthz for a second).
+    for (const statement of [sql`analyze encounters`, sql`analyze order_lines (mdtrt_id, seq, hilist_code)`, sql`analyze diagnoses`, sql`analyze patients`]) {
+      await this.database.rows(statement);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   async get(mdtrtId: string): Promise<PatientEncounter | null> {
@@ -350,4 +359,126 @@ function rowToEncounter(r: Record<string, unknown>): PatientEncounter {
     patient: { patn_id: s(r.patn_id), patn_name: s(r.patn_name), gend: s(r.gend), brdy: (r.brdy_t as string | null) ?? null, poolarea: s(r.poolarea) },
     encounter,
   };
+}
+
+/**
+ * The ownership rules of a replacement (replaceMany, applyStaged): with `owner` (the caller's institution) a stored
+ * encounter of another institution is never replaced, and without `allowInstitutionChange` no replacement moves an
+ * encounter to another institution. Either refusal is an E_CONFLICT that names the record.
+ */
+function checkReplacement(old: { mdtrt_id: string; medins_id: string; digest: string }, medinsId: string, newDigest: string, opts: { owner?: string | null; allowInstitutionChange?: boolean }): Replacement {
+  const record = `mdtrt_id=${old.mdtrt_id}`;
+  if (opts.owner != null && old.medins_id !== opts.owner) {
+    throw new FundGuardError('E_CONFLICT', `${record}: 该就诊ID已被其他机构的就诊使用，不能覆盖 (an encounter with this mdtrt_id is stored for another institution)`,
+      [{ record, field: 'mdtrt_id', value: old.mdtrt_id, reason: 'stored for another institution: a caller bound to an institution replaces only its own encounters' }]);
+  }
+  if (old.medins_id !== medinsId && !opts.allowInstitutionChange) {
+    throw new FundGuardError('E_CONFLICT', `${record}: 不能把已存储的就诊改到另一机构 (medins_id ${medinsId}); 跨机构更正须由管理员明确操作`,
+      [{ record, field: 'medins_id', value: medinsId, reason: 'would move a stored encounter to another institution: an administrator\'s explicit correction only' }]);
+  }
+  return { mdtrt_id: old.mdtrt_id, old_medins_id: old.medins_id, medins_id: medinsId, old_digest: old.digest, new_digest: newDigest };
+}
+
+/** The columns of an encounter as insertCtes reads them from `src` (short names keep a large statement's JSON small). */
+const SRC_COLUMNS: readonly (readonly [string, string])[] = [
+  ['id', 'text'], ['pid', 'text'], ['rg', 'text'], ['mi', 'text'], ['mn', 'text'], ['ma', 'text'], ['mt', 'text'], ['ml', 'text'], ['wa', 'text'],
+  ['wn', 'text'], ['bn', 'text'], ['ad', 'text'], ['dd', 'text'], ['dmc', 'text'], ['dmn', 'text'], ['dr', 'text'], ['adc', 'text'], ['adn', 'text'],
+  ['ddc', 'text'], ['ddn', 'text'], ['mmt', 'text'], ['mty', 'text'], ['ms', 'text'], ['mf', 'bigint'], ['oa', 'bigint'], ['sa', 'bigint'], ['it', 'text'],
+  ['rf', 'text'], ['osf', 'text'], ['ef', 'json'], ['si', 'text'], ['st', 'text'], ['hp', 'bigint'], ['pp', 'bigint'], ['hh', 'text'], ['addr', 'text'],
+  ['ls', 'bigint'], ['lc', 'int'], ['ss', 'jsonb'], ['doc', 'json'],
+];
+
+/** A staging table's columns: the file's line, the patient, then what `src` has. */
+const STAGE_COLUMNS: readonly (readonly [string, string])[] = [
+  ['line', 'int'], ['pn', 'text'], ['pg', 'text'], ['pb', 'text'], ['pa', 'text'], ...SRC_COLUMNS,
+];
+export const STAGE_COLUMN_NAMES: readonly string[] = STAGE_COLUMNS.map(([c]) => c);
+
+function encounterRow(pe: PatientEncounter): Record<string, unknown> {
+  const e = pe.encounter;
+  return {
+    id: e.mdtrt_id, pid: e.patn_id, rg: encounterRegion(pe), mi: e.medins_id, mn: e.medins_name, ma: e.medins_admdvs, mt: e.medins_type,
+    ml: e.medins_lv, wa: e.wardarea_codg, wn: e.wardno, bn: e.bedno, ad: e.adm_date, dd: e.dscg_date, dmc: e.dscg_main_dise_codg,
+    dmn: e.dscg_main_dise_name, dr: e.dr_codg, adc: e.adm_dept_codg, adn: e.adm_dept_name, ddc: e.dscg_dept_codg, ddn: e.dscg_dept_name,
+    mmt: e.med_mdtrt_type, mty: e.med_type, ms: e.matn_stas, mf: e.medfee_sumamt, oa: e.ownpay_amt, sa: e.selfpay_amt, it: e.insutype,
+    rf: e.reim_flag, osf: e.out_setl_flag, ef: e.ext_flags, si: e.settlement?.setl_id ?? null, st: e.settlement?.setl_time ?? null,
+    hp: e.settlement?.hifp_pay ?? null, pp: e.settlement?.psn_pay ?? null, hh: e.ext_household_id, addr: e.ext_address,
+    ls: e.fsi_order_dtos.reduce((s, l) => s + l.sumamt, 0), lc: e.fsi_order_dtos.length, ss: storedScreenSummary(pe), doc: detailArrays(e),
+  };
+}
+
+/**
+ * One encounter as a row of a staging table in COPY's text format (with its newline): the same values encounterRow
+ * gives insertStatements, so that both paths store the same rows; `doc` is the detail document's exact text.
+ */
+export function stagingRow(pe: PatientEncounter, line: number): string {
+  const r = encounterRow(pe);
+  const p = pe.patient;
+  const out: string[] = [String(line), escapeCopyText(p.patn_name), escapeCopyText(p.gend), escapeCopyText(p.brdy), escapeCopyText(p.poolarea)];
+  for (const [c, t] of SRC_COLUMNS) {
+    const v = r[c];
+    out.push(t === 'json' || t === 'jsonb' ? escapeCopyText(v === null || v === undefined ? null : JSON.stringify(v)) : escapeCopyText(v as string | number | null));
+  }
+  return out.join('\t') + '\n';
+}
+
+/** order_lines' columns in the order of orderLineRows. */
+export const ORDER_LINE_COLUMNS: readonly string[] = ['mdtrt_id', 'seq', 'rx_id', 'rxno', 'grpno', 'long_drord_flag', 'hilist_type', 'chrg_type', 'drord_bhvr',
+  'hilist_code', 'hilist_name', 'hilist_lv', 'hilist_pric', 'hosplist_code', 'hosplist_name', 'cnt', 'pric', 'sumamt', 'ownpay_amt', 'selfpay_amt', 'spec',
+  'spec_unt', 'drord_dept_codg', 'drord_dept_name', 'drord_dr_codg', 'drord_dr_name', 'drord_dr_profttl', 'curr_drord_flag', 'ext_days', 'ext_doses',
+  'drord_begn_date'];
+
+/**
+ * An encounter's order lines as order_lines rows in COPY's text format: the values insertCtes reads out of the detail
+ * document (the same detailArrays elements, as text; null as \N), so that both give the same rows.
+ */
+export function orderLineRows(pe: PatientEncounter): string {
+  const id = escapeCopyText(pe.encounter.mdtrt_id);
+  const doc = detailArrays(pe.encounter)[0] as unknown[][];
+  let out = '';
+  for (let i = 0; i < doc.length; i++) {
+    const v = doc[i];
+    out += `${id}\t${i}`;
+    for (let k = 0; k < 29; k++) {
+      const x = v[k];
+      out += '\t' + (x === null || x === undefined ? '\\N' : escapeCopyText(typeof x === 'string' ? x : String(x)));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+/**
+ * The inserts of encounters and their details read from `src` (see insertStatements); `gate` is the condition every
+ * write waits for. The element positions are detailArrays' field orders.
+ */
+function insertCtes(gate: SQL, opts: { importId: number | null; source: string }): SQL[] {
+  return [sql`
+    e as (insert into encounters (mdtrt_id, patn_id, region, medins_id, medins_name, medins_admdvs, medins_type, medins_lv, wardarea_codg, wardno, bedno,
+      adm_date, dscg_date, dscg_main_dise_codg, dscg_main_dise_name, dr_codg, adm_dept_codg, adm_dept_name, dscg_dept_codg, dscg_dept_name,
+      med_mdtrt_type, med_type, matn_stas, medfee_sumamt, ownpay_amt, selfpay_amt, insutype, reim_flag, out_setl_flag, ext_flags,
+      setl_id, setl_time, hifp_pay, psn_pay, ext_household_id, ext_address, lines_sumamt, line_count, screen_summary, detail_doc, source, import_id, updated_at)
+    select id, pid, rg, mi, mn, ma, mt, ml, wa, wn, bn, ad::timestamp, dd::timestamp, dmc, dmn, dr, adc, adn, ddc, ddn, mmt, mty, ms, mf, oa, sa, it, rf, osf,
+      coalesce(array(select json_array_elements_text(ef)), '{}'), si, st::timestamp, hp, pp, hh, addr, ls, lc, ss, doc::text, ${opts.source}, ${opts.importId}, now()
+    from src where ${gate})`,
+  sql`
+    l as (insert into order_lines (mdtrt_id, seq, rx_id, rxno, grpno, long_drord_flag, hilist_type, chrg_type, drord_bhvr, hilist_code, hilist_name,
+      hilist_lv, hilist_pric, hosplist_code, hosplist_name, cnt, pric, sumamt, ownpay_amt, selfpay_amt, spec, spec_unt, drord_dept_codg, drord_dept_name,
+      drord_dr_codg, drord_dr_name, drord_dr_profttl, curr_drord_flag, ext_days, ext_doses, drord_begn_date)
+    select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, d.v->>3, d.v->>4, d.v->>5, d.v->>6, d.v->>7, d.v->>8, d.v->>9, (d.v->>10)::bigint, d.v->>11,
+      d.v->>12, (d.v->>13)::float8, (d.v->>14)::bigint, (d.v->>15)::bigint, (d.v->>16)::bigint, (d.v->>17)::bigint, d.v->>18, d.v->>19, d.v->>20, d.v->>21,
+      d.v->>22, d.v->>23, (d.v->>24)::int, (d.v->>25)::boolean, (d.v->>26)::float8, (d.v->>27)::float8, (d.v->>28)::timestamp
+    from src cross join lateral jsonb_array_elements(src.dj->0) with ordinality as d(v, n) where ${gate})`,
+  sql`
+    d as (insert into diagnoses (mdtrt_id, seq, dise_id, inout_dise_type, maindise_flag, dias_srt_no, dise_codg, dise_name, dise_date)
+    select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::boolean, (d.v->>3)::int, d.v->>4, d.v->>5, (d.v->>6)::date
+    from src cross join lateral jsonb_array_elements(src.dj->1) with ordinality as d(v, n) where ${gate})`,
+  sql`
+    o as (insert into operations (mdtrt_id, seq, setl_list_oprn_id, oprn_code, oprn_name, main_oprn_flag, oprn_date)
+    select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, d.v->>2, (d.v->>3)::boolean, (d.v->>4)::date
+    from src cross join lateral jsonb_array_elements(src.dj->2) with ordinality as d(v, n) where ${gate})`,
+  sql`
+    lab as (insert into lab_results (mdtrt_id, seq, lab_code, lab_name, rslt_val, rslt_unt, test_date)
+    select src.id, (d.n - 1)::int, d.v->>0, d.v->>1, (d.v->>2)::float8, d.v->>3, (d.v->>4)::timestamp
+    from src cross join lateral jsonb_array_elements(src.dj->3) with ordinality as d(v, n) where ${gate})`];
 }

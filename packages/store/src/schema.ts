@@ -295,13 +295,24 @@ export const auditLog = pgTable('audit_log', {
   macKey: text('mac_key'),
 }, (t) => [index('audit_entity').on(t.entityType, t.entityId)]);
 
-/** One row per import run, with its outcome and error report. */
+/**
+ * One row per import run, with its outcome and error report. An import job (a large upload) has its row from the
+ * start: status validating → applying → applied, or failed / interrupted (its process stopped; nothing applied),
+ * with its progress and the process that runs it (executor, heartbeat_at: run-lease.ts).
+ */
 export const imports = pgTable('imports', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   kind: text('kind').notNull(),
   fileName: text('file_name').notNull(),
   format: text('format').notNull(),
   status: text('status').notNull(),
+  /** the upload's size; bytes_read of it validated so far */
+  bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  bytesRead: bigint('bytes_read', { mode: 'number' }).notNull().default(0),
+  validated: integer('validated').notNull().default(0),
+  applied: integer('applied').notNull().default(0),
+  executor: text('executor'),
+  heartbeatAt: tsz('heartbeat_at'),
   records: integer('records').notNull().default(0),
   replaced: integer('replaced').notNull().default(0),
   warnings: integer('warnings').notNull().default(0),

@@ -34,22 +34,23 @@ export function register(program: Command): void {
       const target = await resolveTarget();
       if (target.kind === 'server') {
         if (opts.orders || opts.diagnoses) throw new CliInputError('CSV table imports of encounters go through a local database; stop the server or use JSONL/XLSX');
-        const res = await fetch(`${target.url}/api/v1/${kind}?name=${encodeURIComponent(name)}`, {
+        // As a job whatever the size: the bar follows the server's progress (GET /api/v1/imports/{id}).
+        const res = await fetch(`${target.url}/api/v1/${kind}?job=true&name=${encodeURIComponent(name)}`, {
           method: 'POST',
           headers: { authorization: `Bearer ${target.key}`, 'content-type': CONTENT_TYPES[format] },
           body: createReadStream(file) as unknown as BodyInit,
           duplex: 'half',
         } as RequestInit);
-        const body = (await res.json()) as { error?: { code: string; message: string; issues?: FieldIssue[]; total?: number } };
-        if (!res.ok) {
-          const err = body.error!;
-          throw new FundGuardError(err.code as FundGuardError['code'], err.message, err.issues ?? [], err.total);
-        }
-        process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+        const body = (await res.json()) as { import_id?: number; error?: ServerError };
+        if (!res.ok) throw asError(body.error!);
+        const report = res.status === 202 ? await followJob(target, body.import_id!, kind) : body;
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;
       }
       const bar = progressBar(`import ${kind}`);
-      const onProgress = (p: ImportProgress) => bar.update(p.done, p.total || undefined);
+      // Reading and validating: bytes of the file; applying: records of the file.
+      const size = statSync(file).size;
+      const onProgress = (p: ImportProgress) => (p.phase === 'apply' && p.total ? bar.update(p.done, p.total) : p.bytes !== undefined ? bar.update(p.bytes, size) : bar.update(p.done));
       try {
         const src = { path: file, name, format };
         let report;
@@ -67,4 +68,25 @@ export function register(program: Command): void {
         await target.fg.close();
       }
     });
+}
+
+type ServerError = { code: string; message: string; issues?: FieldIssue[]; total?: number };
+const asError = (e: ServerError) => new FundGuardError(e.code as FundGuardError['code'], e.message, e.issues ?? [], e.total);
+
+/** Polls an import job with a progress bar on stderr until it ends; its report, or its error (the line errors). */
+async function followJob(target: { url: string; key: string }, id: number, kind: string): Promise<unknown> {
+  const bar = progressBar(`import ${kind} #${id}`, 100);
+  try {
+    for (;;) {
+      const res = await fetch(`${target.url}/api/v1/imports/${id}`, { headers: { authorization: `Bearer ${target.key}` } });
+      const job = (await res.json()) as { status: string; percent: number; report: unknown; error: ServerError | null } & { error?: ServerError };
+      if (!res.ok) throw asError(job.error!);
+      bar.update(job.percent, 100);
+      if (job.status === 'applied') return job.report;
+      if (job.status === 'failed' || job.status === 'interrupted') throw asError(job.error ?? { code: 'E_INTERNAL', message: `import ${id} ${job.status}` });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    bar.stop();
+  }
 }

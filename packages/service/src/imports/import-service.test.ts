@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { FundGuardError } from '@fundguard/core';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import type { Database } from '@fundguard/store';
+import { sql } from 'drizzle-orm';
 import { ServiceContext } from '../context.ts';
 import { ImportService, type ImportFile } from './import-service.ts';
 import { workbookTables } from './encounter-tables.ts';
@@ -202,4 +203,85 @@ testBothBackends('a hospital may only import its own encounters', async (db) => 
   await rejects(db, svc.importEncounters(file('e.jsonl', JSON.stringify(encLine)), { id: 'h', role: 'hospital', institutionId: 'OTHER' }), (e) => {
     assert.equal(e.issues[0].field, 'medins_id');
   });
+});
+
+/** `n` encounters of the example, each its own mdtrt_id and patient. */
+function encounters(n: number, medins = 'H61010400001'): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({ ...structuredClone(encLine), mdtrt_id: `ZYC${i}`, patn_id: `PC${i % 97}`, medins_id: medins }));
+}
+const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+testBothBackends('COPY path: several staged batches with a bad line at the end change nothing; the same errors as the statements path', async (db) => {
+  const ctx = new ServiceContext(db, clock);
+  const svc = new ImportService(ctx);
+  const rows = encounters(450);
+  const bad = structuredClone(rows[449]) as { fsi_order_dtos: { cnt: string }[] };
+  bad.fsi_order_dtos[0].cnt = 'two';
+  rows[449] = bad;
+  rows.push({ ...rows[3] }); // a duplicate mdtrt_id
+  const f = file('many.jsonl', jsonl(rows));
+  const errorsOf = async (method: 'copy' | 'statements') => {
+    let got: FundGuardError | null = null;
+    await rejects(db, svc.importEncounters(f, admin, undefined, undefined, { method }), (e) => (got = e));
+    return got!;
+  };
+  const copy = await errorsOf('copy');
+  const statements = await errorsOf('statements');
+  assert.deepEqual(copy.issues.map((i) => [i.line, i.field, i.reason]), [[450, 'fsi_order_dtos[0].cnt', statements.issues[0].reason], [451, '(record)', 'duplicate of line 4']]);
+  assert.deepEqual(copy.issues, statements.issues);
+  assert.equal(copy.total, statements.total);
+  assert.equal((await db.rows<{ n: number }>(sql`select count(*)::int as n from patients`))[0].n, 0, 'no patient either');
+  assert.equal((await db.rows<{ n: number }>(sql`select count(*)::int as n from imports`))[0].n, 0);
+});
+
+testBothBackends('COPY path stores exactly what the statements path stores, and re-import replaces with audit entries', async (db) => {
+  const ctx = new ServiceContext(db, clock);
+  const svc = new ImportService(ctx);
+  const rows = encounters(250);
+  const progress: string[] = [];
+  const r = await svc.importEncounters(file('a.jsonl', jsonl(rows)), admin, (p) => progress.push(p.phase));
+  assert.deepEqual([r.records, r.inserted, r.replaced], [250, 250, 0]);
+  assert.ok(progress.includes('apply'));
+  const viaCopy = await ctx.encounters.get('ZYC7');
+  const docCopy = await db.rows<{ d: string }>(sql`select detail_doc as d from encounters where mdtrt_id = 'ZYC7'`);
+  const rowsOf = () => db.rows(sql`select * from order_lines where mdtrt_id in ('ZYC7', 'ZYC200') order by mdtrt_id, seq`);
+  const linesCopy = await rowsOf();
+  assert.ok(linesCopy.length > 0);
+  const lines = await db.rows<{ n: number }>(sql`select count(*)::int as n from order_lines`);
+  assert.equal(lines[0].n, 250 * encLine.fsi_order_dtos.length);
+  // The same file through the earlier path: every encounter replaced by an identical one (equal digests).
+  const r2 = await svc.importEncounters(file('a.jsonl', jsonl(rows)), admin, undefined, undefined, { method: 'statements' });
+  assert.deepEqual([r2.inserted, r2.replaced], [0, 250]);
+  assert.deepEqual(await ctx.encounters.get('ZYC7'), viaCopy);
+  assert.deepEqual(await db.rows<{ d: string }>(sql`select detail_doc as d from encounters where mdtrt_id = 'ZYC7'`), docCopy);
+  assert.deepEqual(await rowsOf(), linesCopy, 'the order line rows are the same whichever path wrote them');
+  // And back through COPY: replacements are logged per batch with the old and new institution and equal digests.
+  const r3 = await svc.importEncounters(file('a.jsonl', jsonl(rows)), admin);
+  assert.deepEqual([r3.inserted, r3.replaced], [0, 250]);
+  const entries = (await ctx.auditLog.list()).filter((e) => e.action === 'encounters.replace' && e.entityId === String(r3.import_id));
+  const reps = entries.flatMap((e) => (e.detail as { replacements: { mdtrt_id: string; old_digest: string; new_digest: string; old_medins_id: string; medins_id: string }[] }).replacements);
+  assert.equal(reps.length, 250);
+  assert.ok(reps.every((x) => x.old_digest === x.new_digest && x.old_medins_id === x.medins_id));
+  assert.equal(await ctx.encounters.count(), 250);
+  assert.equal((await ctx.auditLog.verify()).ok, true);
+});
+
+testBothBackends('COPY path keeps the ownership rules: a hospital never replaces another institution\'s encounter; nothing changes', async (db) => {
+  const ctx = new ServiceContext(db, clock);
+  const svc = new ImportService(ctx);
+  await svc.importEncounters(file('other.jsonl', jsonl(encounters(3, 'H999'))), admin);
+  const hospital: Actor = { id: 'h', role: 'hospital', institutionId: 'H61010400001' };
+  await assert.rejects(svc.importEncounters(file('mine.jsonl', jsonl(encounters(5))), hospital), (e: FundGuardError) => {
+    assert.equal(e.code, 'E_CONFLICT');
+    assert.equal(e.issues[0].record, 'mdtrt_id=ZYC0');
+    return true;
+  });
+  // an administrator's import that would move them needs the explicit correction
+  await assert.rejects(svc.importEncounters(file('move.jsonl', jsonl(encounters(3))), admin), (e: FundGuardError) => e.code === 'E_CONFLICT' && e.issues[0].field === 'medins_id');
+  assert.equal(await ctx.encounters.count(), 3);
+  assert.equal((await ctx.encounters.get('ZYC1'))!.encounter.medins_id, 'H999');
+  const moved = await svc.importEncounters(file('move.jsonl', jsonl(encounters(3))), admin, undefined, { reason: '机构编码更正' });
+  assert.equal(moved.replaced, 3);
+  const entry = (await ctx.auditLog.list()).find((e) => e.action === 'encounters.replace' && e.entityId === String(moved.import_id))!;
+  assert.equal((entry.detail as { correction: string }).correction, '机构编码更正');
 });

@@ -36,6 +36,8 @@ export interface TextLine {
   /** 1-based line number in the file */
   line: number;
   text: string;
+  /** byte offset in the file just after this line (progress of a large import) */
+  end: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function* readTextLines(path: string, fileName: string): AsyncGener
   let decidedAt = 0;
   let lineNo = 0;
   let carry: Buffer = Buffer.alloc(0);
+  /** file offset of the first byte of `carry` */
+  let base = 0;
   const decode = (buf: Buffer): string => {
     lineNo++;
     if (lineNo === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
@@ -73,11 +77,12 @@ export async function* readTextLines(path: string, fileName: string): AsyncGener
     let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      yield { line: lineNo + 1, text: decode(buf.subarray(start, nl)) };
+      yield { line: lineNo + 1, text: decode(buf.subarray(start, nl)), end: base + nl + 1 };
       start = nl + 1;
     }
+    base += start;
     buf = buf.subarray(start);
     carry = Buffer.from(buf);
   }
-  if (carry.length) yield { line: lineNo + 1, text: decode(carry) };
+  if (carry.length) yield { line: lineNo + 1, text: decode(carry), end: base + carry.length };
 }

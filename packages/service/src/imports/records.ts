@@ -11,6 +11,8 @@ export interface SourceRecord {
   record: Record<string, unknown> | null;
   /** why the line could not become a record (cut off, bad JSON, wrong field count) */
   problem?: FieldIssue;
+  /** bytes of the file read up to this record, where the reader knows it (progress) */
+  end?: number;
 }
 
 export interface ColumnSpec {
@@ -33,6 +35,16 @@ export function formatFromName(name: string, contentType?: string): TabularForma
   if (lower.endsWith('.xlsx')) return 'xlsx';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   return null;
+}
+
+/**
+ * A header cell may carry a Chinese label before the national field name in brackets, as the import templates write
+ * them (`医保目录编码 (hilist_code)`, `医保目录编码（hilist_code）`); the field name in the brackets is the column.
+ */
+export function headerName(cell: string): string {
+  const t = cell.trim();
+  const m = /[(（]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[)）]$/.exec(t);
+  return m ? m[1] : t;
 }
 
 function headerError(fileName: string, issues: FieldIssue[]): FundGuardError {
@@ -60,10 +72,10 @@ export async function* readCsv(path: string, fileName: string, spec: ColumnSpec)
   let header: string[] | null = null;
   let pending = '';
   let pendingStart = 0;
-  for await (const { line, text } of readTextLines(path, fileName)) {
+  for await (const { line, text, end } of readTextLines(path, fileName)) {
     if (header === null) {
       if (text.trim() === '') continue;
-      header = parseCsvLine(text, fileName, line).map((h) => h.trim());
+      header = parseCsvLine(text, fileName, line).map(headerName);
       checkHeader(fileName, header, spec, line);
       continue;
     }
@@ -84,7 +96,7 @@ export async function* readCsv(path: string, fileName: string, spec: ColumnSpec)
     }
     const rec: Record<string, unknown> = {};
     header.forEach((h, i) => (rec[h] = fields[i]));
-    yield { line: pendingStart, record: rec };
+    yield { line: pendingStart, record: rec, end };
   }
   if (pending) {
     yield { line: pendingStart, record: null, problem: { file: fileName, line: pendingStart, field: '(row)', reason: 'unterminated quoted field at end of file (file cut off?)' } };
@@ -145,7 +157,7 @@ export function parseCsvLine(text: string, fileName: string, line: number): stri
 /** Streams JSON Lines records; a line that is not a JSON object is reported, not skipped. */
 export async function* readJsonl(path: string, fileName: string, spec: ColumnSpec): AsyncGenerator<SourceRecord> {
   let any = false;
-  for await (const { line, text } of readTextLines(path, fileName)) {
+  for await (const { line, text, end } of readTextLines(path, fileName)) {
     if (text.trim() === '') continue;
     any = true;
     let value: unknown;
@@ -167,7 +179,7 @@ export async function* readJsonl(path: string, fileName: string, spec: ColumnSpe
         continue;
       }
     }
-    yield { line, record: rec };
+    yield { line, record: rec, end };
   }
   if (!any) throw emptyFile(fileName);
 }
@@ -201,7 +213,7 @@ export async function* readXlsx(path: string, fileName: string, spec: ColumnSpec
         const values = (row.values as unknown[]).slice(1).map(cellText);
         if (header === null) {
           if (values.every((v) => v === '')) continue;
-          header = values.map((v) => v.trim());
+          header = values.map(headerName);
           while (header.length && header[header.length - 1] === '') header.pop();
           checkHeader(`${fileName}[${name}]`, header, spec, row.number);
           continue;

@@ -334,7 +334,7 @@ function checkKey(v: unknown, field: string): string {
   return v;
 }
 
-/** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值); a header row is skipped. */
+/** Each sheet of the workbook is one set: column A the parameter path (字段), column B its value (值), column C free (说明); a header row and a sheet named 说明 are skipped. */
 async function policySheets(content: Buffer, name: string): Promise<Record<string, unknown>[]> {
   checkXlsx(content, name);
   const ExcelJS = await loadExcel();
@@ -346,6 +346,7 @@ async function policySheets(content: Buffer, name: string): Promise<Record<strin
   }
   const out: Record<string, unknown>[] = [];
   wb.eachSheet((ws) => {
+    if (/^(说明|readme)$/i.test(ws.name.trim())) return; // the template's explanation sheet (imports/templates.ts)
     const rows: { line: number; field: string; value: unknown }[] = [];
     ws.eachRow((row, line) => {
       const a = row.getCell(1).value;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { boundInstitution, ROLES, requirePermission, type FundGuard, type Role, type Session } from '@fundguard/service';
+import { boundInstitution, importTemplate, ROLES, requirePermission, TEMPLATE_KINDS, type FundGuard, type Role, type Session, type TemplateKind } from '@fundguard/service';
+import { SerialParams, T } from '../../schemas.ts';
 import type { AuditAnchor } from '@fundguard/store';
 import { actorOf, presentedKey } from '../../auth.ts';
 
@@ -178,5 +179,29 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
         or i.actor in (select u.username from users u where u.institution_id = ${bound} union all select 'key:' || k.key_id from api_keys k where k.institution_id = ${bound})
       order by id desc limit ${req.query.limit ?? 50}`);
     return { items };
+  });
+
+  app.get<{ Params: { id: number } }>('/api/v1/imports/:id', {
+    schema: {
+      tags: ['imports'], params: SerialParams('id', 'the import (import_id of a 202 answer)'),
+      summary: 'One import or import job: status (validating, applying, applied, failed, interrupted), records validated and applied, bytes read, percent and ETA, then the report or the line errors',
+      description: 'All or nothing: until status is applied nothing of the file is visible; failed and interrupted imports changed nothing (import the file again). Another institution\'s import answers 404.',
+    },
+  }, async (req) => {
+    const actor = actorOf(req);
+    requirePermission(actor, 'imports.read');
+    return fg.importJobs.get(actor, req.params.id);
+  });
+
+  app.get<{ Params: { kind: TemplateKind } }>('/api/v1/import-templates/:kind', {
+    schema: {
+      tags: ['imports'], params: T.Object({ kind: T.Union(TEMPLATE_KINDS.map((k) => T.Literal(k)), { description: 'catalogue 医保目录, lists 名单, encounters 就诊数据 (sheets encounters/orders/diagnoses), policies 待遇政策参数' }) }, { additionalProperties: false }),
+      summary: 'An XLSX import template: headers in Chinese with the national field names, one example row that imports as it is, and a 说明 sheet explaining each field',
+    },
+  }, async (req, reply) => {
+    requirePermission(actorOf(req), 'imports.read');
+    const t = await importTemplate(req.params.kind);
+    return reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(t.fileName)}`).send(t.body);
   });
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { fenToYuan, FundGuardError, parseDay, type CatalogueEntry } from '@fundguard/core';
 import { requirePermission, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
-import { receiveUpload, uploadQuery } from '../imports.ts';
+import { IMPORT_DESCRIPTION, receiveUpload, runImport, uploadQuery } from '../imports.ts';
 import { Day, Id, IdParams, T } from '../../schemas.ts';
 
 export function catalogueEntryOut(e: CatalogueEntry): Record<string, unknown> {
@@ -11,16 +11,13 @@ export function catalogueEntryOut(e: CatalogueEntry): Record<string, unknown> {
 
 export const catalogueRoutes: FastifyPluginAsync<{ fg: FundGuard; today: () => string }> = async (app, { fg, today }) => {
   app.post('/api/v1/catalogue', {
-    schema: { tags: ['catalogue'], summary: 'Import catalogue rows (CSV, XLSX or JSONL body) per catalogue.md; all or nothing', querystring: uploadQuery },
-  }, async (req) => {
+    schema: { tags: ['catalogue'], summary: 'Import catalogue rows (CSV, XLSX or JSONL body) per catalogue.md; all or nothing', description: `Template: GET /api/v1/import-templates/catalogue.${IMPORT_DESCRIPTION}`, querystring: uploadQuery },
+  }, async (req, reply) => {
     const actor = actorOf(req);
     requirePermission(actor, 'catalogue.import');
-    const { upload, format, name } = await receiveUpload(req, ['csv', 'xlsx', 'jsonl']);
-    try {
-      return await fg.imports.importCatalogue({ path: upload.path, name, format }, actor);
-    } finally {
-      upload.cleanup();
-    }
+    const up = await receiveUpload(req, ['csv', 'xlsx', 'jsonl']);
+    return runImport(req, reply, fg, actor, 'catalogue', up, (onProgress, importId) =>
+      fg.imports.importCatalogue({ path: up.upload.path, name: up.name, format: up.format }, actor, onProgress, { importId }));
   });
 
   app.get<{ Params: { hilist_code: string }; Querystring: { date?: string; region?: string } }>('/api/v1/catalogue/:hilist_code', {

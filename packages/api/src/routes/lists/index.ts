@@ -2,19 +2,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { LIST_KINDS, LIST_NAME, SUBJECT_TYPES, type ListKind, type SubjectType } from '@fundguard/core';
 import { requirePermission, type FundGuard } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
-import { receiveUpload, uploadQuery } from '../imports.ts';
+import { IMPORT_DESCRIPTION, receiveUpload, runImport, uploadQuery } from '../imports.ts';
 import { Limit, Offset } from '../../schemas.ts';
 
 export const listRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { fg }) => {
-  app.post('/api/v1/lists', { schema: { tags: ['lists'], summary: 'Import 名单 rows (CSV or XLSX) per catalogue.md "Lists"', querystring: uploadQuery } }, async (req) => {
+  app.post('/api/v1/lists', { schema: { tags: ['lists'], summary: 'Import 名单 rows (CSV or XLSX) per catalogue.md "Lists"', description: `Template: GET /api/v1/import-templates/lists.${IMPORT_DESCRIPTION}`, querystring: uploadQuery } }, async (req, reply) => {
     const actor = actorOf(req);
     requirePermission(actor, 'lists.import');
-    const { upload, format, name } = await receiveUpload(req, ['csv', 'xlsx']);
-    try {
-      return await fg.imports.importLists({ path: upload.path, name, format }, actor);
-    } finally {
-      upload.cleanup();
-    }
+    const up = await receiveUpload(req, ['csv', 'xlsx']);
+    return runImport(req, reply, fg, actor, 'lists', up, (onProgress, importId) =>
+      fg.imports.importLists({ path: up.upload.path, name: up.name, format: up.format }, actor, onProgress, { importId }));
   });
   app.get<{ Querystring: { list?: ListKind; subject_type?: SubjectType; date?: string; limit?: number; offset?: number } }>('/api/v1/lists', {
     schema: {

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Input, Select, Space, Table, Upload } from 'antd';
-import { UploadOutlined } from '@ant-design/icons';
+import { Button, Card, Input, Select, Space, Table } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, uploadType } from '../../api.ts';
+import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
+import { ImportUpload } from '../../components/ImportUpload.tsx';
 
 interface Entry { id: number; list: string; subject_type: string; subject_code: string; reason: string; effective_from: string | null; effective_to: string | null; source: string }
 
@@ -21,22 +21,12 @@ export function ListsPage() {
   const { me } = useSession();
   const [f, setF] = useState<{ list?: string; subject_type?: string; date?: string; page: number }>({ page: 0 });
   const data = useApi(() => api.get<{ items: Entry[] }>('/api/v1/lists', { list: f.list, subject_type: f.subject_type, date: f.date, limit: PAGE, offset: f.page * PAGE }), [f.list, f.subject_type, f.date, f.page]);
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const importer = ['admin', 'rule_admin', 'supervisor'].includes(me.role);
-  const upload = async (file: File) => {
-    try {
-      const r = await api.upload<{ records?: number }>('/api/v1/lists', file, uploadType(file.name), { name: file.name });
-      setMsg({ ok: true, text: `${r.records ?? ''} ✓` });
-      data.reload();
-    } catch (e) {
-      setMsg({ ok: false, text: `${(e as Error).message}${e instanceof ApiError ? ' ' + e.issues.slice(0, 5).map((i) => `${i.field}: ${i.reason}`).join('; ') : ''}` });
-    }
-  };
   if (data.error) return <Failure error={data.error} />;
   const items = data.data?.items ?? [];
   return (
-    <Card size="small" title={t('lists.title')} data-testid="lists"
-      extra={importer ? <Upload accept=".csv,.xlsx" showUploadList={false} beforeUpload={(file) => (void upload(file), false)}><Button icon={<UploadOutlined />}>{t('lists.upload')}</Button></Upload> : null}>
+    <Card size="small" title={t('lists.title')} data-testid="lists">
+      {importer ? <div style={{ marginBottom: 12 }}><ImportUpload kind="lists" onDone={data.reload} /></div> : null}
       <Space wrap style={{ marginBottom: 12 }}>
         <Select allowClear placeholder={t('lists.list')} style={{ width: 160 }} value={f.list} onChange={(list) => setF({ ...f, list, page: 0 })}
           options={KNOWN_LISTS.map((v) => ({ value: v, label: t(`lists.kinds.${v}`) }))} />
@@ -44,7 +34,6 @@ export function ListsPage() {
           options={SUBJECT_TYPES.map((v) => ({ value: v, label: t(`lists.subjects.${v}`) }))} />
         <Input type="date" aria-label={t('lists.date')} value={f.date ?? ''} onChange={(e) => setF({ ...f, date: e.target.value || undefined, page: 0 })} />
       </Space>
-      {msg ? <Alert style={{ marginBottom: 12 }} type={msg.ok ? 'success' : 'error'} title={msg.text} /> : null}
       <Table<Entry> size="small" rowKey={(r) => `${r.id ?? ''}-${r.list}-${r.subject_code}-${r.effective_from}`} dataSource={items} loading={data.loading} pagination={false}
         columns={[
           { title: t('lists.list'), dataIndex: 'list', render: (v: string) => t(`lists.kinds.${v}`, { defaultValue: v }) },

@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Progress, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
-import { UploadOutlined } from '@ant-design/icons';
+import { App, Button, Card, Progress, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, uploadType } from '../../api.ts';
+import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
@@ -10,7 +9,7 @@ import { dateTime, int } from '../../format.ts';
 import { DayRange } from '../../components/Dates.tsx';
 import { InstitutionPicker } from '../../components/InstitutionPicker.tsx';
 import { resetDictionary, useNames } from '../../dictionary.ts';
-import { translateIssue } from '../../errors.ts';
+import { ImportUpload, type ImportKind } from '../../components/ImportUpload.tsx';
 import dayjs from 'dayjs';
 
 /** An API period (end exclusive) as people read it: both days shown are included. */
@@ -20,8 +19,7 @@ interface Run { id: number; kind: string; status: string; params: { from: string
 interface ImportRow { id: number; kind: string; file_name: string; format: string; status: string; records: number; replaced: number; warnings: number; actor: string; started_at: string; finished_at: string | null }
 
 const RUN_COLORS: Record<string, string> = { running: 'processing', cancelling: 'warning', cancelled: 'default', done: 'success', failed: 'error' };
-const IMPORT_PATHS = { encounters: '/api/v1/encounters', catalogue: '/api/v1/catalogue', lists: '/api/v1/lists' } as const;
-const IMPORTERS: Record<keyof typeof IMPORT_PATHS, readonly string[]> = { encounters: ['admin', 'auditor'], catalogue: ['admin', 'rule_admin'], lists: ['admin', 'rule_admin', 'supervisor'] };
+const IMPORTERS: Record<ImportKind, readonly string[]> = { encounters: ['admin', 'auditor'], catalogue: ['admin', 'rule_admin'], lists: ['admin', 'rule_admin', 'supervisor'], policies: ['admin', 'rule_admin'] };
 
 /** Batch audit runs with live progress (polled while any runs), imports with their outcome. */
 export function RunsPage() {
@@ -34,9 +32,8 @@ export function RunsPage() {
   const [scope, setScope] = useState({ from: '2024-01-01', to: '2025-01-01', medins_id: '' });
   // Only the imports this role may make (the server checks again): encounters for admin and auditors, the catalogue
   // for rule admins, lists for rule admins and supervisors.
-  const importable = (Object.keys(IMPORT_PATHS) as (keyof typeof IMPORT_PATHS)[]).filter((k) => IMPORTERS[k].includes(me.role));
-  const [kind, setKind] = useState<keyof typeof IMPORT_PATHS>(importable[0] ?? 'encounters');
-  const [importMsg, setImportMsg] = useState<{ ok: boolean; text: string; issues: string[] } | null>(null);
+  const importable = (Object.keys(IMPORTERS) as ImportKind[]).filter((k) => IMPORTERS[k].includes(me.role));
+  const [kind, setKind] = useState<ImportKind>(importable[0] ?? 'encounters');
   const running = (runs.data?.items ?? []).some((r) => r.status === 'running' || r.status === 'cancelling');
   useEffect(() => {
     if (!running) return;
@@ -62,20 +59,6 @@ export function RunsPage() {
       message.error((e as Error).message);
     }
   };
-  const importFile = async (f: File) => {
-    setImportMsg(null);
-    try {
-      const r = await api.upload<{ records?: number; imported?: number }>(IMPORT_PATHS[kind], f, uploadType(f.name), { name: f.name });
-      setImportMsg({ ok: true, text: t('runs.importOk', { n: r.records ?? r.imported ?? 0 }), issues: [] });
-      resetDictionary(); // new institutions, departments and diagnoses get their names
-    } catch (e) {
-      // The message names the first problems; the list shows up to 20, each translated.
-      const issues = e instanceof ApiError ? e.issues.map(translateIssue) : [];
-      setImportMsg({ ok: false, text: e instanceof ApiError && issues.length ? `${t('runs.importFailed')}：${t('errors.code.' + e.code, { defaultValue: '' }) || ''}` : `${t('runs.importFailed')}：${(e as Error).message}`, issues });
-    }
-    imports.reload();
-  };
-
   if (runs.error) return <Failure error={runs.error} />;
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="runs">
@@ -115,17 +98,14 @@ export function RunsPage() {
           ]} />
       </Card>
       <Card size="small" title={t('runs.imports')}
-        extra={
-          <Space>
-            {importable.length ? (
-              <>
-                <Select value={kind} onChange={setKind} style={{ width: 140 }} options={importable.map((k) => ({ value: k, label: t(`runs.importKinds.${k}`) }))} />
-                <Upload accept=".csv,.xlsx,.jsonl,.ndjson" showUploadList={false} beforeUpload={(f) => (void importFile(f), false)}><Button icon={<UploadOutlined />}>{t('runs.importFile')}</Button></Upload>
-              </>
-            ) : null}
-          </Space>
-        }>
-        {importMsg ? <Alert style={{ marginBottom: 12 }} type={importMsg.ok ? 'success' : 'error'} showIcon title={importMsg.text} description={importMsg.issues.length ? <ul>{importMsg.issues.slice(0, 20).map((i) => <li key={i}>{i}</li>)}</ul> : undefined} /> : null}
+        extra={importable.length ? <Select value={kind} onChange={setKind} style={{ width: 140 }} data-testid="import-kind" options={importable.map((k) => ({ value: k, label: t(`runs.importKinds.${k}`) }))} /> : null}>
+        {importable.length ? (
+          <div style={{ marginBottom: 12 }}>
+            {/* keyed by kind: switching the kind starts a fresh import panel */}
+            <ImportUpload key={kind} kind={kind} testId="runs-import" onDone={() => { imports.reload(); resetDictionary(); }} />
+            <Typography.Text type="secondary">{t('imports.hint')}</Typography.Text>
+          </div>
+        ) : null}
         {imports.error ? <Failure error={imports.error} /> : (
           <Table<ImportRow> size="small" rowKey="id" dataSource={imports.data?.items ?? []} loading={imports.loading} pagination={{ pageSize: 10 }}
             columns={[
@@ -133,7 +113,7 @@ export function RunsPage() {
               { title: t('runs.importKind'), dataIndex: 'kind', render: (k: string) => t(`runs.importKinds.${k}`, { defaultValue: k }) },
               { title: t('runs.file'), dataIndex: 'file_name' },
               { title: t('runs.format'), dataIndex: 'format', render: (f: string) => String(f ?? '').toUpperCase() },
-              { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' || s === 'ok' ? 'success' : s === 'failed' ? 'error' : 'default'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
+              { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' || s === 'ok' || s === 'applied' ? 'success' : s === 'failed' || s === 'interrupted' ? 'error' : s === 'validating' || s === 'applying' ? 'processing' : 'default'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
               { title: t('runs.records'), dataIndex: 'records', align: 'right', render: int },
               { title: t('runs.replaced'), dataIndex: 'replaced', align: 'right' },
               { title: t('runs.warnings'), dataIndex: 'warnings', align: 'right' },
