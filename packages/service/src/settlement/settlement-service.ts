@@ -193,6 +193,8 @@ export class SettlementService {
    */
   private readonly queue: PendingSettlement[] = [];
   private draining = 0;
+  /** settlements per transaction at most; 1 writes each in a transaction of its own (the bench's same-run baseline) */
+  maxBatch = MAX_BATCH;
 
   /**
    * Runs batches while settlements wait, at most BATCHES_IN_FLIGHT at once: while one commits, the next locks and
@@ -201,7 +203,7 @@ export class SettlementService {
   private async drain(): Promise<void> {
     this.draining++;
     try {
-      while (this.queue.length) await this.runBatch(this.queue.splice(0, MAX_BATCH));
+      while (this.queue.length) await this.runBatch(this.queue.splice(0, this.maxBatch));
     } finally {
       this.draining--;
     }
