@@ -86,6 +86,18 @@ export class SettlementRepo {
     return rows[0] ?? null;
   }
 
+  /** policyInForce for several questions in one query: the answers in order (null where no set is in force). */
+  async policiesInForce(qs: readonly { region: string; insutype: string; scenario: string; day: string }[], tx?: Db): Promise<(PolicySetRow | null)[]> {
+    const rows = await this.database.rows<PolicySetRow & { qi: number }>(sql`select distinct on (q.qi) q.qi, ${POLICY_COLUMNS}
+      from jsonb_to_recordset(${JSON.stringify(qs.map((q, qi) => ({ qi, qregion: q.region, qinsutype: q.insutype, qscenario: q.scenario, qday: q.day })))}::jsonb)
+        as q(qi int, qregion text, qinsutype text, qscenario text, qday date)
+      join policy_sets on region = q.qregion and insutype = q.qinsutype and scenario = q.qscenario and effective_from <= q.qday and q.qday < effective_to
+      order by q.qi, effective_from desc, id desc`, tx);
+    const out: (PolicySetRow | null)[] = qs.map(() => null);
+    for (const { qi, ...row } of rows) out[qi] = row as PolicySetRow;
+    return out;
+  }
+
   async listPolicySets(q: { region?: string; year?: number } = {}): Promise<PolicySetRow[]> {
     return this.database.rows<PolicySetRow>(sql`select ${POLICY_COLUMNS} from policy_sets
       where (${q.region ?? null}::text is null or region = ${q.region ?? null}) and (${q.year ?? null}::int is null or year = ${q.year ?? null})
@@ -166,6 +178,13 @@ export class SettlementRepo {
 
   async byIdempotencyKey(key: string, tx?: Db): Promise<SettlementRow | null> {
     return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where idempotency_key = ${key}`, tx))[0] ?? null;
+  }
+
+  /** byIdempotencyKey for several keys in one query. */
+  async byIdempotencyKeys(keys: readonly string[], tx?: Db): Promise<Map<string, SettlementRow>> {
+    const rows = await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements
+      where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`, tx);
+    return new Map(rows.map((r) => [r.idempotency_key, r]));
   }
 
   async byReversalKey(key: string, tx?: Db): Promise<SettlementRow | null> {

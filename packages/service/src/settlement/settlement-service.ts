@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { loadExcel } from '../lazy-modules.ts';
 import {
   canonicalJson, explainSettlement, fenToYuan, formatYuan, FundGuardError, normaliseImportEncounter, parsePolicy, policyFromSheetRows,
-  reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter, type Policy,
+  reverse, settle, settlementOutput, type Accumulators, type CatalogueEntry, type Encounter, type PatientEncounter, type Policy,
 } from '@fundguard/core';
 import { SettlementRepo, type AuditEntryInput, type Db, type PolicySetRow, type SettlementRow } from '@fundguard/store';
 import { boundInstitution, inScope, requireInScope, requirePermission, type Actor } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import { Coalescer } from '../coalesce.ts';
 import { checkXlsx } from '../imports/zip-guard.ts';
 
 export interface SettleRequest {
@@ -77,8 +79,24 @@ const view = (r: SettlementRow, replayed = false): SettlementView => ({
 export class SettlementService {
   readonly repo: SettlementRepo;
 
+  /** Look-ups of concurrent settlements, each as one query for all of them (coalesce.ts). */
+  private readonly byKey: Coalescer<string, SettlementRow>;
+  private readonly encounterById: Coalescer<string, PatientEncounter>;
+  private readonly policyFor: Coalescer<{ region: string; insutype: string; scenario: string; day: string }, PolicySetRow>;
+  private readonly catalogueFor: Coalescer<{ codes: string[]; day: string; region: string }, Map<string, CatalogueEntry>>;
+
   constructor(private readonly ctx: ServiceContext) {
     this.repo = new SettlementRepo(ctx.database);
+    this.byKey = new Coalescer(async (keys) => {
+      const found = await this.repo.byIdempotencyKeys(keys);
+      return keys.map((k) => found.get(k));
+    });
+    this.encounterById = new Coalescer(async (ids) => {
+      const found = new Map((await ctx.encounters.load(sql`e.mdtrt_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`)).map((pe) => [pe.encounter.mdtrt_id, pe]));
+      return ids.map((id) => found.get(id));
+    });
+    this.policyFor = new Coalescer(async (qs) => (await this.repo.policiesInForce(qs)).map((r) => r ?? undefined));
+    this.catalogueFor = new Coalescer((qs) => ctx.catalogue.findManyAt(qs));
   }
 
   // ---- policy parameter sets ----------------------------------------------------------------------------------
@@ -142,7 +160,7 @@ export class SettlementService {
     // The key's earlier answer and the encounter are looked up at once; a replay answers whatever the encounter's look-up says.
     const loading = this.loadEncounter(actor, req);
     loading.catch(() => undefined);
-    const earlier = await this.repo.byIdempotencyKey(key);
+    const earlier = await this.byKey.load(key);
     if (earlier) {
       requireInScope(actor, earlier, `no settlement for idempotency_key ${callerKey}`);
       return this.replay(earlier, requestHash, callerKey);
@@ -154,8 +172,8 @@ export class SettlementService {
     const scenario = req.scenario ?? (encounter.med_mdtrt_type === '2' ? 'inpatient' : 'outpatient');
     // The policy and the catalogue entries are independent look-ups: asked at once (two connections on PostgreSQL).
     const [set, found] = await Promise.all([
-      this.repo.policyInForce({ region, insutype: encounter.insutype, scenario, day }),
-      this.ctx.catalogue.findMany(encounter.fsi_order_dtos.map((l) => l.hilist_code), day, region),
+      this.policyFor.load({ region, insutype: encounter.insutype, scenario, day }),
+      this.catalogueFor.load({ codes: encounter.fsi_order_dtos.map((l) => l.hilist_code), day, region }).then((m) => m!),
     ]);
     if (!set) {
       throw new FundGuardError('E_NOT_FOUND', `没有适用的结算参数: region ${region}, insutype ${encounter.insutype}, scenario ${scenario}, in force on ${day} (mdtrt_id ${encounter.mdtrt_id})`,
@@ -420,7 +438,7 @@ export class SettlementService {
   private async loadEncounter(actor: Actor, req: SettleRequest): Promise<{ encounter: Encounter; poolarea: string }> {
     if (req.mdtrt_id !== undefined && req.encounter !== undefined) throw new FundGuardError('E_INPUT_INVALID', 'give mdtrt_id (a stored encounter) or encounter, not both');
     if (typeof req.mdtrt_id === 'string' && req.mdtrt_id) {
-      const pe = await this.ctx.encounters.get(req.mdtrt_id);
+      const pe = await this.encounterById.load(req.mdtrt_id);
       if (!pe) throw new FundGuardError('E_NOT_FOUND', `no stored encounter ${req.mdtrt_id}`);
       requireInScope(actor, pe.encounter, `no stored encounter ${req.mdtrt_id}`);
       return { encounter: pe.encounter, poolarea: pe.patient.poolarea };
@@ -435,7 +453,7 @@ export class SettlementService {
       throw new FundGuardError('E_FORBIDDEN', `${record}: medins_id ${encounter.medins_id} is not the caller's institution`, [{ record, field: 'encounter.medins_id', value: encounter.medins_id, reason: 'not the caller\'s institution' }]);
     }
     // An inline encounter may not take the id of a stored encounter of another institution.
-    const stored = await this.ctx.encounters.get(encounter.mdtrt_id);
+    const stored = await this.encounterById.load(encounter.mdtrt_id);
     if (stored && stored.encounter.medins_id !== encounter.medins_id) {
       throw new FundGuardError('E_CONFLICT', `${record}: 该就诊ID已被其他机构的就诊使用`, [{ record, field: 'encounter.mdtrt_id', value: encounter.mdtrt_id, reason: 'stored for another institution' }]);
     }
