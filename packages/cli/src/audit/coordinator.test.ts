@@ -61,6 +61,15 @@ test('fundguard audit: the same bytes with 1, 2 and 3 threads and any memory bud
       assert.equal(r.stdout, expected, `threads ${threads}, memory ${memory || 'default'} MB`);
     }
 
+    // A BOM, CRLF line ends, blank lines and no LF at the end: the same findings (the lines are the same encounters).
+    const crlf = '\ufeff' + ordered.slice(0, 300).join('\r\n') + '\r\n\r\n  \r\n' + ordered.slice(300).join('\r\n');
+    writeFileSync(file, crlf);
+    for (const threads of ['1', '2']) {
+      const r = cli(['audit', file, ...rules, '--catalogue', csv, '--threads', threads]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, expected, `CRLF, threads ${threads}`);
+    }
+
     // Bad lines in several chunks: a line that is not JSON, a field that is not a number, a line that is not an object.
     const bad = [...ordered];
     bad[3] = bad[3].replace(/"cnt":"?[0-9.]+"?/, '"cnt":"zwei"');
