@@ -81,7 +81,10 @@ export async function buildServer() {
   mkdirSync(outdir, { recursive: true });
   const t0 = Date.now();
   await build({
-    entryPoints: { main: join(root, 'packages', 'cli', 'src', 'main.ts') },
+    // The audit's worker threads start from an entry of their own (packages/cli/src/audit/coordinator.ts finds it
+    // through the banner's `fundguardDist`: the directory of the build, where every chunk lies).
+    entryPoints: { main: join(root, 'packages', 'cli', 'src', 'main.ts'), 'audit-worker': join(root, 'packages', 'cli', 'src', 'audit', 'worker.ts') },
+    banner: { js: 'globalThis.fundguardDist ??= new URL(".", import.meta.url).href;' },
     outdir,
     bundle: true,
     splitting: true,

@@ -64,6 +64,24 @@ export class CatalogueRepo {
     return new Map(rows.map((r) => { const e = toEntry(r); return [e.hilist_code, e]; }));
   }
 
+  /** findMany for several questions (codes, day, region) in one query: the answers in order. */
+  async findManyAt(qs: readonly { codes: readonly string[]; day: string; region: string }[]): Promise<Map<string, CatalogueEntry>[]> {
+    const out = qs.map(() => new Map<string, CatalogueEntry>());
+    const asked = qs.map((q, qi) => ({ qi, qday: q.day, qregion: q.region, qcodes: [...new Set(q.codes)] })).filter((q) => q.qcodes.length);
+    if (!asked.length) return out;
+    const rows = await this.database.rows<Record<string, unknown> & { qi: number }>(sql`
+      select distinct on (q.qi, hilist_code) q.qi, ${SELECT_COLUMNS}
+      from jsonb_to_recordset(${JSON.stringify(asked)}::jsonb) as q(qi int, qday date, qregion text, qcodes jsonb)
+      join catalogue_entries on hilist_code in (select jsonb_array_elements_text(q.qcodes))
+        and effective_from <= q.qday and q.qday < effective_to and (region = '*' or region = q.qregion)
+      order by q.qi, hilist_code, (region = '*') asc, effective_from desc`);
+    for (const r of rows) {
+      const e = toEntry(r);
+      out[r.qi].set(e.hilist_code, e);
+    }
+    return out;
+  }
+
   /** Every row (all dates and regions), ordered by code; for compiling engine lookups. */
   async all(): Promise<CatalogueEntry[]> {
     const rows = await this.database.rows<Record<string, unknown>>(sql`select ${SELECT_COLUMNS} from catalogue_entries order by hilist_code, region, effective_from`);

@@ -86,6 +86,18 @@ export class SettlementRepo {
     return rows[0] ?? null;
   }
 
+  /** policyInForce for several questions in one query: the answers in order (null where no set is in force). */
+  async policiesInForce(qs: readonly { region: string; insutype: string; scenario: string; day: string }[], tx?: Db): Promise<(PolicySetRow | null)[]> {
+    const rows = await this.database.rows<PolicySetRow & { qi: number }>(sql`select distinct on (q.qi) q.qi, ${POLICY_COLUMNS}
+      from jsonb_to_recordset(${JSON.stringify(qs.map((q, qi) => ({ qi, qregion: q.region, qinsutype: q.insutype, qscenario: q.scenario, qday: q.day })))}::jsonb)
+        as q(qi int, qregion text, qinsutype text, qscenario text, qday date)
+      join policy_sets on region = q.qregion and insutype = q.qinsutype and scenario = q.qscenario and effective_from <= q.qday and q.qday < effective_to
+      order by q.qi, effective_from desc, id desc`, tx);
+    const out: (PolicySetRow | null)[] = qs.map(() => null);
+    for (const { qi, ...row } of rows) out[qi] = row as PolicySetRow;
+    return out;
+  }
+
   async listPolicySets(q: { region?: string; year?: number } = {}): Promise<PolicySetRow[]> {
     return this.database.rows<PolicySetRow>(sql`select ${POLICY_COLUMNS} from policy_sets
       where (${q.region ?? null}::text is null or region = ${q.region ?? null}) and (${q.year ?? null}::int is null or year = ${q.year ?? null})
@@ -119,6 +131,39 @@ export class SettlementRepo {
       updated_at = ${at}::timestamptz where patn_id = ${patnId} and year = ${year} and cap_group = ${capGroup}`, tx);
   }
 
+  /**
+   * lockAccumulators for several people at once (a batch of settlements in one transaction): the year rows, then the
+   * cap-group rows, each in a fixed order, so that batches and single settlements in other processes never deadlock.
+   * Keys `patn_id␀year` and `patn_id␀year␀cap_group`; `created` lists the rows this call inserted.
+   */
+  async lockAccumulatorsMany(tx: Db, people: readonly { patn_id: string; year: number; cap_group: string }[], at: string): Promise<{
+    years: Map<string, Pick<StoredAccumulators, 'admissions' | 'catastrophic_base' | 'catastrophic_paid'>>;
+    caps: Map<string, Pick<StoredAccumulators, 'fund_paid' | 'deductible_met'>>;
+    created: { years: { patn_id: string; year: number }[]; caps: { patn_id: string; year: number; cap_group: string }[] };
+  }> {
+    const ys = [...new Map(people.map((p) => [`${p.patn_id}\u0000${p.year}`, { patn_id: p.patn_id, year: p.year }])).values()];
+    const cs = [...new Map(people.map((p) => [`${p.patn_id}\u0000${p.year}\u0000${p.cap_group}`, p])).values()];
+    const y = await this.database.rows<{ patn_id: string; year: number; admissions: number; catastrophic_base_fen: number; catastrophic_paid_fen: number; inserted: boolean }>(sql`
+      insert into accumulators_year (patn_id, year, updated_at)
+      select x.patn_id, x.year, ${at}::timestamptz from jsonb_to_recordset(${JSON.stringify(ys)}::jsonb) as x(patn_id text, year int) order by x.patn_id, x.year
+      on conflict (patn_id, year) do update set patn_id = excluded.patn_id
+      returning patn_id, year, admissions, catastrophic_base_fen, catastrophic_paid_fen, (xmax = 0) as inserted`, tx);
+    const c = await this.database.rows<{ patn_id: string; year: number; cap_group: string; fund_paid_fen: number; deductible_met_fen: number; inserted: boolean }>(sql`
+      insert into accumulators_cap (patn_id, year, cap_group, updated_at)
+      select x.patn_id, x.year, x.cap_group, ${at}::timestamptz from jsonb_to_recordset(${JSON.stringify(cs)}::jsonb) as x(patn_id text, year int, cap_group text)
+      order by x.patn_id, x.year, x.cap_group
+      on conflict (patn_id, year, cap_group) do update set patn_id = excluded.patn_id
+      returning patn_id, year, cap_group, fund_paid_fen, deductible_met_fen, (xmax = 0) as inserted`, tx);
+    return {
+      years: new Map(y.map((r) => [`${r.patn_id}\u0000${r.year}`, { admissions: r.admissions, catastrophic_base: r.catastrophic_base_fen, catastrophic_paid: r.catastrophic_paid_fen }])),
+      caps: new Map(c.map((r) => [`${r.patn_id}\u0000${r.year}\u0000${r.cap_group}`, { fund_paid: r.fund_paid_fen, deductible_met: r.deductible_met_fen }])),
+      created: {
+        years: y.filter((r) => r.inserted).map((r) => ({ patn_id: r.patn_id, year: r.year })),
+        caps: c.filter((r) => r.inserted).map((r) => ({ patn_id: r.patn_id, year: r.year, cap_group: r.cap_group })),
+      },
+    };
+  }
+
   /** A person's figures for a year: the per-year ones and one row per cap group. */
   async accumulators(patnId: string, year: number): Promise<{ admissions: number; catastrophic_base: number; catastrophic_paid: number; cap_groups: { cap_group: string; fund_paid: number; deductible_met: number }[] }> {
     const y = await this.database.rows<{ admissions: number; catastrophic_base_fen: number; catastrophic_paid_fen: number }>(sql`
@@ -135,6 +180,13 @@ export class SettlementRepo {
     return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where idempotency_key = ${key}`, tx))[0] ?? null;
   }
 
+  /** byIdempotencyKey for several keys in one query. */
+  async byIdempotencyKeys(keys: readonly string[], tx?: Db): Promise<Map<string, SettlementRow>> {
+    const rows = await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements
+      where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`, tx);
+    return new Map(rows.map((r) => [r.idempotency_key, r]));
+  }
+
   async byReversalKey(key: string, tx?: Db): Promise<SettlementRow | null> {
     return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where reversal_key = ${key}`, tx))[0] ?? null;
   }
@@ -148,6 +200,46 @@ export class SettlementRepo {
     const rows = await this.database.rows<SettlementRow & { by_key: boolean }>(sql`select ${SETTLEMENT_COLUMNS}, idempotency_key = ${key} as by_key from settlements
       where idempotency_key = ${key} or (mdtrt_id = ${mdtrtId} and status = 'settled')`, tx);
     return { byKey: rows.find((r) => r.by_key) ?? null, live: rows.find((r) => r.status === 'settled' && r.mdtrt_id === mdtrtId) ?? null };
+  }
+
+  /** settlementChecks for a batch: the settlements made with any of the keys, and the live settlements of any of the encounters. */
+  async settlementChecksMany(tx: Db, keys: readonly string[], mdtrtIds: readonly string[]): Promise<SettlementRow[]> {
+    return this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements
+      where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))
+        or (mdtrt_id in (select jsonb_array_elements_text(${JSON.stringify(mdtrtIds)}::jsonb)) and status = 'settled')`, tx);
+  }
+
+  /**
+   * Writes a batch of settlements in one statement: the new rows, each touched year and cap-group row with its final
+   * figures, and the removal of accumulator rows the batch created but did not use (all of that person's settlements refused).
+   */
+  async storeBatch(tx: Db, b: {
+    rows: readonly Omit<SettlementRow, 'status' | 'reversal_key' | 'reversed_at' | 'reversed_by' | 'reversal_reason'>[];
+    years: readonly { patn_id: string; year: number; a: Pick<StoredAccumulators, 'admissions' | 'catastrophic_base' | 'catastrophic_paid'>; at: string }[];
+    caps: readonly { patn_id: string; year: number; cap_group: string; a: Pick<StoredAccumulators, 'fund_paid' | 'deductible_met'>; at: string }[];
+    dropYears: readonly { patn_id: string; year: number }[];
+    dropCaps: readonly { patn_id: string; year: number; cap_group: string }[];
+  }): Promise<void> {
+    const yj = JSON.stringify(b.years.map((y) => ({ patn_id: y.patn_id, year: y.year, admissions: y.a.admissions, cb: y.a.catastrophic_base, cp: y.a.catastrophic_paid, at: y.at })));
+    const cj = JSON.stringify(b.caps.map((c) => ({ patn_id: c.patn_id, year: c.year, cap_group: c.cap_group, fp: c.a.fund_paid, dm: c.a.deductible_met, at: c.at })));
+    await this.database.rows(sql`
+      with s as (
+        insert into settlements (setl_id, idempotency_key, request_hash, mdtrt_id, patn_id, medins_id, year, cap_group, policy_set_id, settled_at, medfee_fen,
+          hifp_fen, hifmi_fen, fund_pay_fen, psn_part_fen, acc_before, acc_after, result, actor, status)
+        select setl_id, idempotency_key, request_hash, mdtrt_id, patn_id, medins_id, year, cap_group, policy_set_id, settled_at::timestamptz, medfee_fen,
+          hifp_fen, hifmi_fen, fund_pay_fen, psn_part_fen, acc_before, acc_after, result, actor, 'settled'
+        from jsonb_to_recordset(${JSON.stringify(b.rows)}::jsonb) as x(setl_id text, idempotency_key text, request_hash text, mdtrt_id text, patn_id text, medins_id text,
+          year int, cap_group text, policy_set_id bigint, settled_at text, medfee_fen bigint, hifp_fen bigint, hifmi_fen bigint, fund_pay_fen bigint, psn_part_fen bigint,
+          acc_before jsonb, acc_after jsonb, result jsonb, actor text)),
+      y as (update accumulators_year a set admissions = x.admissions, catastrophic_base_fen = x.cb, catastrophic_paid_fen = x.cp, updated_at = x.at::timestamptz
+        from jsonb_to_recordset(${yj}::jsonb) as x(patn_id text, year int, admissions int, cb bigint, cp bigint, at text) where a.patn_id = x.patn_id and a.year = x.year),
+      c as (update accumulators_cap a set fund_paid_fen = x.fp, deductible_met_fen = x.dm, updated_at = x.at::timestamptz
+        from jsonb_to_recordset(${cj}::jsonb) as x(patn_id text, year int, cap_group text, fp bigint, dm bigint, at text)
+        where a.patn_id = x.patn_id and a.year = x.year and a.cap_group = x.cap_group),
+      dy as (delete from accumulators_year a using jsonb_to_recordset(${JSON.stringify(b.dropYears)}::jsonb) as x(patn_id text, year int)
+        where a.patn_id = x.patn_id and a.year = x.year)
+      delete from accumulators_cap a using jsonb_to_recordset(${JSON.stringify(b.dropCaps)}::jsonb) as x(patn_id text, year int, cap_group text)
+        where a.patn_id = x.patn_id and a.year = x.year and a.cap_group = x.cap_group`, tx);
   }
 
   async insert(tx: Db, s: Omit<SettlementRow, 'status' | 'reversal_key' | 'reversed_at' | 'reversed_by' | 'reversal_reason'>): Promise<void> {

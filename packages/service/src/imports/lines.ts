@@ -1,35 +1,38 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { FundGuardError } from '@fundguard/core';
 import { iconvLite } from '../lazy-modules.ts';
 
 export type TextEncoding = 'utf-8' | 'gbk';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function isAscii(buf: Buffer): boolean {
-  for (let i = 0; i < buf.length; i++) if (buf[i] > 0x7f) return false;
-  return true;
-}
-
-function validUtf8(buf: Buffer): boolean {
-  try {
-    utf8.decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Classifies one line's bytes. Exports from Chinese systems are often GBK (GB18030); a GBK line is almost never
  * valid UTF-8, and a UTF-8 line decoded as GBK would be garbled, so each non-ASCII line is classified on its own
  * and a file whose lines disagree is refused as mixed.
  */
-function classify(buf: Buffer): TextEncoding | 'ascii' | 'invalid' {
+export function classifyLine(buf: Buffer): TextEncoding | 'ascii' | 'invalid' {
+  // node:buffer's checks are native and allocate nothing (a file's bytes pass through here once).
   if (isAscii(buf)) return 'ascii';
-  if (validUtf8(buf)) return 'utf-8';
+  if (isUtf8(buf)) return 'utf-8';
   const text = iconvLite().decode(buf, 'gb18030');
   return text.includes('\uFFFD') ? 'invalid' : 'gbk';
+}
+
+/** A classified line's text (`classifyLine` said it is not invalid). */
+export function decodeLine(buf: Buffer, kind: TextEncoding | 'ascii'): string {
+  return kind === 'ascii' ? buf.toString('latin1') : kind === 'utf-8' ? buf.toString('utf8') : iconvLite().decode(buf, 'gb18030');
+}
+
+/** The error of a line whose bytes are neither UTF-8 nor GBK (`first` absent), or that differs from the file's first non-ASCII line. */
+export function encodingError(fileName: string, lineNo: number, kind: TextEncoding | 'invalid', first?: { encoding: TextEncoding; line: number }): FundGuardError {
+  if (kind === 'invalid' || !first) {
+    return new FundGuardError('E_ENCODING', `${fileName} line ${lineNo}: bytes are neither UTF-8 nor GBK; save the file as UTF-8`, [
+      { file: fileName, line: lineNo, field: '(encoding)', reason: 'bytes are neither UTF-8 nor GBK' },
+    ]);
+  }
+  return new FundGuardError('E_ENCODING', `${fileName} line ${lineNo} is ${kind.toUpperCase()} but line ${first.line} was ${first.encoding.toUpperCase()}: the file mixes encodings; save it as UTF-8`, [
+    { file: fileName, line: lineNo, field: '(encoding)', reason: `mixed encodings: ${kind} here, ${first.encoding} at line ${first.line}` },
+  ]);
 }
 
 export interface TextLine {
@@ -56,22 +59,16 @@ export async function* readTextLines(path: string, fileName: string): AsyncGener
     lineNo++;
     if (lineNo === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
     if (buf.length && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
-    const kind = classify(buf);
+    const kind = classifyLine(buf);
     if (kind === 'ascii') return buf.toString('latin1');
-    if (kind === 'invalid') {
-      throw new FundGuardError('E_ENCODING', `${fileName} line ${lineNo}: bytes are neither UTF-8 nor GBK; save the file as UTF-8`, [
-        { file: fileName, line: lineNo, field: '(encoding)', reason: 'bytes are neither UTF-8 nor GBK' },
-      ]);
-    }
+    if (kind === 'invalid') throw encodingError(fileName, lineNo, kind);
     if (encoding === null) {
       encoding = kind;
       decidedAt = lineNo;
     } else if (encoding !== kind) {
-      throw new FundGuardError('E_ENCODING', `${fileName} line ${lineNo} is ${kind.toUpperCase()} but line ${decidedAt} was ${encoding.toUpperCase()}: the file mixes encodings; save it as UTF-8`, [
-        { file: fileName, line: lineNo, field: '(encoding)', reason: `mixed encodings: ${kind} here, ${encoding} at line ${decidedAt}` },
-      ]);
+      throw encodingError(fileName, lineNo, kind, { encoding, line: decidedAt });
     }
-    return kind === 'utf-8' ? buf.toString('utf8') : iconvLite().decode(buf, 'gb18030');
+    return decodeLine(buf, kind);
   };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;

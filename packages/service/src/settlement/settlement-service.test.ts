@@ -108,6 +108,39 @@ testBothBackends('parallel settlements of one person are serialised: no lost upd
   assert.equal(rows.length, n);
 });
 
+testBothBackends('settlements sent at once are written together: each is answered on its own; a refused one changes nothing, the others go through', async (db) => {
+  const fg = await setup(db);
+  await db.transaction((tx) => fg.ctx.encounters.replaceMany(tx, [enc('B1', 'Q1'), enc('B2', 'Q2', 8000), enc('B3', 'Q1', 3000), enc('B4', 'Q3', 2000, 'H2')], { importId: null, source: 'test' }));
+  const h1 = { id: 'key:h1', role: 'integration' as const, institutionId: 'H1' };
+  const sent = [
+    fg.settlements.settle(his, { idempotency_key: 'b1', mdtrt_id: 'B1' }),
+    fg.settlements.settle(his, { idempotency_key: 'b2', mdtrt_id: 'B2' }),
+    // the same encounter under another key: already settled by the first
+    fg.settlements.settle(his, { idempotency_key: 'b1-again', mdtrt_id: 'B1' }),
+    fg.settlements.settle(his, { idempotency_key: 'b3', mdtrt_id: 'B3' }),
+    // the same key with another body
+    fg.settlements.settle(his, { idempotency_key: 'b2', mdtrt_id: 'B3' }),
+    // another institution's encounter for an institution-bound key: 404, as if missing
+    fg.settlements.settle(h1, { idempotency_key: 'b4', mdtrt_id: 'B4' }),
+  ];
+  const r = await Promise.allSettled(sent);
+  const code = (x: PromiseSettledResult<unknown>) => (x.status === 'rejected' ? (x.reason as { code?: string }).code : 'ok');
+  assert.deepEqual(r.map(code), ['ok', 'ok', 'E_CONFLICT', 'ok', 'E_CONFLICT', 'E_NOT_FOUND']);
+  const [b1, b2, , b3] = r.map((x) => (x.status === 'fulfilled' ? x.value : null));
+  // Q1's two settlements form a chain: the second starts from the first one's figures, exactly as one after the other.
+  assert.equal((b3!.result.accumulators_before as { admissions: number }).admissions, 1);
+  assert.equal(b3!.result.act_pay_dedc, 500, 'second admission: half the deductible');
+  assert.deepEqual(await fg.settlements.accumulators(admin, 'Q1', 2024), { patn_id: 'Q1', year: 2024, admissions: 2, catastrophic_base: 1600 + 875, catastrophic_paid: 0,
+    cap_groups: [{ cap_group: 'inpatient', fund_paid: 3400 + 2125, deductible_met: 0 }] });
+  assert.equal((await fg.settlements.accumulators(admin, 'Q2', 2024)).admissions, 1);
+  // Q3's only settlement was refused: no figures were created for Q3.
+  assert.deepEqual(await fg.settlements.accumulators(admin, 'Q3', 2024), { patn_id: 'Q3', year: 2024, admissions: 0, catastrophic_base: 0, catastrophic_paid: 0, cap_groups: [] });
+  const entries = await fg.ctx.auditLog.list({ entityType: 'settlement' });
+  assert.deepEqual(entries.map((e) => e.entityId).sort(), [b1!.setl_id, b2!.setl_id, b3!.setl_id].sort());
+  assert.equal((await fg.ctx.auditLog.verify()).ok, true);
+  assert.equal((await fg.settlements.settle(his, { idempotency_key: 'b2', mdtrt_id: 'B2' })).setl_id, b2!.setl_id, 'a replay after the batch');
+});
+
 testBothBackends('policy sets: versions, effective dates, XLSX import, conflicts; statement nets deductions and fines', async (db) => {
   let now = '2024-03-15T02:00:00Z';
   const fg = await setup(db, () => new Date(now));
