@@ -28,6 +28,8 @@ export interface SettlementView {
   mdtrt_id: string;
   patn_id: string;
   medins_id: string;
+  /** the insurance year: the year of the date of service (discharge, else admission), not of the recording */
+  year: number;
   status: 'settled' | 'reversed';
   settled_at: string;
   reversed_at: string | null;
@@ -41,7 +43,7 @@ export interface SettlementView {
 const KEY_RE = /^[\x21-\x7e]{1,128}$/;
 const hash = (v: unknown) => createHash('sha256').update(canonicalJson(v)).digest('hex');
 const view = (r: SettlementRow, replayed = false): SettlementView => ({
-  setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, status: r.status, settled_at: r.settled_at,
+  setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, year: Number(r.year), status: r.status, settled_at: r.settled_at,
   reversed_at: r.reversed_at, policy_set_id: r.policy_set_id, result: r.result, ...(replayed ? { replayed } : {}),
 });
 
@@ -236,6 +238,22 @@ export class SettlementService {
       patn_id: patnId, year, admissions: a.admissions, catastrophic_base: fenToYuan(a.catastrophic_base), catastrophic_paid: fenToYuan(a.catastrophic_paid),
       cap_groups: a.cap_groups.map((c) => ({ cap_group: c.cap_group, fund_paid: fenToYuan(c.fund_paid), deductible_met: fenToYuan(c.deductible_met) })),
     };
+  }
+
+  /**
+   * The insured person's own year (我的医保): the years they have settlements in, the chosen year's (default: the
+   * latest year of service) settlements and figures, with the deductible actually paid that year summed from the
+   * settlements themselves, so that 本年累计 and each settlement's 实际支付起付线 agree (the accumulators keep the
+   * outpatient deductible only, which is what the next outpatient settlement needs).
+   */
+  async myYear(actor: Actor, year?: number) {
+    if (actor.role !== 'insured' || !actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this view is for insured persons (signed in as themselves)');
+    const patnId = actor.patnId;
+    const years = await this.repo.yearsOf(patnId);
+    const y = year ?? years[0] ?? Number(this.ctx.nowIso().slice(0, 4));
+    const items = await this.list(actor, { year: y, limit: 1000 });
+    const paid = await this.repo.deductiblePaid(patnId, y);
+    return { patn_id: patnId, year: y, years, items, accumulators: { ...(await this.accumulators(actor, patnId, y)), deductible_paid: fenToYuan(paid.fen), settled: paid.settlements } };
   }
 
   // ---- institution monthly statement (月度结算单) ----------------------------------------------------------------
