@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { FundGuardError, parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
+import { parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
 import { requirePermission, type FundGuard, type SettleRequest } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { readBoundedBody } from '../../uploads.ts';
