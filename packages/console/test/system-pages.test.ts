@@ -185,14 +185,15 @@ test('console system pages: users, roles, institutions, keys (secret shown once)
     const auditRows = page.getByTestId('audit-page').locator('tr.ant-table-row');
     await auditRows.filter({ hasText: '停用用户' }).waitFor();
     await auditRows.filter({ hasText: '新建用户' }).waitFor();
-    // newest first: the disable before the create
-    assert.match((await auditRows.first().textContent()) ?? '', /停用用户/);
+    // newest first: the refused sign-in, then the disable, then the create
+    const order = (await auditRows.allTextContents()).map((r) => (r.includes('停用用户') ? 'disable' : r.includes('新建用户') ? 'create' : r.includes('登录失败') ? 'refused' : 'other'));
+    assert.deepEqual(order.filter((x) => x !== 'other'), ['refused', 'disable', 'create']);
     await page.getByTestId('audit-verify').click();
     await page.getByTestId('verify-result').filter({ hasText: /哈希链完整：共 \d+ 条/ }).waitFor();
     await shot('sys-06-audit-log');
     const searched = (await call<{ items: { action: string }[]; total: number }>(adminKey, 'GET', '/api/v1/audit-log?action=user&entity_id=clerk1')).json;
-    assert.deepEqual(searched.items.map((e) => e.action), ['user.disable', 'user.create']);
-    assert.equal(searched.total, 2);
+    assert.deepEqual(searched.items.map((e) => e.action), ['user.sign_in_failed', 'user.disable', 'user.create']);
+    assert.equal(searched.total, 3);
 
     // ---- the shared table on the worklist: column settings (remembered), saved filters, export -------------------
     await page.getByTestId('nav').getByText('审核工作台').click();
