@@ -37,7 +37,7 @@ const zh = {
     audit: {
       title: '审计日志', help: '所有变更和个人信息查看都记录在只能追加、逐条哈希链接的审计日志中。', seq: '序号', at: '时间', actor: '操作人', action: '操作', entity: '对象', detail: '详情',
       actorPh: '操作人（用户名）', actionPh: '操作类型', entityTypePh: '对象类型', entityIdPh: '对象编号', textPh: '关键字（对象、操作人、详情）', search: '查询', reset: '重置',
-      verify: '校验哈希链', verifying: '正在校验…', verifyOk: '哈希链完整：共 {{n}} 条，均未被篡改', verifyAnchor: '，与 {{at}} 的外部锚点一致', verifyBroken: '哈希链在第 {{seq}} 条处断开：{{reason}}', verifyTitle: '校验结果',
+      verify: '校验哈希链', verifying: '正在校验…', verifyOk: '哈希链完整：共 {{n}} 条，均未被篡改', verifyAnchor: '，与 {{at}} 的外部锚点一致', verifyBroken: '哈希链在第 {{seq}} 条处断开：{{reason}}', verifyTitle: '校验结果', head: '链头哈希', hash: '哈希',
       actions: {
         user_create: '新建用户', user_update: '修改用户', user_disable: '停用用户', user_enable: '启用用户', user_password_reset: '重置密码', user_password_change: '修改密码', user_sign_in: '登录',
         user_sign_in_failed: '登录失败', user_sign_out: '退出登录', user_locked: '账户锁定', user_sessions_revoke: '强制下线', key_create: '新建密钥', key_revoke: '吊销密钥', key_rotate: '轮换密钥', key_reseal: '重新加密密钥',
@@ -97,7 +97,7 @@ const en: Shape<typeof zh> = {
     audit: {
       title: 'Audit log', help: 'Every change and every view of personal data is recorded in an append-only, hash-chained audit log.', seq: 'Seq', at: 'Time', actor: 'Actor', action: 'Action', entity: 'Object', detail: 'Detail',
       actorPh: 'Actor (user name)', actionPh: 'Action', entityTypePh: 'Object type', entityIdPh: 'Object id', textPh: 'Text (object, actor, detail)', search: 'Search', reset: 'Reset',
-      verify: 'Verify the chain', verifying: 'Verifying…', verifyOk: 'The chain is intact: {{n}} entries, none altered', verifyAnchor: ', matching the external anchor of {{at}}', verifyBroken: 'The chain breaks at entry {{seq}}: {{reason}}', verifyTitle: 'Verification',
+      verify: 'Verify the chain', verifying: 'Verifying…', verifyOk: 'The chain is intact: {{n}} entries, none altered', verifyAnchor: ', matching the external anchor of {{at}}', verifyBroken: 'The chain breaks at entry {{seq}}: {{reason}}', verifyTitle: 'Verification', head: 'Head hash', hash: 'Hash',
       actions: {
         user_create: 'User created', user_update: 'User changed', user_disable: 'User disabled', user_enable: 'User enabled', user_password_reset: 'Password reset', user_password_change: 'Password changed', user_sign_in: 'Sign-in',
         user_sign_in_failed: 'Failed sign-in', user_sign_out: 'Sign-out', user_locked: 'Account locked', user_sessions_revoke: 'Sessions ended', key_create: 'Key created', key_revoke: 'Key revoked', key_rotate: 'Key rotated', key_reseal: 'Keys re-encrypted',

@@ -61,7 +61,7 @@ export function AuditLogPage() {
     { key: 'action', title: t('system.audit.action'), dataIndex: 'action', render: (a: string) => <Tag title={a}>{actionLabel(a)}</Tag>, exportValue: (e) => actionLabel(e.action) },
     { key: 'entity', title: t('system.audit.entity'), render: (_, e) => <>{entityLabel(e.entityType)} <Typography.Text code>{e.entityId}</Typography.Text></>, exportValue: (e) => `${entityLabel(e.entityType)} ${e.entityId}` },
     { key: 'detail', title: t('system.audit.detail'), render: (_, e) => <Typography.Text type="secondary" style={{ fontSize: 12 }} ellipsis={{ tooltip: detailText(e.detail) }}>{detailText(e.detail)}</Typography.Text>, exportValue: (e) => detailText(e.detail), width: 360 },
-    { key: 'hash', title: 'hash', dataIndex: 'hash', defaultHidden: true, render: (h: string) => <Typography.Text code>{h.slice(0, 16)}…</Typography.Text> },
+    { key: 'hash', title: t('system.audit.hash'), dataIndex: 'hash', defaultHidden: true, render: (h: string) => <Typography.Text code>{h.slice(0, 16)}…</Typography.Text> },
   ];
   return (
     <Card size="small" title={t('system.audit.title')} data-testid="audit-page"
@@ -73,7 +73,7 @@ export function AuditLogPage() {
           title={verify.error ?? (verify.result!.ok
             ? t('system.audit.verifyOk', { n: verify.result!.entries }) + (verify.result!.anchor ? t('system.audit.verifyAnchor', { at: dateTime(verify.result!.anchor.at) }) : '')
             : t('system.audit.verifyBroken', { seq: verify.result!.brokenAt, reason: verify.result!.reason }))}
-          description={verify.result?.ok ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>head {verify.result.head}</Typography.Text> : undefined} />
+          description={verify.result?.ok ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('system.audit.head')} {verify.result.head}</Typography.Text> : undefined} />
       ) : null}
       <Space wrap style={{ marginBottom: 12 }}>
         <Input allowClear placeholder={t('system.audit.actorPh')} style={{ width: 160 }} value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value.trim() })} data-testid="audit-actor" />
