@@ -6,6 +6,7 @@ import {
 } from '@fundguard/core';
 import { SettlementRepo, type PolicySetRow, type SettlementRow } from '@fundguard/store';
 import { boundInstitution, inScope, requireInScope, requirePermission, type Actor } from '../auth/roles.ts';
+import { dictionaryOf } from '../dictionary.ts';
 import type { ServiceContext } from '../context.ts';
 import { checkXlsx } from '../imports/zip-guard.ts';
 
@@ -282,7 +283,8 @@ export class SettlementService {
     const ws = wb.addWorksheet('月度结算单');
     ws.columns = [{ width: 30 }, { width: 12 }, { width: 18 }, { width: 18 }, { width: 18 }, { width: 18 }];
     ws.addRow([`定点医疗机构月度结算单（${month}）`]).font = { bold: true, size: 14 };
-    ws.addRow([`机构编码：${medinsId}`, '', `生成时间：${s.generated_at}`]);
+    const name = (await dictionaryOf(this.ctx).get(actor, ['institutions'])).institutions?.[medinsId];
+    ws.addRow([name ? `定点医疗机构：${name}（${medinsId}）` : `机构编码：${medinsId}`, '', `生成时间：${s.generated_at}`]);
     ws.addRow([]);
     ws.addRow(['项目', '笔数', '医疗费总额(元)', '统筹基金(元)', '大病保险(元)', '基金支付合计(元)']).font = { bold: true };
     ws.addRow(['本月结算', s.settled.count, formatYuan(s.settled.medfee_fen), formatYuan(s.settled.hifp_fen), formatYuan(s.settled.hifmi_fen), formatYuan(s.settled.fund_pay_fen)]);
