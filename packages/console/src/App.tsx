@@ -1,4 +1,4 @@
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import zh from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
@@ -7,7 +7,8 @@ import { api, getToken, setToken, type Me } from './api.ts';
 import { endSession, SessionContext } from './session.tsx';
 import { navigate, matchPath, useLocation } from './router.ts';
 import { setLang, type Lang } from './i18n/index.ts';
-import { PAGES, home } from './pages/registry.tsx';
+import { NAV_GROUPS, PAGES, home, type NavGroup } from './pages/registry.tsx';
+import { PersonalWatermark } from './components/PersonalWatermark.tsx';
 import { resetDictionary, useNames } from './dictionary.ts';
 import { TaskBadge } from './components/TaskBadge.tsx';
 import { useApi } from './useApi.ts';
@@ -41,13 +42,33 @@ function Shell({ me, signOut, replace }: { me: Me; signOut: () => void; replace:
   const nav = PAGES.filter((p) => p.nav && p.roles.includes(me.role));
   const selected = nav.filter((p) => path === p.path || path.startsWith(p.path + '/')).map((p) => p.path);
   const Page = page?.def.component;
+  const allowed = !!page && page.def.roles.includes(me.role);
+  // A page in a group (系统管理) sits in its submenu, which is where the group's first page would be.
+  const link = (p: (typeof nav)[number]) => ({ key: p.path, icon: p.nav!.icon, label: <a href={p.path} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>{t(p.nav!.key)}</a> });
+  const items: { key: string; icon: ReactNode; label: ReactNode; children?: ReturnType<typeof link>[] }[] = [];
+  for (const p of nav) {
+    const group = p.nav!.group;
+    if (!group) items.push(link(p));
+    else if (!items.some((i) => i.key === `group:${group}`)) {
+      items.push({ key: `group:${group}`, icon: NAV_GROUPS[group].icon, label: <span data-testid={`nav-group-${group}`}>{t(NAV_GROUPS[group].key)}</span>, children: nav.filter((x) => x.nav!.group === group).map(link) });
+    }
+  }
+  const openGroup = nav.find((p) => p.nav!.group && selected.includes(p.path))?.nav!.group as NavGroup | undefined;
+  // Print views are pages of their own (no menu, no header) so that the browser prints only the document.
+  if (page && Page && allowed && page.def.bare) {
+    return (
+      <SessionContext.Provider value={{ me, signOut, replace }}>
+        <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} />}><Page key={path} params={page.params} /></Suspense>
+      </SessionContext.Provider>
+    );
+  }
+  const content = page && Page ? <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} />}><Page key={path} params={page.params} /></Suspense> : null;
   return (
     <SessionContext.Provider value={{ me, signOut, replace }}>
       <Layout style={{ minHeight: '100vh' }}>
         <Layout.Sider width={208} breakpoint="lg" collapsedWidth={0} theme="dark">
           <div className="fg-brand">{t('app.short')}</div>
-          <Menu theme="dark" mode="inline" selectedKeys={selected} data-testid="nav"
-            items={nav.map((p) => ({ key: p.path, icon: p.nav!.icon, label: <a href={p.path} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>{t(p.nav!.key)}</a> }))} />
+          <Menu theme="dark" mode="inline" selectedKeys={selected} data-testid="nav" defaultOpenKeys={openGroup ? [`group:${openGroup}`] : []} items={items} />
         </Layout.Sider>
         <Layout>
           <Layout.Header className="fg-header">
@@ -63,8 +84,9 @@ function Shell({ me, signOut, replace }: { me: Me; signOut: () => void; replace:
           </Layout.Header>
           <Layout.Content className="fg-content">
             {!page || !Page ? <Result status="404" title={t('app.notFound')} />
-              : !page.def.roles.includes(me.role) ? <Result status="403" title={t('app.forbidden')} data-testid="forbidden" />
-              : <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} />}><Page key={path} params={page.params} /></Suspense>}
+              : !allowed ? <Result status="403" title={t('app.forbidden')} data-testid="forbidden" />
+              : page.def.personal ? <PersonalWatermark name={displayName} userId={me.id}>{content}</PersonalWatermark>
+              : content}
           </Layout.Content>
         </Layout>
       </Layout>

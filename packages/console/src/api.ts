@@ -96,6 +96,13 @@ export const api = {
     const res = await request('POST', path, { json: json ?? {}, query });
     return (res.status === 204 ? undefined : res.json()) as Promise<T>;
   },
+  async patch<T>(path: string, json: unknown): Promise<T> {
+    return (await request('PATCH', path, { json })).json() as Promise<T>;
+  },
+  async delete<T = void>(path: string): Promise<T> {
+    const res = await request('DELETE', path);
+    return (res.status === 204 ? undefined : res.json()) as Promise<T>;
+  },
   /** A file as the request body (uploads of imports, packs, attachments). */
   async upload<T>(path: string, file: Blob, contentType: string, query?: Query): Promise<T> {
     return (await request('POST', path, { body: file, contentType, query })).json() as Promise<T>;

@@ -57,6 +57,8 @@ export async function startDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): P
   const head = encounters.next();
   const sample: PatientEncounter | null = head.done ? null : head.value.record;
   const users = [
+    // 系统管理 (users, roles, keys, the audit log) in the console needs a person with the admin role, not only the admin key
+    { username: 'admin', role: 'admin' as const, displayName: '系统管理员 马骏' },
     { username: 'auditor', role: 'auditor' as const, displayName: '审核员 张敏' },
     { username: 'auditor2', role: 'auditor' as const, displayName: '审核员 李强' },
     { username: 'auditor3', role: 'auditor' as const, displayName: '审核员 赵磊' },

@@ -73,12 +73,30 @@ export const CODE_TABLES: Record<string, Record<string, [string, string]>> = {
   },
   scenario: { inpatient: ['住院', 'inpatient'], outpatient: ['门诊', 'outpatient'], outpatient_chronic: ['门诊慢特病', 'chronic outpatient'], pharmacy: ['药店', 'pharmacy'] },
   setl_status: { settled: ['已结算', 'settled'], reversed: ['已冲销', 'reversed'] },
+  /** violation categories of rule-pack.md §4 (vola_bhvr_type) */
+  category: {
+    GENDER: ['限性别', 'gender restriction'], AGE: ['限年龄', 'age restriction'], INDICATION: ['限定支付范围', 'restricted indication'], INSTITUTION_LEVEL: ['限医疗机构级别', 'institution level'],
+    SETTING: ['限就医方式', 'care setting'], QUANTITY: ['超量', 'over quantity'], FREQUENCY: ['超频次', 'over frequency'], LENGTH_OF_STAY: ['超住院天数计费', 'beyond length of stay'],
+    PRESCRIPTION: ['处方超量', 'prescription limit'], EXCLUSIVE: ['互斥收费', 'mutually exclusive items'], UNBUNDLING: ['分解收费', 'unbundling'], STACKING: ['同类叠加用药', 'same-class stacking'],
+    PREREQUISITE: ['缺少前置项目', 'missing prerequisite'], DUPLICATE: ['重复计费', 'duplicate billing'], CATALOGUE: ['目录外/超限价', 'outside catalogue / over price cap'],
+    ELIGIBILITY: ['黑名单/暂停结算', 'blacklist / suspended'], READMISSION: ['分解住院', 'split admission'], ADMISSION_FREQUENCY: ['频繁住院', 'frequent admissions'],
+    CO_ADMISSION: ['同进同出', 'admitted together'], SIMILAR_COST: ['费用雷同', 'near-identical costs'], GHOST_BED: ['挂床', 'ghost bed'], PEER_OUTLIER: ['同行异常', 'peer outlier'],
+  },
 };
 
 const TTL_MS = 600_000;
 const READERS = ['admin', 'auditor', 'supervisor', 'rule_admin', 'hospital', 'insured'];
 
 type DataKind = 'institutions' | 'departments' | 'doctors' | 'diagnoses';
+
+const shared = new WeakMap<ServiceContext, DictionaryService>();
+
+/** The one dictionary of a service context (its cache shared by the dictionary route and the exports). */
+export function dictionaryOf(ctx: ServiceContext): DictionaryService {
+  let d = shared.get(ctx);
+  if (!d) shared.set(ctx, (d = new DictionaryService(ctx)));
+  return d;
+}
 
 export class DictionaryService {
   private readonly cache = new Map<DataKind, { at: number; value: Promise<Names> }>();

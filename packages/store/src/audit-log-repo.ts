@@ -21,6 +21,22 @@ export interface AuditEntry extends Required<AuditEntryInput> {
   macKey: string | null;
 }
 
+/** Filters of AuditLogRepo.search; `from` and `to` are ISO dates or instants, `to` exclusive. */
+export interface AuditSearch {
+  actor?: string;
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  from?: string;
+  to?: string;
+  text?: string;
+  limit?: number;
+  offset?: number;
+  order?: 'asc' | 'desc';
+  /** only entries after this sequence number (reading the log in order, page by page) */
+  afterSeq?: number;
+}
+
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** A key of the chain, derived from the server secret outside the database (SecretBox.derived). */
@@ -117,6 +133,28 @@ export class AuditLogRepo {
         and seq > ${opts.afterSeq ?? 0}
       order by seq limit ${opts.limit ?? 1000}`);
     return rows.map(fromRow);
+  }
+
+  /**
+   * The log as people search it: by actor, action (`user` matches `user.create`, `user.disable` …), entity type and
+   * id, period [from, to) and free text (in the actor, the entity id and the detail); newest first unless `order`
+   * says otherwise; with the number of matching entries for paging.
+   */
+  async search(q: AuditSearch = {}): Promise<{ items: AuditEntry[]; total: number }> {
+    const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const where = sql`seq > ${q.afterSeq ?? 0} and (${q.actor ?? null}::text is null or lower(actor) = lower(${q.actor ?? null}))
+        and (${q.action ?? null}::text is null or action = ${q.action ?? null} or action like ${q.action ? q.action.replace(/[\\%_]/g, (c) => `\\${c}`) + '.%' : null})
+        and (${q.entityType ?? null}::text is null or entity_type = ${q.entityType ?? null})
+        and (${q.entityId ?? null}::text is null or entity_id = ${q.entityId ?? null})
+        and (${q.from ?? null}::timestamptz is null or at >= ${q.from ?? null}::timestamptz)
+        and (${q.to ?? null}::timestamptz is null or at < ${q.to ?? null}::timestamptz)
+        and (${q.text ?? null}::text is null or actor ilike ${q.text ? like(q.text) : null} or entity_id ilike ${q.text ? like(q.text) : null} or detail::text ilike ${q.text ? like(q.text) : null})`;
+    const [{ n }] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_log where ${where}`);
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      select seq, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, actor, action, entity_type, entity_id, detail, prev_hash, hash, mac_key
+      from audit_log where ${where}
+      order by seq ${q.order === 'asc' ? sql`asc` : sql`desc`} limit ${q.limit ?? 50} offset ${q.offset ?? 0}`);
+    return { items: rows.map(fromRow), total: Number(n) };
   }
 
   /** The last entry (null on an empty log). */

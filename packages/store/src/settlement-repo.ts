@@ -176,6 +176,22 @@ export class SettlementRepo {
     };
   }
 
+  /**
+   * What a person's settlements of a year (not reversed) paid as deductible (起付线, every scenario: the accumulators
+   * keep only the outpatient part, settlement.md step 9), in fen, and how many there are.
+   */
+  async deductiblePaid(patnId: string, year: number): Promise<{ fen: number; settlements: number }> {
+    const [r] = await this.database.rows<{ fen: number; n: number }>(sql`
+      select coalesce(sum(round(coalesce((result->>'act_pay_dedc')::numeric, 0) * 100)), 0)::float8 as fen, count(*)::int as n
+      from settlements where patn_id = ${patnId} and year = ${year} and status = 'settled'`);
+    return { fen: Number(r.fen), settlements: Number(r.n) };
+  }
+
+  /** The years (of service) of a person's settlements, newest first. */
+  async yearsOf(patnId: string): Promise<number[]> {
+    return (await this.database.rows<{ year: number }>(sql`select distinct year from settlements where patn_id = ${patnId} order by year desc`)).map((r) => Number(r.year));
+  }
+
   async byIdempotencyKey(key: string, tx?: Db): Promise<SettlementRow | null> {
     return (await this.database.rows<SettlementRow>(sql`select ${SETTLEMENT_COLUMNS} from settlements where idempotency_key = ${key}`, tx))[0] ?? null;
   }

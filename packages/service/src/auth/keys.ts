@@ -432,12 +432,52 @@ export class KeyService {
 
   async listUsers(actor: Actor): Promise<UserInfo[]> {
     requirePermission(actor, 'users.manage');
+    return this.userInfos(null);
+  }
+
+  private userInfos(username: string | null, tx?: Tx): Promise<UserInfo[]> {
     return this.ctx.database.rows<UserInfo>(sql`
       select u.username, u.display_name, u.role, u.institution_id, u.patn_id, u.disabled, u.must_change_password,
         ${iso('u.created_at')} as created_at, ${iso('u.password_changed_at')} as password_changed_at,
         case when t.locked_until > ${this.ctx.nowIso()}::timestamptz then ${iso('t.locked_until')} end as locked_until
       from users u left join login_throttle t on t.subject = 'user:' || lower(u.username)
-      order by lower(u.username)`);
+      where ${username}::text is null or lower(u.username) = lower(${username})
+      order by lower(u.username)`, tx);
+  }
+
+  /**
+   * An administrator changes a user's role, display name or binding (the institution of a hospital user, the person
+   * of an insured one). A session carries the role and scope it was signed in with, so a change of role or binding
+   * ends the user's sessions: the next sign-in acts with the new ones. Logged with the values before and after.
+   */
+  async updateUser(actor: Actor, username: string, change: { role?: Role; displayName?: string; institutionId?: string | null; patnId?: string | null }): Promise<UserInfo> {
+    requirePermission(actor, 'users.manage');
+    const u = await this.userRow(username);
+    if (!u) throw new FundGuardError('E_NOT_FOUND', `没有用户 ${username} (no user ${username})`);
+    const role = change.role ?? u.role;
+    if (!ROLES.includes(role)) throw new FundGuardError('E_FIELD_INVALID', 'unknown role', [{ record: `username=${u.username}`, field: 'role', value: role, reason: 'unknown role' }]);
+    const institutionId = change.institutionId === undefined ? u.institution_id : change.institutionId || null;
+    const patnId = change.patnId === undefined ? u.patn_id : change.patnId || null;
+    if (role === 'hospital' && !institutionId) throw new FundGuardError('E_FIELD_REQUIRED', 'a hospital user needs institution_id', [{ record: `username=${u.username}`, field: 'institution_id', reason: 'required for role hospital' }]);
+    if (role === 'insured' && !patnId) throw new FundGuardError('E_FIELD_REQUIRED', 'an insured user needs patn_id', [{ record: `username=${u.username}`, field: 'patn_id', reason: 'required for role insured' }]);
+    // An administrator who took away their own role could lock everyone out of these pages.
+    if (u.username.toLowerCase() === actor.id.toLowerCase() && role !== u.role) {
+      throw new FundGuardError('E_CONFLICT', '不能修改自己的角色 (you cannot change your own role)', [{ record: `username=${u.username}`, field: 'role', value: role, reason: 'own account' }]);
+    }
+    const [{ display_name: before }] = await this.ctx.database.rows<{ display_name: string }>(sql`select display_name from users where id = ${u.id}`);
+    const displayName = change.displayName === undefined ? before : change.displayName.trim();
+    const scopeChanged = role !== u.role || institutionId !== u.institution_id || patnId !== u.patn_id;
+    const info = await this.ctx.database.transaction(async (tx) => {
+      await this.ctx.database.rows(sql`update users set role = ${role}, display_name = ${displayName}, institution_id = ${institutionId}, patn_id = ${patnId} where id = ${u.id}`, tx);
+      const ended = scopeChanged ? await this.revokeSessionsIn(tx, u.id) : 0;
+      await this.ctx.auditLog.append(tx, [{
+        actor: actor.id, action: 'user.update', entityType: 'user', entityId: u.username, at: this.ctx.nowIso(),
+        detail: { before: { role: u.role, display_name: before, institution_id: u.institution_id, patn_id: u.patn_id }, after: { role, display_name: displayName, institution_id: institutionId, patn_id: patnId }, sessions_ended: ended },
+      }]);
+      return (await this.userInfos(u.username, tx))[0];
+    });
+    if (scopeChanged) await this.keysChanged();
+    return info;
   }
 
   /**

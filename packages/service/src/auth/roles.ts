@@ -47,6 +47,14 @@ const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/**
+ * Every permission with the roles that hold it: the table above as data (the console's roles page shows this, so
+ * what it says each role may do is what the server enforces, not a hand-written copy).
+ */
+export function permissionTable(): { permission: Permission; roles: Role[] }[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).map((permission) => ({ permission, roles: [...PERMISSIONS[permission]] }));
+}
+
 export function can(actor: Actor, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadExcel, loadPdfkit } from '../lazy-modules.ts';
-import { chineseUppercaseAmount, findingDeduction, FundGuardError, formatYuan, maskIdNumber, type CaseState } from '@fundguard/core';
+import { chineseUppercaseAmount, fenToYuan, findingDeduction, FundGuardError, formatYuan, maskIdNumber, type CaseState } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
 
 /** What a 扣款通知书 says: the institution, the month, each deducted finding and the total. */
@@ -43,6 +43,19 @@ const body = (n: DeductionNotice) =>
   `${n.medinsName || n.medinsId}：经智能审核及人工复核，贵单位 ${n.month} 月结算费用中下列项目不符合医疗保障基金支付规定，` +
   `${n.final ? '核定' : '拟'}扣减医保基金 ${formatYuan(n.totalFen)} 元（${chineseUppercaseAmount(n.totalFen)}）。` +
   (n.final ? '本决定为终审结果。' : `如有异议，请于 ${n.appealDeadline?.slice(0, 10) ?? '规定期限'} 前提交申诉及相关证明材料，逾期视为无异议。`);
+
+/**
+ * The notice as data for a page that prints it (the console's A4 print view): the same title, text, lines and
+ * totals as the XLSX and PDF, amounts in yuan, the total also in Chinese capitals.
+ */
+export function noticeView(n: DeductionNotice) {
+  return {
+    title: title(n), text: body(n), case_id: n.caseId, medins_id: n.medinsId, medins_name: n.medinsName, month: n.month,
+    issued_at: n.issuedAt, appeal_deadline: n.appealDeadline, final: n.final,
+    lines: n.lines.map((l, i) => ({ no: i + 1, rule: l.rule, mdtrt_id: l.mdtrtId, patn_id: l.patnId, proposed: fenToYuan(l.proposed), deducted: fenToYuan(l.deducted), decision: l.decision })),
+    total: fenToYuan(n.totalFen), total_upper: chineseUppercaseAmount(n.totalFen),
+  };
+}
 
 export async function noticeXlsx(n: DeductionNotice): Promise<Buffer> {
   const ExcelJS = await loadExcel();

@@ -19,12 +19,15 @@ const decided = replay(newCase('H1', [{ id: 'A', rule_id: 'R-A', severity: 'viol
 ] as CaseEvent[]);
 
 test('findings export: Chinese headers; CSV carries a BOM for Excel', async () => {
-  const t = findingsTable([finding('A', 77000)]);
+  const t = findingsTable([finding('A', 77000)], { institutions: { H1: '示例市第一人民医院' }, departments: { '0303': '心血管内科' } });
   const csv = toCsv(t);
   assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const text = csv.subarray(3).toString('utf8');
-  assert.match(text.split('\r\n')[0], /^审核单号,规则编号,规则名称,违规类型,严重程度/);
-  assert.match(text.split('\r\n')[1], /明确违规.*,770\.00,national-sample@2024\.1$/);
+  assert.match(text.split('\r\n')[0], /^审核单号,规则编号,规则名称,违规类型,严重程度.*,定点机构名称,科室名称$/);
+  // names beside the codes, the category and severity in Chinese
+  assert.match(text.split('\r\n')[1], /,限定支付范围,明确违规,H1,.*,770\.00,national-sample@2024\.1,示例市第一人民医院,心血管内科$/);
+  // a code the dictionary does not name leaves the name empty (never a wrong name)
+  assert.match(toCsv(findingsTable([finding('A', 1)])).subarray(3).toString('utf8').split('\r\n')[1], /national-sample@2024\.1,,$/);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load((await toXlsx([t])) as unknown as ArrayBuffer);
   const ws = wb.getWorksheet('违规明细')!;

@@ -198,3 +198,29 @@ testBothBackends('policy sets: versions, effective dates, XLSX import, conflicts
 
 const sqlFine = sql`insert into penalties (case_id, medins_id, kind, multiplier, recovered_fen, fine_fen, basis, hearing_offered, actor, at)
   values ('C-H1-2024-03', 'H1', 'violation', 1.5, 42000, 63000, '处违规金额1.5倍罚款', true, 'sup', '2024-04-20T00:00:00Z')`;
+
+testBothBackends('我的医保: the year is the year of service, and 已付起付线 is what that year\'s settlements paid (inpatient too), not the outpatient accumulator', async (db) => {
+  // Recorded in 2025 (the clock), for stays of 2024 and one of 2025.
+  const fg = await setup(db, () => new Date('2025-02-10T02:00:00Z'));
+  await fg.settlements.importPolicySets(admin, [{ ...policy, year: 2025, version: '2025.1' }], 'test.json');
+  await db.transaction((tx) => fg.ctx.encounters.replaceMany(tx, [enc('ZY1'), enc('ZY2', 'P1', 30000, 'H1', '2024-06-01'), enc('ZY3', 'P1', 8000, 'H1', '2025-01-05'), enc('ZY9', 'P2')], { importId: null, source: 'test' }));
+  const s1 = await fg.settlements.settle(his, { idempotency_key: 'm1', mdtrt_id: 'ZY1' });
+  await fg.settlements.settle(his, { idempotency_key: 'm2', mdtrt_id: 'ZY2' });
+  await fg.settlements.settle(his, { idempotency_key: 'm3', mdtrt_id: 'ZY3' });
+  await fg.settlements.settle(his, { idempotency_key: 'm9', mdtrt_id: 'ZY9' });
+  await fg.settlements.reverse(his, s1.setl_id, { idempotency_key: 'r1' });
+  await fg.settlements.settle(his, { idempotency_key: 'm1b', mdtrt_id: 'ZY1' });
+  const insured = { id: 'p1', role: 'insured' as const, patnId: 'P1' };
+  const latest = await fg.settlements.myYear(insured);
+  assert.deepEqual([latest.year, latest.years], [2025, [2025, 2024]], 'the latest year of service by default');
+  assert.deepEqual(latest.items.map((s) => [s.mdtrt_id, s.year]), [['ZY3', 2025]]);
+  assert.equal(latest.accumulators.deductible_paid, 1000, 'first admission of 2025: the full deductible');
+  const y2024 = await fg.settlements.myYear(insured, 2024);
+  // 2024: ZY1 first (1000), ZY2 second (500); ZY1 reversed and settled again as the second admission (500). The reversed one counts nothing.
+  assert.deepEqual(y2024.items.map((s) => [s.mdtrt_id, s.status, s.result.act_pay_dedc]).sort(), [['ZY1', 'reversed', 1000], ['ZY1', 'settled', 500], ['ZY2', 'settled', 500]]);
+  assert.equal(y2024.accumulators.deductible_paid, 1000);
+  assert.equal(y2024.accumulators.settled, 2);
+  assert.equal(y2024.accumulators.cap_groups[0].deductible_met, 0, 'the accumulator keeps the outpatient deductible only (settlement.md step 9)');
+  assert.ok(y2024.items.every((s) => s.patn_id === 'P1'), 'only their own');
+  await assert.rejects(fg.settlements.myYear(admin), /insured persons/);
+});

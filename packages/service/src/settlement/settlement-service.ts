@@ -7,6 +7,7 @@ import {
 } from '@fundguard/core';
 import { SettlementRepo, type AuditEntryInput, type Db, type PolicySetRow, type SettlementRow } from '@fundguard/store';
 import { boundInstitution, inScope, requireInScope, requirePermission, type Actor } from '../auth/roles.ts';
+import { dictionaryOf } from '../dictionary.ts';
 import type { ServiceContext } from '../context.ts';
 import { Coalescer } from '../coalesce.ts';
 import { checkXlsx } from '../imports/zip-guard.ts';
@@ -30,6 +31,8 @@ export interface SettlementView {
   mdtrt_id: string;
   patn_id: string;
   medins_id: string;
+  /** the insurance year: the year of the date of service (discharge, else admission), not of the recording */
+  year: number;
   status: 'settled' | 'reversed';
   settled_at: string;
   reversed_at: string | null;
@@ -66,7 +69,7 @@ interface PendingSettlement {
 type Outcome = { view: SettlementView } | { error: FundGuardError };
 const hash = (v: unknown) => createHash('sha256').update(canonicalJson(v)).digest('hex');
 const view = (r: SettlementRow, replayed = false): SettlementView => ({
-  setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, status: r.status, settled_at: r.settled_at,
+  setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, patn_id: r.patn_id, medins_id: r.medins_id, year: Number(r.year), status: r.status, settled_at: r.settled_at,
   reversed_at: r.reversed_at, policy_set_id: r.policy_set_id, result: r.result, ...(replayed ? { replayed } : {}),
 });
 
@@ -389,6 +392,22 @@ export class SettlementService {
     };
   }
 
+  /**
+   * The insured person's own year (我的医保): the years they have settlements in, the chosen year's (default: the
+   * latest year of service) settlements and figures, with the deductible actually paid that year summed from the
+   * settlements themselves, so that 本年累计 and each settlement's 实际支付起付线 agree (the accumulators keep the
+   * outpatient deductible only, which is what the next outpatient settlement needs).
+   */
+  async myYear(actor: Actor, year?: number) {
+    if (actor.role !== 'insured' || !actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this view is for insured persons (signed in as themselves)');
+    const patnId = actor.patnId;
+    const years = await this.repo.yearsOf(patnId);
+    const y = year ?? years[0] ?? Number(this.ctx.nowIso().slice(0, 4));
+    const items = await this.list(actor, { year: y, limit: 1000 });
+    const paid = await this.repo.deductiblePaid(patnId, y);
+    return { patn_id: patnId, year: y, years, items, accumulators: { ...(await this.accumulators(actor, patnId, y)), deductible_paid: fenToYuan(paid.fen), settled: paid.settlements } };
+  }
+
   // ---- institution monthly statement (月度结算单) ----------------------------------------------------------------
 
   async statement(actor: Actor, medinsId: string, month: string): Promise<InstitutionStatement> {
@@ -415,7 +434,8 @@ export class SettlementService {
     const ws = wb.addWorksheet('月度结算单');
     ws.columns = [{ width: 30 }, { width: 12 }, { width: 18 }, { width: 18 }, { width: 18 }, { width: 18 }];
     ws.addRow([`定点医疗机构月度结算单（${month}）`]).font = { bold: true, size: 14 };
-    ws.addRow([`机构编码：${medinsId}`, '', `生成时间：${s.generated_at}`]);
+    const name = (await dictionaryOf(this.ctx).get(actor, ['institutions'])).institutions?.[medinsId];
+    ws.addRow([name ? `定点医疗机构：${name}（${medinsId}）` : `机构编码：${medinsId}`, '', `生成时间：${s.generated_at}`]);
     ws.addRow([]);
     ws.addRow(['项目', '笔数', '医疗费总额(元)', '统筹基金(元)', '大病保险(元)', '基金支付合计(元)']).font = { bold: true };
     ws.addRow(['本月结算', s.settled.count, formatYuan(s.settled.medfee_fen), formatYuan(s.settled.hifp_fen), formatYuan(s.settled.hifmi_fen), formatYuan(s.settled.fund_pay_fen)]);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { boundInstitution, importTemplate, ROLES, requirePermission, TEMPLATE_KINDS, type FundGuard, type Role, type Session, type TemplateKind } from '@fundguard/service';
+import { boundInstitution, importTemplate, permissionTable, ROLES, requirePermission, TEMPLATE_KINDS, type FundGuard, type Role, type Session, type TemplateKind } from '@fundguard/service';
 import { SerialParams, T } from '../../schemas.ts';
 import type { AuditAnchor } from '@fundguard/store';
 import { actorOf, presentedKey } from '../../auth.ts';
@@ -20,7 +20,11 @@ const keyBody = {
   additionalProperties: false,
 } as const;
 
+/** str as TypeBox (the newer routes here are TypeBox; the shared pieces stay plain JSON schema). */
+const tstr = (maxLength: number, extra: Record<string, unknown> = {}) => T.String({ maxLength, pattern: '^[^\\u0000\\ud800-\\udfff\\ufffd]*$', ...extra });
 const username = str(64, { minLength: 1 });
+
+interface AuditQuery { actor?: string; action?: string; entity_type?: string; entity_id?: string; from?: string; to?: string; q?: string; after?: number; order?: 'asc' | 'desc'; limit?: number; offset?: number }
 const password = str(256, { minLength: 1 });
 const userParams = { type: 'object', required: ['username'], properties: { username }, additionalProperties: false } as const;
 
@@ -105,6 +109,28 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     const id = await fg.keys.createUser(actorOf(req), { username: b.username, password: b.password, role: b.role, displayName: b.display_name, institutionId: b.institution_id, patnId: b.patn_id, mustChangePassword: b.must_change_password });
     return reply.status(201).send({ id, username: b.username, role: b.role });
   });
+  app.patch<{ Params: { username: string }; Body: { role?: Role; display_name?: string; institution_id?: string | null; patn_id?: string | null } }>('/api/v1/users/:username', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Change a user\'s role, display name or binding (institution_id for hospital users, patn_id for insured persons; null removes it). A change of role or binding ends the user\'s sessions; logged with before and after',
+      params: userParams,
+      body: T.Object({
+        role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)), { description: 'the new role' })),
+        display_name: T.Optional(tstr(200, { description: 'the person\'s name as the console shows it', examples: ['审核员 张敏'] })),
+        institution_id: T.Optional(T.Union([tstr(64, { minLength: 1 }), T.Null()], { description: '定点机构编码 the user acts for (hospital users)', examples: ['H61010000001'] })),
+        patn_id: T.Optional(T.Union([tstr(64, { minLength: 1 }), T.Null()], { description: 'the insured person (insured users)' })),
+      }, { additionalProperties: false, minProperties: 1 }),
+    },
+  }, async (req) => {
+    const b = req.body;
+    return fg.keys.updateUser(actorOf(req), req.params.username, { role: b.role, displayName: b.display_name, institutionId: b.institution_id, patnId: b.patn_id });
+  });
+  app.get('/api/v1/roles', {
+    schema: { tags: ['admin'], summary: 'The roles and, for every permission the server checks, which roles hold it (the table the service enforces)' },
+  }, async (req) => {
+    requirePermission(actorOf(req), 'users.manage');
+    return { roles: [...ROLES], permissions: permissionTable() };
+  });
   app.post<{ Params: { username: string }; Body: { password: string } }>('/api/v1/users/:username/password', {
     schema: {
       tags: ['admin'], summary: 'Administrator reset: a new password the user must change at the next sign-in; the user\'s sessions end and a lock is lifted',
@@ -130,15 +156,31 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
     schema: { tags: ['admin'], summary: 'End every session of a user', params: userParams },
   }, async (req) => ({ ended: await fg.keys.revokeSessions(actorOf(req), req.params.username) }));
 
-  app.get<{ Querystring: { entity_type?: string; entity_id?: string; after?: number; limit?: number } }>('/api/v1/audit-log', {
+  app.get<{ Querystring: AuditQuery }>('/api/v1/audit-log', {
     schema: {
-      tags: ['admin'], summary: 'Audit log entries (append-only, hash-chained)',
-      querystring: { type: 'object', properties: { entity_type: str(64), entity_id: str(200), after: { type: 'integer', minimum: 0, maximum: 9_007_199_254_740_991 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+      tags: ['admin'],
+      summary: 'Audit log entries (append-only, hash-chained), filtered by actor, action, entity, period and text, newest first (in order of seq after `after`), with `total` for paging',
+      querystring: T.Object({
+        actor: T.Optional(tstr(128, { description: 'who acted: a user name (any case) or key:<key_id>', examples: ['auditor'] })),
+        action: T.Optional(tstr(64, { description: 'an action, or its first part: `user` matches user.create, user.disable …', examples: ['user'] })),
+        entity_type: T.Optional(tstr(64, { description: 'what was acted on', examples: ['user'] })),
+        entity_id: T.Optional(tstr(200, { description: 'which one', examples: ['auditor'] })),
+        from: T.Optional(T.String({ format: 'date', description: 'first day (UTC), included', examples: ['2024-01-01'] })),
+        to: T.Optional(T.String({ format: 'date', description: 'the day after the last (UTC), excluded', examples: ['2024-02-01'] })),
+        q: T.Optional(tstr(200, { description: 'text in the actor, the entity id or the detail', examples: ['核实'] })),
+        after: T.Optional(T.Integer({ minimum: 0, maximum: 9_007_199_254_740_991, description: 'only entries after this seq, oldest first (reading the log in order)' })),
+        order: T.Optional(T.Union([T.Literal('asc'), T.Literal('desc')], { description: 'by seq; default desc (asc with `after`)' })),
+        limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'rows per page' })),
+        offset: T.Optional(T.Integer({ minimum: 0, maximum: 100_000_000, default: 0, description: 'rows to skip' })),
+      }, { additionalProperties: false }),
     },
   }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');
     const q = req.query;
-    return { items: await fg.ctx.auditLog.list({ entityType: q.entity_type, entityId: q.entity_id, afterSeq: q.after, limit: q.limit }) };
+    return fg.ctx.auditLog.search({
+      actor: q.actor || undefined, action: q.action || undefined, entityType: q.entity_type || undefined, entityId: q.entity_id || undefined,
+      from: q.from, to: q.to, text: q.q?.trim() || undefined, afterSeq: q.after, order: q.order ?? (q.after !== undefined ? 'asc' : 'desc'), limit: q.limit ?? 100, offset: q.offset ?? 0,
+    });
   });
   app.get('/api/v1/audit-log/verify', { schema: { tags: ['admin'], summary: 'Prove the audit log chain (keyed with the server secret) and check it against the latest anchor written outside the database' } }, async (req) => {
     requirePermission(actorOf(req), 'auditlog.read');

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { FundGuardError } from '@fundguard/core';
+import { dictionaryOf } from '@fundguard/service/dictionary.ts';
 import { boundInstitution, findingsTable, toCsv, toXlsx, type FundGuard, type RunScope } from '@fundguard/service';
 import { packVersionParams } from '../rule-packs/index.ts';
 import type { FindingRow } from '@fundguard/store';
@@ -45,7 +46,7 @@ export const auditRunRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app,
     const rows = await fg.database.rows<FindingRow>(sql`
       select * from findings where run_id = ${req.params.id} and (${medins}::text is null or medins_id = ${medins})
         and (${req.query.rule_id ?? null}::text is null or rule_id = ${req.query.rule_id ?? null}) order by medins_id, month, rule_id, mdtrt_id`);
-    const t = findingsTable(rows);
+    const t = findingsTable(rows, await dictionaryOf(fg.ctx).get(actor, ['institutions', 'departments']));
     await fg.personalData.logRead(actor, 'audit_run', String(req.params.id), { rows: rows.length, format: req.query.format ?? 'xlsx' });
     const name = encodeURIComponent(`违规明细-${req.params.id}.${req.query.format ?? 'xlsx'}`);
     if (req.query.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename*=UTF-8''${name}`).send(toCsv(t));

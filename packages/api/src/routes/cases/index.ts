@@ -2,8 +2,9 @@ import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
 import { FundGuardError } from '@fundguard/core';
 import { sql } from 'drizzle-orm';
 import {
-  buildNotice, CaseService, casesTable, findingsTable, MAX_ATTACHMENT_BYTES, noticePdf, noticeXlsx, toCsv, toXlsx, type CaseCommand, type FundGuard,
+  buildNotice, CaseService, casesTable, findingsTable, MAX_ATTACHMENT_BYTES, noticePdf, noticeView, noticeXlsx, toCsv, toXlsx, type CaseCommand, type FundGuard,
 } from '@fundguard/service';
+import { dictionaryOf } from '@fundguard/service/dictionary.ts';
 import { Type } from 'typebox';
 import { actorOf } from '../../auth.ts';
 import { readBoundedBody } from '../../uploads.ts';
@@ -117,11 +118,12 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
   const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   const download = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
 
-  app.get<{ Params: { id: string; format: 'xlsx' | 'pdf' } }>('/api/v1/cases/:id/notice.:format', {
-    schema: { tags: ['cases'], summary: '扣款通知书 (deduction notice) of a decided case, as XLSX or PDF', params: { type: 'object', properties: { id: { type: 'string' }, format: { type: 'string', enum: ['xlsx', 'pdf'] } } } },
+  app.get<{ Params: { id: string; format: 'xlsx' | 'pdf' | 'json' } }>('/api/v1/cases/:id/notice.:format', {
+    schema: { tags: ['cases'], summary: '扣款通知书 (deduction notice) of a decided case, as XLSX or PDF, or as JSON for the console\'s print view (amounts in yuan, the total in Chinese capitals)', params: { type: 'object', properties: { id: { type: 'string' }, format: { type: 'string', enum: ['xlsx', 'pdf', 'json'] } } } },
   }, async (req, reply) => {
     const c = await cases.forNotice(actorOf(req), req.params.id);
     const notice = buildNotice({ id: c.id, medins_id: c.medins_id, month: c.month, state: c.state }, c.findings, await medinsName(c.medins_id), fg.ctx.nowIso());
+    if (req.params.format === 'json') return noticeView(notice);
     const body = req.params.format === 'pdf' ? await noticePdf(notice) : await noticeXlsx(notice);
     return reply.header('content-type', req.params.format === 'pdf' ? 'application/pdf' : XLSX).header('content-disposition', download(`扣款通知书-${c.id}.${req.params.format}`)).send(body);
   });
@@ -135,12 +137,13 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     const actor = actorOf(req);
     const q = req.query;
     const list = await cases.list(actor, { medinsId: q.medins_id, month: q.month, status: q.status ? q.status.split(',') : undefined, limit: 100_000 });
-    const t = casesTable(list.items);
+    const names = await dictionaryOf(fg.ctx).get(actor, ['institutions', 'departments']);
+    const t = casesTable(list.items, names);
     if (q.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', download('审核单.csv')).send(toCsv(t));
     const findings = (await Promise.all(list.items.map((c) => cases.repo.findingsOfCase(c.id)))).flat();
     // the findings sheet names the persons (patn_id): an export of personal data, logged with its size
     await fg.personalData.logRead(actor, 'cases', 'export', { rows: findings.length, format: 'xlsx' });
-    return reply.header('content-type', XLSX).header('content-disposition', download('审核单.xlsx')).send(await toXlsx([t, findingsTable(findings)]));
+    return reply.header('content-type', XLSX).header('content-disposition', download('审核单.xlsx')).send(await toXlsx([t, findingsTable(findings, names)]));
   });
 
   app.get<{ Params: { id: string; sha256: string } }>('/api/v1/cases/:id/attachments/:sha256', { schema: { tags: ['cases'], summary: 'Download an attachment (checksum verified)' } }, async (req, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { FundGuardError, parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
+import { parseSettlementRequest, settle, settlementOutput } from '@fundguard/core';
 import { requirePermission, type FundGuard, type SettleRequest } from '@fundguard/service';
 import { actorOf } from '../../auth.ts';
 import { readBoundedBody } from '../../uploads.ts';
@@ -109,14 +109,10 @@ export const settlementRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (ap
   });
 
   app.get<{ Querystring: { year?: number } }>('/api/v1/me/settlements', {
-    schema: { tags: ['settlement'], summary: 'The insured person\'s own settlements, each part explained in plain Chinese, and their year-to-date figures', querystring: T.Object({ year: T.Optional(Year()) }) },
-  }, async (req) => {
-    const actor = actorOf(req);
-    if (actor.role !== 'insured' || !actor.patnId) throw new FundGuardError('E_FORBIDDEN', 'this view is for insured persons (signed in as themselves)');
-    const items = await fg.settlements.list(actor, { limit: 1000 });
-    // default: the insurance year of the latest settlement (its date of service), not the year it was recorded
-    const latestYear = (items[0]?.result as { parameters?: { year?: number } } | undefined)?.parameters?.year;
-    const year = req.query.year ?? latestYear ?? Number(fg.ctx.nowIso().slice(0, 4));
-    return { patn_id: actor.patnId, items, accumulators: await fg.settlements.accumulators(actor, actor.patnId, year) };
-  });
+    schema: {
+      tags: ['settlement'],
+      summary: 'The insured person\'s own settlements of a year of service (default: the latest), each part explained in plain Chinese, the years they have settlements in, and the year\'s figures: the accumulators plus deductible_paid (yuan), the 起付线 the year\'s settlements actually paid',
+      querystring: T.Object({ year: T.Optional(Year()) }),
+    },
+  }, async (req) => fg.settlements.myYear(actorOf(req), req.query.year));
 };

@@ -127,6 +127,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   if (['decided', 'appealed', 'appeal_review', 'panel_review', 'final', 'closed'].includes(d.status)) {
     actions.push(<Button key="xlsx" icon={<DownloadOutlined />} data-testid="notice-xlsx" onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.xlsx`, `扣款通知书-${id}.xlsx`)}>{t('caseDetail.noticeXlsx')}</Button>);
     actions.push(<Button key="pdf" icon={<DownloadOutlined />} onClick={() => api.download(`/api/v1/cases/${encodeURIComponent(id)}/notice.pdf`, `扣款通知书-${id}.pdf`)}>{t('caseDetail.noticePdf')}</Button>);
+    actions.push(<Button key="print" data-testid="notice-print" onClick={() => navigate(`/print/notice/${encodeURIComponent(id)}`)}>{t('print.open')}</Button>);
   }
 
   const levelNames = t('caseDetail.levelNames', { returnObjects: true }) as string[];

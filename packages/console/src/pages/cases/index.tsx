@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { App, Button, Card, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Input, Select, Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
 import { navigate, setQuery, useLocation } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
+import { useNames } from '../../dictionary.ts';
 import { dateTime, yuan } from '../../format.ts';
 import { CASE_STATUSES, STATUS_COLORS, confirmAll, type CaseView } from './model.ts';
 
@@ -15,6 +17,7 @@ export function WorklistPage() {
   const { message } = App.useApp();
   const { me } = useSession();
   const { search } = useLocation();
+  const names = useNames();
   const q = {
     status: search.get('status') ?? '', month: search.get('month') ?? '', medins_id: search.get('medins_id') ?? '', rule_id: search.get('rule_id') ?? '',
     page: Number(search.get('page') ?? 1), size: Number(search.get('size') ?? 20),
@@ -72,22 +75,24 @@ export function WorklistPage() {
           </Space>
         </Card>
       ) : null}
-      <Table<CaseView> size="small" rowKey="id" loading={list.loading} dataSource={list.data?.items ?? []} data-testid="worklist"
+      <DataTable<CaseView> tableId="cases" exportName={t('cases.title')} size="small" rowKey="id" loading={list.loading} dataSource={list.data?.items ?? []} data-testid="worklist"
+        exportAll={{ total: list.data?.total ?? 0, fetch: async (offset, limit) => (await api.get<{ items: CaseView[] }>('/api/v1/cases', { status: q.status, month: q.month, medins_id: q.medins_id, rule_id: q.rule_id, limit, offset })).items }}
+        savedFilters={{ value: { status: q.status, month: q.month, medins_id: q.medins_id, rule_id: q.rule_id }, apply: (v) => { setDraft({ ...q, ...v }); setQuery({ status: v.status, month: v.month, medins_id: v.medins_id, rule_id: v.rule_id, page: 1 }); } }}
         rowSelection={auditor ? { selectedRowKeys: selected, onChange: (k) => setSelected(k as string[]) } : undefined}
         onRow={(r) => ({ onDoubleClick: () => navigate(`/cases/${encodeURIComponent(r.id)}`) })}
         pagination={{ current: q.page, pageSize: q.size, total: list.data?.total ?? 0, showSizeChanger: true, pageSizeOptions: [20, 50, 100, 200], showTotal: (n) => t('total', { n }),
           onChange: (page, size) => setQuery({ page, size }) }}
         columns={[
-          { title: t('cases.id'), dataIndex: 'id', render: (id: string) => <a href={`/cases/${encodeURIComponent(id)}`} data-testid="case-link" onClick={(e) => { e.preventDefault(); navigate(`/cases/${encodeURIComponent(id)}`); }}>{id}</a> },
-          { title: t('cases.medins'), dataIndex: 'medins_id' },
-          { title: t('cases.month'), dataIndex: 'month' },
-          { title: t('cases.status'), dataIndex: 'status', render: (s: CaseView['status']) => <Tag color={STATUS_COLORS[s]}>{t(`status.${s}`)}</Tag> },
-          { title: t('cases.level'), dataIndex: 'level', align: 'right' },
-          { title: t('cases.findings'), dataIndex: 'finding_count', align: 'right' },
-          { title: t('cases.proposed'), dataIndex: 'proposed', align: 'right', render: (v: number) => yuan(v) },
-          { title: t('cases.deduction'), dataIndex: 'deduction', align: 'right', render: (v: number | null) => yuan(v) },
-          { title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number | null) => (v === null ? '' : v.toFixed(1)) },
-          { title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null) => dateTime(v) },
+          { key: 'id', title: t('cases.id'), dataIndex: 'id', render: (id: string) => <a href={`/cases/${encodeURIComponent(id)}`} data-testid="case-link" onClick={(e) => { e.preventDefault(); navigate(`/cases/${encodeURIComponent(id)}`); }}>{id}</a> },
+          { key: 'medins_id', title: t('cases.medins'), dataIndex: 'medins_id', exportValue: (c) => `${names.institution(c.medins_id)}（${c.medins_id}）` },
+          { key: 'month', title: t('cases.month'), dataIndex: 'month' },
+          { key: 'status', title: t('cases.status'), dataIndex: 'status', render: (s: CaseView['status']) => <Tag color={STATUS_COLORS[s]}>{t(`status.${s}`)}</Tag>, exportValue: (c) => t(`status.${c.status}`) },
+          { key: 'level', title: t('cases.level'), dataIndex: 'level', align: 'right' },
+          { key: 'finding_count', title: t('cases.findings'), dataIndex: 'finding_count', align: 'right' },
+          { key: 'proposed', title: t('cases.proposed'), dataIndex: 'proposed', align: 'right', render: (v: number) => yuan(v), exportFormat: 'yuan' },
+          { key: 'deduction', title: t('cases.deduction'), dataIndex: 'deduction', align: 'right', render: (v: number | null) => yuan(v), exportFormat: 'yuan' },
+          { key: 'risk', title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number | null) => (v === null ? '' : v.toFixed(1)) },
+          { key: 'due_at', title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null) => dateTime(v), exportValue: (c) => dateTime(c.due_at) },
         ]} />
     </Space>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Input, Select, Space, Switch, Table, Tag, Empty, Typography } from 'antd';
+import { Button, Card, Input, Select, Space, Switch, Tag, Empty, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -9,6 +9,7 @@ import { DayRange } from '../../components/Dates.tsx';
 import { useNames } from '../../dictionary.ts';
 import { useSession } from '../../session.tsx';
 import { fenToYuan, int } from '../../format.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 
 interface Row {
   mdtrt_id: string; medins_id: string; medins_name: string; adm_date: string; dscg_date: string | null; med_mdtrt_type: string; med_type: string; insutype: string;
@@ -24,8 +25,10 @@ export function EncounterSearch() {
   const { search } = useLocation();
   const f = { q: search.get('q') ?? '', medins_id: search.get('medins_id') ?? '', from: search.get('from') ?? '', to: search.get('to') ?? '', type: search.get('type') ?? '', flagged: search.get('flagged') === '1', page: Number(search.get('page') ?? 1) };
   const [draft, setDraft] = useState(f.q);
-  const list = useApi(() => api.get<{ items: Row[]; total: number }>('/api/v1/encounter-search', { q: f.q, medins_id: f.medins_id, from: f.from, to: f.to, type: f.type, flagged: f.flagged || undefined, limit: PAGE, offset: (f.page - 1) * PAGE }),
+  const filters = { q: f.q, medins_id: f.medins_id, from: f.from, to: f.to, type: f.type, flagged: f.flagged || undefined };
+  const list = useApi(() => api.get<{ items: Row[]; total: number }>('/api/v1/encounter-search', { ...filters, limit: PAGE, offset: (f.page - 1) * PAGE }),
     [f.q, f.medins_id, f.from, f.to, f.type, f.flagged, f.page]);
+  const typeName = (r: Row) => (names.code('med_type', r.med_type) !== r.med_type ? names.code('med_type', r.med_type) : names.code('med_mdtrt_type', r.med_mdtrt_type));
   const institutions = Object.entries(names.all('institutions')).sort((a, b) => a[0].localeCompare(b[0]));
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="encounter-search">
@@ -51,19 +54,25 @@ export function EncounterSearch() {
       </Card>
       {list.error ? <Failure error={list.error} /> : (
         <Card size="small">
-          <Table<Row> size="small" rowKey="mdtrt_id" loading={list.loading} dataSource={list.data?.items ?? []} data-testid="encounter-results"
+          <DataTable<Row> tableId="encounters" exportName={t('nav.encounters')} size="small" rowKey="mdtrt_id" loading={list.loading} dataSource={list.data?.items ?? []} data-testid="encounter-results"
             locale={{ emptyText: <Empty description={t('encounter.noResults')} /> }}
+            exportAll={{ total: list.data?.total ?? 0, pageSize: 200, fetch: async (offset, limit) => (await api.get<{ items: Row[] }>('/api/v1/encounter-search', { ...filters, limit, offset })).items }}
+            savedFilters={{ value: { q: f.q, medins_id: f.medins_id, from: f.from, to: f.to, type: f.type, flagged: f.flagged ? '1' : '' }, apply: (v) => { setDraft(v.q ?? ''); setQuery({ ...v, page: undefined }); } }}
             onRow={(r) => ({ onClick: () => navigate(`/encounters/${encodeURIComponent(r.mdtrt_id)}`), style: { cursor: 'pointer' } })}
             pagination={{ current: f.page, pageSize: PAGE, total: list.data?.total ?? 0, showSizeChanger: false, showTotal: (n) => t('total', { n }), onChange: (p) => setQuery({ page: p === 1 ? undefined : p }) }}
             columns={[
-              { title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a>{v}</a> },
-              { title: t('encounter.adm'), dataIndex: 'adm_date', width: 110 },
-              { title: t('encounter.type'), render: (_, r) => names.code('med_type', r.med_type) !== r.med_type ? names.code('med_type', r.med_type) : names.code('med_mdtrt_type', r.med_mdtrt_type) },
-              ...(me.role === 'hospital' ? [] : [{ title: t('encounter.medins'), render: (_: unknown, r: Row) => r.medins_name || names.institution(r.medins_id) }]),
-              { title: t('encounter.dept'), render: (_, r) => r.adm_dept_name || names.department(r.adm_dept_codg) },
-              { title: t('encounter.diag'), render: (_, r) => (r.dscg_main_dise_codg ? <>{r.dscg_main_dise_name || names.all('diagnoses')[r.dscg_main_dise_codg] || ''} <Typography.Text type="secondary">{r.dscg_main_dise_codg}</Typography.Text></> : '—') },
-              { title: t('encounter.total'), dataIndex: 'lines_sumamt', align: 'right', render: (v: number) => fenToYuan(v) },
-              { title: t('encounter.findings'), dataIndex: 'findings', align: 'right', render: (v: number) => (v ? <Tag color="red">{int(v)}</Tag> : '0') },
+              { key: 'mdtrt_id', title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a>{v}</a> },
+              { key: 'adm_date', title: t('encounter.adm'), dataIndex: 'adm_date', width: 110 },
+              { key: 'dscg_date', title: t('encounter.dscg'), dataIndex: 'dscg_date', width: 110, defaultHidden: true },
+              { key: 'type', title: t('encounter.type'), render: (_, r) => typeName(r), exportValue: typeName },
+              ...(me.role === 'hospital' ? [] : [{ key: 'medins', title: t('encounter.medins'), render: (_: unknown, r: Row) => r.medins_name || names.institution(r.medins_id), exportValue: (r: Row) => r.medins_name || names.institution(r.medins_id) }]),
+              { key: 'dept', title: t('encounter.dept'), render: (_, r) => r.adm_dept_name || names.department(r.adm_dept_codg), exportValue: (r) => r.adm_dept_name || names.department(r.adm_dept_codg) },
+              { key: 'diag', title: t('encounter.diag'), render: (_, r) => (r.dscg_main_dise_codg ? <>{r.dscg_main_dise_name || names.all('diagnoses')[r.dscg_main_dise_codg] || ''} <Typography.Text type="secondary">{r.dscg_main_dise_codg}</Typography.Text></> : '—'),
+                exportValue: (r) => (r.dscg_main_dise_codg ? names.diagnosis(r.dscg_main_dise_codg, r.dscg_main_dise_name) : '') },
+              { key: 'insutype', title: t('errors.fields.insutype'), defaultHidden: true, render: (_, r) => names.code('insutype', r.insutype), exportValue: (r) => names.code('insutype', r.insutype) },
+              { key: 'total', title: t('encounter.total'), dataIndex: 'lines_sumamt', align: 'right', render: (v: number) => fenToYuan(v), exportValue: (r) => r.lines_sumamt / 100, exportFormat: 'yuan' },
+              { key: 'hifp_pay', title: t('settlement.fund'), dataIndex: 'hifp_pay', align: 'right', defaultHidden: true, render: (v: number | null) => fenToYuan(v), exportValue: (r) => (r.hifp_pay === null ? '' : r.hifp_pay / 100), exportFormat: 'yuan' },
+              { key: 'findings', title: t('encounter.findings'), dataIndex: 'findings', align: 'right', render: (v: number) => (v ? <Tag color="red">{int(v)}</Tag> : '0') },
             ]} />
         </Card>
       )}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Progress, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { App, Button, Card, Progress, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { DataTable } from '../../components/DataTable.tsx';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { useApi } from '../../useApi.ts';
@@ -72,23 +73,23 @@ export function RunsPage() {
         </Card>
       ) : null}
       <Card size="small" title={t('nav.runs')}>
-        <Table<Run> size="small" rowKey="id" data-testid="run-table" dataSource={runs.data?.items ?? []} loading={runs.loading && !runs.data} pagination={{ pageSize: 10 }}
+        <DataTable<Run> tableId="runs" exportName={t('nav.runs')} size="small" rowKey="id" data-testid="run-table" dataSource={runs.data?.items ?? []} loading={runs.loading && !runs.data} pagination={{ pageSize: 10 }}
           columns={[
-            { title: t('runs.id'), dataIndex: 'id' },
-            { title: t('runs.kind'), dataIndex: 'kind', render: (k: string) => t(`runs.kinds.${k}`, { defaultValue: k }) },
-            { title: t('runs.admPeriod'), render: (_, r) => <>{inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''), t('app.through'))}{r.params.medins_id ? <><br /><Typography.Text type="secondary">{names.institution(String(r.params.medins_id))}</Typography.Text></> : null}</> },
+            { key: 'id', title: t('runs.id'), dataIndex: 'id' },
+            { key: 'kind', title: t('runs.kind'), dataIndex: 'kind', render: (k: string) => t(`runs.kinds.${k}`, { defaultValue: k }), exportValue: (r) => t(`runs.kinds.${r.kind}`, { defaultValue: r.kind }) },
+            { key: 'period', title: t('runs.admPeriod'), exportValue: (r) => inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''), t('app.through')) + (r.params.medins_id ? ` ${names.institution(String(r.params.medins_id))}` : ''), render: (_, r) => <>{inclusivePeriod(String(r.params.from ?? ''), String(r.params.to ?? ''), t('app.through'))}{r.params.medins_id ? <><br /><Typography.Text type="secondary">{names.institution(String(r.params.medins_id))}</Typography.Text></> : null}</> },
             // A run without progress (no worker takes its tasks) says so; the server's text is bilingual.
-            { title: t('runs.status'), dataIndex: 'status', render: (s: string, r) => <>
+            { key: 'status', title: t('runs.status'), dataIndex: 'status', exportValue: (r) => t(`runs.st.${r.status}`, { defaultValue: r.status }), render: (s: string, r) => <>
               <Tag color={RUN_COLORS[s]}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag>
               {r.warning ? <Tooltip title={r.warning}><Tag color="warning" data-testid="run-warning">⚠ {r.warning.split(':')[0]}</Tag></Tooltip> : null}
             </> },
-            { title: t('runs.progress'), width: 200, render: (_, r) => <Progress size="small" percent={r.total_chunks ? Math.floor((100 * r.done_chunks) / r.total_chunks) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
-            { title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
-            { title: t('runs.findings'), dataIndex: 'findings', align: 'right', render: int },
-            { title: t('nav.cases'), dataIndex: 'cases', align: 'right' },
-            { title: t('runs.actor'), dataIndex: 'actor' },
-            { title: t('runs.started'), dataIndex: 'started_at', render: dateTime },
-            { title: '', render: (_, r) => (
+            { key: 'progress', title: t('runs.progress'), width: 200, exportValue: (r) => (r.total_chunks ? `${Math.floor((100 * r.done_chunks) / r.total_chunks)}%` : '100%'), render: (_, r) => <Progress size="small" percent={r.total_chunks ? Math.floor((100 * r.done_chunks) / r.total_chunks) : 100} status={r.status === 'failed' ? 'exception' : r.status === 'running' ? 'active' : undefined} /> },
+            { key: 'encounters', title: t('runs.encounters'), dataIndex: 'encounters', align: 'right', render: int },
+            { key: 'findings', title: t('runs.findings'), dataIndex: 'findings', align: 'right', render: int },
+            { key: 'cases', title: t('nav.cases'), dataIndex: 'cases', align: 'right' },
+            { key: 'actor', title: t('runs.actor'), dataIndex: 'actor' },
+            { key: 'started_at', title: t('runs.started'), dataIndex: 'started_at', render: dateTime, exportValue: (r) => dateTime(r.started_at) },
+            { key: 'actions', title: '', noExport: true, render: (_, r) => (
               <Space>
                 {auditor && r.status === 'running' ? <Button size="small" onClick={() => api.post(`/api/v1/audit-runs/${r.id}/cancel`).then(runs.reload, (e: Error) => message.error(e.message))}>{t('runs.cancel')}</Button> : null}
                 {auditor && r.status === 'done' && r.kind !== 'replay' && !r.cases ? <Button size="small" type="primary" onClick={() => openCases(r.id)}>{t('runs.openCases')}</Button> : null}
@@ -107,18 +108,18 @@ export function RunsPage() {
           </div>
         ) : null}
         {imports.error ? <Failure error={imports.error} /> : (
-          <Table<ImportRow> size="small" rowKey="id" dataSource={imports.data?.items ?? []} loading={imports.loading} pagination={{ pageSize: 10 }}
+          <DataTable<ImportRow> tableId="imports" exportName={t('runs.imports')} size="small" rowKey="id" dataSource={imports.data?.items ?? []} loading={imports.loading} pagination={{ pageSize: 10 }}
             columns={[
-              { title: t('runs.id'), dataIndex: 'id' },
-              { title: t('runs.importKind'), dataIndex: 'kind', render: (k: string) => t(`runs.importKinds.${k}`, { defaultValue: k }) },
-              { title: t('runs.file'), dataIndex: 'file_name' },
-              { title: t('runs.format'), dataIndex: 'format', render: (f: string) => String(f ?? '').toUpperCase() },
-              { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'done' || s === 'ok' || s === 'applied' ? 'success' : s === 'failed' || s === 'interrupted' ? 'error' : s === 'validating' || s === 'applying' ? 'processing' : 'default'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
-              { title: t('runs.records'), dataIndex: 'records', align: 'right', render: int },
-              { title: t('runs.replaced'), dataIndex: 'replaced', align: 'right' },
-              { title: t('runs.warnings'), dataIndex: 'warnings', align: 'right' },
-              { title: t('runs.actor'), dataIndex: 'actor' },
-              { title: t('runs.started'), dataIndex: 'started_at', render: dateTime },
+              { key: 'id', title: t('runs.id'), dataIndex: 'id' },
+              { key: 'kind', title: t('runs.importKind'), dataIndex: 'kind', render: (k: string) => t(`runs.importKinds.${k}`, { defaultValue: k }), exportValue: (r) => t(`runs.importKinds.${r.kind}`, { defaultValue: r.kind }) },
+              { key: 'file_name', title: t('runs.file'), dataIndex: 'file_name' },
+              { key: 'format', title: t('runs.format'), dataIndex: 'format', render: (f: string) => String(f ?? '').toUpperCase(), exportValue: (r) => String(r.format ?? '').toUpperCase() },
+              { key: 'status', title: t('runs.status'), dataIndex: 'status', exportValue: (r) => t(`runs.st.${r.status}`, { defaultValue: r.status }), render: (s: string) => <Tag color={s === 'done' || s === 'ok' || s === 'applied' ? 'success' : s === 'failed' || s === 'interrupted' ? 'error' : s === 'validating' || s === 'applying' ? 'processing' : 'default'}>{t(`runs.st.${s}`, { defaultValue: s })}</Tag> },
+              { key: 'records', title: t('runs.records'), dataIndex: 'records', align: 'right', render: int },
+              { key: 'replaced', title: t('runs.replaced'), dataIndex: 'replaced', align: 'right' },
+              { key: 'warnings', title: t('runs.warnings'), dataIndex: 'warnings', align: 'right' },
+              { key: 'actor', title: t('runs.actor'), dataIndex: 'actor' },
+              { key: 'started_at', title: t('runs.started'), dataIndex: 'started_at', render: dateTime, exportValue: (r) => dateTime(r.started_at) },
             ]} />
         )}
       </Card>

@@ -13,6 +13,7 @@ import { useConfirm } from '../../components/confirm.ts';
 import { Masked } from '../../components/Masked.tsx';
 import { dateTime, fenToYuan, int, maskText, yuan } from '../../format.ts';
 import { Inspection, Sampling } from './sampling.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
 
 interface ScreeningRun { id: number; status: 'running' | 'done' | 'failed'; params: Record<string, unknown>; total_institutions: number; done_institutions: number; encounters: number; leads: number; actor: string; error: string | null; warning?: string | null; started_at: string; finished_at: string | null }
 interface Lead {
@@ -45,6 +46,7 @@ function Leads() {
   const current = runId ?? items.find((r) => r.status === 'done')?.id ?? null;
   const leads = useApi(() => (current ? api.get<{ total: number; items: Lead[] }>(`/api/v1/screening-runs/${current}/leads`, { category: f.category, medins_id: f.medins_id, min_score: f.min_score, limit: PAGE, offset: (f.page - 1) * PAGE }) : Promise.resolve({ total: 0, items: [] })),
     [current, f.category, f.medins_id, f.min_score, f.page]);
+  const subject = (l: Lead) => (l.subject_type === 'doctor' ? l.subject_ids.map((d) => names.doctor(d)).join('、') : t(`screening.subjects.${l.subject_type}`, { n: l.subject_ids.length, defaultValue: l.subject_type }));
   const start = async () => {
     try {
       const r = await api.post<ScreeningRun>('/api/v1/screening-runs', { from: scope.from, to: scope.to, ...(scope.medins_id ? { medins_id: scope.medins_id } : {}) });
@@ -85,7 +87,10 @@ function Leads() {
             <InputNumber min={0} max={100} placeholder={t('screening.minScore')} style={{ width: 140 }} value={f.min_score} onChange={(v) => setF({ ...f, min_score: v ?? undefined, page: 1 })} />
           </Space>
           {leads.error ? <Failure error={leads.error} /> : (
-            <Table<Lead> size="small" rowKey="lead_id" dataSource={leads.data?.items ?? []} loading={leads.loading} data-testid="leads"
+            <DataTable<Lead> tableId="leads" exportName={t('screening.leads')} size="small" rowKey="lead_id" dataSource={leads.data?.items ?? []} loading={leads.loading} data-testid="leads"
+              exportAll={{ total: leads.data?.total ?? 0, fetch: async (offset, limit) => (await api.get<{ items: Lead[] }>(`/api/v1/screening-runs/${current}/leads`, { category: f.category, medins_id: f.medins_id, min_score: f.min_score, limit, offset })).items }}
+              savedFilters={{ value: { category: f.category ?? '', medins_id: f.medins_id ?? '', min_score: f.min_score === undefined ? '' : String(f.min_score) },
+                apply: (v) => setF({ category: v.category || undefined, medins_id: v.medins_id || undefined, min_score: v.min_score ? Number(v.min_score) : undefined, page: 1 }) }}
               pagination={{ current: f.page, pageSize: PAGE, total: leads.data?.total ?? 0, showSizeChanger: false, showTotal: (n) => t('total', { n }), onChange: (page) => setF({ ...f, page }) }}
               expandable={{ expandedRowRender: (l) => (
                 <Row gutter={16}>
@@ -107,12 +112,12 @@ function Leads() {
                 </Row>
               ) }}
               columns={[
-                { title: t('screening.score'), dataIndex: 'score', align: 'right', width: 70, render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{v}</Tag> },
-                { title: t('screening.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }) },
-                { title: t('screening.subject'), render: (_, l) => (l.subject_type === 'doctor' ? l.subject_ids.map((d) => names.doctor(d)).join('、') : t(`screening.subjects.${l.subject_type}`, { n: l.subject_ids.length, defaultValue: l.subject_type })) },
-                { title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
-                { title: t('screening.summary'), dataIndex: 'summary', render: (v: string) => <span data-testid="lead-summary">{maskText(v)}</span> },
-                { title: t('screening.atRisk'), dataIndex: 'amount_at_risk', align: 'right', render: (v: number) => yuan(v) },
+                { key: 'score', title: t('screening.score'), dataIndex: 'score', align: 'right', width: 70, render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{v}</Tag> },
+                { key: 'category', title: t('screening.category'), dataIndex: 'category', render: (v: string) => t(`category.${v}`, { defaultValue: v }), exportValue: (l) => t(`category.${l.category}`, { defaultValue: l.category }) },
+                { key: 'subject', title: t('screening.subject'), render: (_, l) => subject(l), exportValue: subject },
+                { key: 'medins', title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v), exportValue: (l) => names.institution(l.medins_id) },
+                { key: 'summary', title: t('screening.summary'), dataIndex: 'summary', render: (v: string) => <span data-testid="lead-summary">{maskText(v)}</span>, exportValue: (l) => maskText(l.summary) },
+                { key: 'at_risk', title: t('screening.atRisk'), dataIndex: 'amount_at_risk', align: 'right', render: (v: number) => yuan(v), exportValue: (l) => l.amount_at_risk, exportFormat: 'yuan' },
               ]} />
           )}
         </Card>
@@ -172,18 +177,19 @@ function Queue() {
         <Select allowClear placeholder={t('cases.status')} style={{ width: 160 }} value={q.status} onChange={(status) => setQ({ status, page: 1 })}
           options={['queued', 'assigned', 'auto_passed', 'reviewed'].map((s) => ({ value: s, label: t(`screening.st.${s}`) }))} />
       </Space>
-      <Table<QueueItem> size="small" rowKey="mdtrt_id" dataSource={list.data?.items ?? []} loading={list.loading} data-testid="queue"
+      <DataTable<QueueItem> tableId="review-queue" exportName={t('screening.queueTab')} size="small" rowKey="mdtrt_id" dataSource={list.data?.items ?? []} loading={list.loading} data-testid="queue"
+        exportAll={{ total: list.data?.total ?? 0, fetch: async (offset, limit) => (await api.get<{ items: QueueItem[] }>('/api/v1/review-queue', { status: q.status, limit, offset })).items }}
         pagination={{ current: q.page, pageSize: PAGE, total: list.data?.total ?? 0, showSizeChanger: false, showTotal: (n) => t('total', { n }), onChange: (page) => setQ({ ...q, page }) }}
         columns={[
-          { title: t('screening.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{Math.round(v)}</Tag> },
-          { title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a onClick={() => openEncounter(v)}>{v}</a> },
-          { title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
-          { title: t('cases.month'), dataIndex: 'month' },
-          { title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v) },
-          { title: t('cases.status'), dataIndex: 'status', render: (s: string) => t(`screening.st.${s}`, { defaultValue: s }) },
-          { title: t('screening.reviewer'), dataIndex: 'assigned_to' },
-          { title: t('screening.outcome'), dataIndex: 'outcome', render: (v: string | null) => (v ? t(`screening.${v}`, { defaultValue: v }) : '—') },
-          { title: '', render: (_, r) => (r.status === 'assigned' && r.assigned_to === me.id ? (
+          { key: 'risk', title: t('screening.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => <Tag color={v >= 80 ? 'red' : v >= 50 ? 'orange' : 'default'}>{Math.round(v)}</Tag>, exportValue: (r) => Math.round(r.risk) },
+          { key: 'mdtrt_id', title: t('encounter.lookup'), dataIndex: 'mdtrt_id', render: (v: string) => <a onClick={() => openEncounter(v)}>{v}</a> },
+          { key: 'medins', title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v), exportValue: (r) => names.institution(r.medins_id) },
+          { key: 'month', title: t('cases.month'), dataIndex: 'month' },
+          { key: 'amount', title: t('caseDetail.amount'), dataIndex: 'amount_fen', align: 'right', render: (v: number) => fenToYuan(v), exportValue: (r) => r.amount_fen / 100, exportFormat: 'yuan' },
+          { key: 'status', title: t('cases.status'), dataIndex: 'status', render: (s: string) => t(`screening.st.${s}`, { defaultValue: s }), exportValue: (r) => t(`screening.st.${r.status}`, { defaultValue: r.status }) },
+          { key: 'assigned_to', title: t('screening.reviewer'), dataIndex: 'assigned_to' },
+          { key: 'outcome', title: t('screening.outcome'), dataIndex: 'outcome', render: (v: string | null) => (v ? t(`screening.${v}`, { defaultValue: v }) : '—'), exportValue: (r) => (r.outcome ? t(`screening.${r.outcome}`, { defaultValue: r.outcome }) : '') },
+          { key: 'actions', title: '', noExport: true, render: (_, r) => (r.status === 'assigned' && r.assigned_to === me.id ? (
             <Space>
               <Button size="small" onClick={() => confirm(t('screening.passConfirm', { id: r.mdtrt_id }), () => act(() => api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'pass' }), t('caseDetail.done')))}>{t('screening.pass')}</Button>
               <Button size="small" danger onClick={() => confirm(t('screening.referConfirm', { id: r.mdtrt_id }), () => act(() => api.post(`/api/v1/review-queue/${encodeURIComponent(r.mdtrt_id)}/decision`, { outcome: 'refer' }), t('caseDetail.done')))}>{t('screening.refer')}</Button>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Space, Table, Tabs, Tag } from 'antd';
+import { DataTable } from '../../components/DataTable.tsx';
 import dayjs from 'dayjs';
 import { useNames } from '../../dictionary.ts';
 import { MonthPicker } from '../../components/Dates.tsx';
@@ -69,16 +70,18 @@ function Settlements() {
         {me.role !== 'hospital' ? <InstitutionPicker value={q.medins_id} onChange={(v) => setQ({ ...q, medins_id: v, page: 0 })} /> : null}
         <DatePicker picker="year" allowClear placeholder={t('settlement.year')} value={q.year ? dayjs(`${q.year}-01-01`) : null} onChange={(d) => setQ({ ...q, year: d ? d.format('YYYY') : undefined, page: 0 })} />
       </Space>
-      <Table<SettlementRow> size="small" rowKey="setl_id" dataSource={items} loading={list.loading} pagination={false} onRow={(r) => ({ onClick: () => setOpen(r) })}
+      <DataTable<SettlementRow> tableId="settlements" exportName={t('settlement.listTab')} size="small" rowKey="setl_id" dataSource={items} loading={list.loading} pagination={false} onRow={(r) => ({ onClick: () => setOpen(r) })}
+        savedFilters={{ value: { medins_id: q.medins_id ?? '', year: q.year ?? '' }, apply: (v) => setQ({ medins_id: v.medins_id || undefined, year: v.year || undefined, page: 0 }) }}
         columns={[
-          { title: t('settlement.setlId'), dataIndex: 'setl_id' },
-          { title: t('encounter.lookup'), dataIndex: 'mdtrt_id' },
-          { title: t('settlement.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v) },
-          { title: t('settlement.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'settled' ? 'green' : 'default'}>{names.code('setl_status', s)}</Tag> },
-          { title: t('settlement.settledAt'), dataIndex: 'settled_at', render: dateTime },
-          { title: t('settlement.total'), render: (_, r) => yuan(r.result.medfee_sumamt as number) },
-          { title: t('settlement.fund'), render: (_, r) => yuan(r.result.hifp_pay as number) },
-          { title: t('settlement.personPart'), render: (_, r) => yuan(r.result.psn_part_amt as number) },
+          { key: 'setl_id', title: t('settlement.setlId'), dataIndex: 'setl_id' },
+          { key: 'mdtrt_id', title: t('encounter.lookup'), dataIndex: 'mdtrt_id' },
+          { key: 'medins', title: t('settlement.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v), exportValue: (r) => names.institution(r.medins_id) },
+          { key: 'status', title: t('settlement.status'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'settled' ? 'green' : 'default'}>{names.code('setl_status', s)}</Tag>, exportValue: (r) => names.code('setl_status', r.status) },
+          { key: 'settled_at', title: t('settlement.settledAt'), dataIndex: 'settled_at', render: dateTime, exportValue: (r) => dateTime(r.settled_at) },
+          { key: 'total', title: t('settlement.total'), render: (_, r) => yuan(r.result.medfee_sumamt as number), exportValue: (r) => r.result.medfee_sumamt as number, exportFormat: 'yuan' },
+          { key: 'fund', title: t('settlement.fund'), render: (_, r) => yuan(r.result.hifp_pay as number), exportValue: (r) => r.result.hifp_pay as number, exportFormat: 'yuan' },
+          { key: 'deductible', title: t('fields.act_pay_dedc'), defaultHidden: true, render: (_, r) => yuan(r.result.act_pay_dedc as number), exportValue: (r) => r.result.act_pay_dedc as number, exportFormat: 'yuan' },
+          { key: 'person', title: t('settlement.personPart'), render: (_, r) => yuan(r.result.psn_part_amt as number), exportValue: (r) => r.result.psn_part_amt as number, exportFormat: 'yuan' },
         ]} />
       <Space>
         <Button disabled={q.page === 0} onClick={() => setQ({ ...q, page: q.page - 1 })}>{t('lists.prev')}</Button>
@@ -121,8 +124,11 @@ function Statements() {
             { label: t('settlement.fines'), children: fenToYuan(-s.fines_fen) },
             { label: t('settlement.payable'), children: <b>{fenToYuan(s.payable_fen)}</b> },
           ]} />
-          <Table size="small" rowKey="case_id" dataSource={s.deductions} pagination={false} title={() => t('settlement.deductions')} locale={{ emptyText: t('settlement.noDeductions') }}
-            columns={[{ title: t('settlement.caseId'), dataIndex: 'case_id' }, { title: t('settlement.month'), dataIndex: 'month' }, { title: t('settlement.value'), dataIndex: 'deduction_fen', align: 'right', render: (v: number) => fenToYuan(v) }, { title: t('caseDetail.at'), dataIndex: 'final_at', render: dateTime }]} />
+          <DataTable<Statement['deductions'][number]> tableId="statement-deductions" exportName={`${t('settlement.deductions')}-${names.institution(medins)}-${month}`} size="small" rowKey="case_id" dataSource={s.deductions} pagination={false}
+            toolbar={<b>{t('settlement.deductions')}</b>} locale={{ emptyText: t('settlement.noDeductions') }}
+            columns={[{ key: 'case_id', title: t('settlement.caseId'), dataIndex: 'case_id' }, { key: 'month', title: t('settlement.month'), dataIndex: 'month' },
+              { key: 'deduction', title: t('settlement.value'), dataIndex: 'deduction_fen', align: 'right', render: (v: number) => fenToYuan(v), exportValue: (d) => d.deduction_fen / 100, exportFormat: 'yuan' },
+              { key: 'final_at', title: t('caseDetail.at'), dataIndex: 'final_at', render: dateTime, exportValue: (d) => dateTime(d.final_at) }]} />
         </>
       ) : null}
     </Space>
