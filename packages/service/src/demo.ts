@@ -68,6 +68,9 @@ export async function startDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): P
     { username: 'expert3', role: 'auditor' as const, displayName: '专家 郑主任' },
     { username: 'ruleadmin', role: 'rule_admin' as const, displayName: '规则管理员 陈杰' },
     { username: 'hospital', role: 'hospital' as const, displayName: '医保办 刘洋', institutionId: sample?.encounter.medins_id ?? 'H61010000001' },
+    // 科室初审: a reviewer of a department of the same hospital (re-bound, once the demo cases exist, to the department
+    // with the most 可疑 findings in them, so that the whole chain can be walked)
+    { username: 'hospital_dept', role: 'hospital' as const, displayName: '科室审核员 马丽', institutionId: sample?.encounter.medins_id ?? 'H61010000001', deptCodg: sample?.encounter.adm_dept_codg || null },
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
   ];
   for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
@@ -140,10 +143,25 @@ async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOp
     const s = await fg.runs.done(runId);
     if (s.status !== 'done') return;
     const cases = await fg.cases.openFromRun({ id: 'demo', role: 'admin' }, runId);
+    await bindDemoDepartment(fg);
     log('demo batch audit done', { run: runId, findings: s.findings, cases: cases.length });
   } catch (e) {
     log('demo batch audit failed', { run: runId, error: (e as Error).message });
   }
+}
+
+/** The demo department reviewer reviews for the department of its hospital with the most 可疑 findings in cases. */
+async function bindDemoDepartment(fg: FundGuard): Promise<void> {
+  const [u] = await fg.database.rows<{ institution_id: string | null; dept_codg: string | null }>(sql`select institution_id, dept_codg from users where username = 'hospital_dept'`);
+  if (!u?.institution_id) return;
+  const [top] = await fg.database.rows<{ dept_codg: string }>(sql`
+    select dept_codg from findings where medins_id = ${u.institution_id} and case_id is not null and severity = 'suspicious' and dept_codg <> ''
+    group by dept_codg order by count(*) desc, dept_codg limit 1`);
+  if (!top || top.dept_codg === u.dept_codg) return;
+  await fg.database.transaction(async (tx) => {
+    await fg.database.rows(sql`update users set dept_codg = ${top.dept_codg} where username = 'hospital_dept'`, tx);
+    await fg.ctx.auditLog.append(tx, [{ actor: 'demo', action: 'user.bind_department', entityType: 'user', entityId: 'hospital_dept', at: fg.ctx.nowIso(), detail: { dept_codg: top.dept_codg, was: u.dept_codg } }]);
+  });
 }
 
 /** Settles the demo hospital's and the demo insured person's encounters, so statements and the insured view have data. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  allowedEvents, CASE_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
+  allowedEvents, blockedEvents, CASE_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
   type Attachment, type CaseDirectory, type CaseEvent, type CaseEventType, type CasePolicy, type CaseRole, type CaseState, type Severity,
 } from '@fundguard/core';
 import { CasesRepo, type CaseFilter, type CaseRow, type FindingRow } from '@fundguard/store';
@@ -31,6 +31,8 @@ export interface CaseView {
   risk: number | null;
   finding_count: number;
   due_at: string | null;
+  /** the running level's deadline (due_at) has passed */
+  overdue: boolean;
   state: CaseState;
   version: number;
   created_at: string;
@@ -70,22 +72,34 @@ export interface CaseJson extends CaseView {
   events: { seq: number; type: string; actor: string; at: string; event: Record<string, unknown> }[];
   /** the events the requesting actor may send now (the console shows only these) */
   allowed: CaseEventType[];
+  /** the events the actor's role could send in this status but the actor may not now, each with why (in Chinese) */
+  unavailable: { type: CaseEventType; reason: string }[];
 }
 
-/** A case row as JSON for `actor`: amounts in yuan; the internal risk score only for the agency. */
-function view(r: CaseRow, actor: Actor): CaseView {
+/** A department reviewer (科室初审) sees only the findings its department billed. */
+const deptOf = (actor: Actor): string | null => (actor.role === 'hospital' && actor.deptCodg ? actor.deptCodg : null);
+
+/** A case row as JSON for `actor`: amounts in yuan; the internal risk score only for the agency; a department's own findings only. */
+function view(r: CaseRow, actor: Actor, now: string): CaseView {
+  const dept = deptOf(actor);
+  const state = r.state as CaseState;
+  const scoped = dept ? { ...state, findings: state.findings.filter((f) => f.dept_codg === dept) } : state;
   return {
     id: r.id, medins_id: r.medins_id, month: r.month, status: r.status, level: r.level, special: r.special, proposed: yuan(r.proposed_fen),
     deduction: yuanOrNull(r.deduction_fen), risk: actor.role === 'hospital' ? null : r.risk, finding_count: r.finding_count, due_at: r.due_at,
-    state: stateInYuan(r.state as CaseState), version: r.version, created_at: r.created_at, updated_at: r.updated_at,
+    overdue: r.due_at !== null && r.due_at < now,
+    state: stateInYuan(scoped), version: r.version, created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
 /** The deadline that matters now, for the worklist's "due" column and filters. */
 function currentDue(s: CaseState): string | null {
   switch (s.status) {
-    case 'awaiting_explanation':
-      return s.deadlines.explanation;
+    case 'awaiting_explanation': {
+      // the running hospital level's 24/48 h deadline, within the window for the whole answer
+      const level = s.hospitalReview && !s.hospitalReview.passed ? s.hospitalReview.due : null;
+      return level && s.deadlines.explanation && level < s.deadlines.explanation ? level : s.deadlines.explanation;
+    }
     case 'in_review':
       return s.deadlines.review;
     case 'decided':
@@ -108,10 +122,15 @@ export class CaseService {
     this.repo = new CasesRepo(ctx.database);
   }
 
-  /** Hospitals see their own institution's cases once notified; anything else answers exactly like a missing case. */
-  private requireRead(actor: Actor, c: { id: string; medins_id: string; status: string }): void {
+  /**
+   * Hospitals see their own institution's cases once notified, a department reviewer only those with findings its
+   * department billed; anything else answers exactly like a missing case.
+   */
+  private requireRead(actor: Actor, c: { id: string; medins_id: string; status: string; state?: unknown }): void {
     if (!READ_ROLES.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read cases`);
     if (actor.role === 'hospital' && (c.medins_id !== actor.institutionId || c.status === 'draft')) throw new FundGuardError('E_NOT_FOUND', `no case ${c.id}`);
+    const dept = deptOf(actor);
+    if (dept && !((c.state as CaseState | undefined)?.findings ?? []).some((f) => f.dept_codg === dept)) throw new FundGuardError('E_NOT_FOUND', `no case ${c.id}`);
   }
 
   /** Active users (and machine keys) with a reviewer role: the only people a case may name. */
@@ -128,9 +147,12 @@ export class CaseService {
     return (await this.repo.reviewers(undefined, this.ctx.nowIso())).filter((r) => !involved.has(r.id) && r.id !== state.reReviewer);
   }
 
-  private allowed(actor: Actor, state: CaseState, directory: CaseDirectory): CaseEventType[] {
+  private actions(actor: Actor, state: CaseState, directory: CaseDirectory): Pick<CaseJson, 'allowed' | 'unavailable'> {
     const role = caseRole(actor.role);
-    return role ? allowedEvents(state, { id: actor.id, role }, this.ctx.nowIso(), this.policy, directory) : [];
+    if (!role) return { allowed: [], unavailable: [] };
+    const who = { id: actor.id, role, dept: deptOf(actor) };
+    const now = this.ctx.nowIso();
+    return { allowed: allowedEvents(state, who, now, this.policy, directory), unavailable: blockedEvents(state, who, now, this.policy, directory) };
   }
 
   /**
@@ -153,7 +175,7 @@ export class CaseService {
       for (const g of groups.values()) {
         const { medins_id, month } = g[0];
         const id = `CASE-${medins_id}-${month}-R${runId}`;
-        const state = newCase(medins_id, g.map((f) => ({ id: f.id, rule_id: f.rule_id, severity: f.severity as Severity, appealable: f.appealable, amount: f.amount_fen })));
+        const state = newCase(medins_id, g.map((f) => ({ id: f.id, rule_id: f.rule_id, severity: f.severity as Severity, appealable: f.appealable, amount: f.amount_fen, dept_codg: f.dept_codg })));
         const history = await this.repo.priorDeductedCases(tx, medins_id, month);
         const weighted = g.reduce((s, f) => s + f.amount_fen * SEVERITY_WEIGHT[f.severity as Severity], 0) / 100;
         const risk = Math.round(weighted * (1 + history / 5) * 100) / 100;
@@ -182,10 +204,11 @@ export class CaseService {
   async get(actor: Actor, id: string): Promise<CaseJson> {
     const row = await this.load(actor, id);
     const events = await this.repo.events(id);
+    const dept = deptOf(actor);
     return {
-      ...view(row, actor), findings: (await this.repo.findingsOfCase(id)).map(findingJson),
+      ...view(row, actor, this.ctx.nowIso()), findings: (await this.repo.findingsOfCase(id)).filter((f) => !dept || f.dept_codg === dept).map(findingJson),
       events: events.map((e) => ({ ...e, event: eventInYuan(e.event as Record<string, unknown>) })),
-      allowed: this.allowed(actor, row.state as CaseState, await this.directory()),
+      ...this.actions(actor, row.state as CaseState, await this.directory()),
     };
   }
 
@@ -201,10 +224,11 @@ export class CaseService {
     if (actor.role === 'hospital') {
       // never a case that has not been notified to the hospital yet
       const status = (filter.status?.length ? filter.status : CASE_STATUSES).filter((x) => x !== 'draft');
-      scoped = { ...filter, medinsId: actor.institutionId ?? '\u0000', status: status.length ? status : ['(none)'] };
+      scoped = { ...filter, medinsId: actor.institutionId ?? '\u0000', status: status.length ? status : ['(none)'], ...(deptOf(actor) ? { deptCodg: deptOf(actor)! } : {}) };
     }
     const r = await this.repo.list(scoped);
-    return { items: r.items.map((c) => view(c, actor)), total: r.total };
+    const now = this.ctx.nowIso();
+    return { items: r.items.map((c) => view(c, actor, now)), total: r.total };
   }
 
   /** Applies one event: permission and scope, the state machine, then state + event + audit log in one transaction. */
@@ -215,7 +239,8 @@ export class CaseService {
     }
     if (!role || !EVENT_ROLES[command.type].includes(role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${command.type}`);
     const at = this.ctx.nowIso();
-    const event = { ...command, by: actor.id, role, at } as CaseEvent;
+    const dept = deptOf(actor);
+    const event = { ...command, by: actor.id, role, ...(dept ? { dept } : {}), at } as CaseEvent;
     const updated = await this.ctx.database.transaction(async (tx) => {
       const row = await this.repo.get(id, tx, true);
       if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
@@ -241,7 +266,7 @@ export class CaseService {
       }]);
       return (await this.repo.get(id, tx))!;
     });
-    return view(updated, actor);
+    return view(updated, actor, at);
   }
 
   /** Stores an attachment (content addressed by SHA-256); cite it by checksum in explain/appeal events. */
@@ -275,6 +300,8 @@ export class CaseService {
     const escalated: string[] = [];
     for (const c of due.items) {
       const s = c.state as CaseState;
+      // An overdue hospital level shows as overdue (due_at); only the end of the whole explanation window moves the case.
+      if (s.status === 'awaiting_explanation' && s.deadlines.explanation && now < s.deadlines.explanation) continue;
       const type: CaseEventType | null = s.status === 'awaiting_explanation' ? 'explanation_deadline_passed' : s.status === 'decided' ? 'appeal_deadline_passed' : s.escalations.some((x) => x.level === s.level && x.at >= (s.deadlines.review ?? '')) ? null : 'escalate';
       if (!type) continue;
       await this.apply(actor, c.id, { type } as CaseCommand);

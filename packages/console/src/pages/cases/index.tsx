@@ -87,7 +87,7 @@ export function WorklistPage() {
           { title: t('cases.proposed'), dataIndex: 'proposed', align: 'right', render: (v: number) => yuan(v) },
           { title: t('cases.deduction'), dataIndex: 'deduction', align: 'right', render: (v: number | null) => yuan(v) },
           { title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number | null) => (v === null ? '' : v.toFixed(1)) },
-          { title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null) => dateTime(v) },
+          { title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null, r) => <>{dateTime(v)}{r.overdue ? <Tag color="error" data-testid="overdue" style={{ marginLeft: 4 }}>{t('caseDetail.overdue')}</Tag> : null}</> },
         ]} />
     </Space>
   );
