@@ -44,7 +44,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     const bound = async () => (await fg.database.rows<{ dept_codg: string | null; institution_id: string }>(sql`
       select u.dept_codg, u.institution_id from users u where u.username = 'hospital_dept'
         and exists (select 1 from findings f where f.medins_id = u.institution_id and f.dept_codg = u.dept_codg and f.severity = 'suspicious' and f.case_id is not null)`))[0];
-    for (let i = 0; i < 900 && !(await bound()); i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 1500 && !(await bound()); i++) await new Promise((r) => setTimeout(r, 200));
     const binding = await bound();
     assert.ok(binding?.dept_codg, 'the demo department reviewer is bound to a department with 可疑 findings in cases');
     const H = binding.institution_id;
@@ -97,7 +97,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     // 1. The auditor notifies the hospital (asked first: it cannot be recalled); the notice says who answers first.
     await signIn('auditor', caseUrl);
     await page.getByTestId('act-notify').click();
-    await page.locator('.ant-modal-confirm').getByText('通知医院？').waitFor();
+    await page.locator('.ant-modal-confirm-title').filter({ hasText: '通知医院？' }).waitFor();
     await confirmOk();
     await status().filter({ hasText: '待医院说明' }).waitFor();
     await page.getByTestId('case-notice').getByText(/完成科室初审/).waitFor();
@@ -120,7 +120,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
       await dialog.getByTestId('explain-input').fill(`科室说明 ${i + 1}：病情需要，见病程记录与检验报告。`);
       await ok();
       await dialog.waitFor({ state: 'hidden' });
-      await page.getByText(`科室说明 ${i + 1}：`).waitFor();
+      await page.getByTestId('findings').getByText(`科室说明 ${i + 1}：`).waitFor();
     }
     await shot('02-department');
     await page.getByTestId('act-dept-submit').click();
@@ -141,7 +141,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     // 3. 医保办复审: the office sees the whole case and sends it to the agency (asked first).
     await signIn('hospital', caseUrl);
     await page.getByTestId('act-submit').filter({ hasText: '医保办复审通过，提交医保部门' }).click();
-    await page.locator('.ant-modal-confirm').getByText('提交医保部门？').waitFor();
+    await page.locator('.ant-modal-confirm-title').filter({ hasText: '提交医保部门？' }).waitFor();
     await confirmOk();
     await status().filter({ hasText: '审核中' }).waitFor();
     await page.getByTestId('hospital-levels').getByText(/一次通过/).waitFor();
@@ -151,9 +151,9 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     // 4. The agency: 初审 by an auditor (decides every finding), 复审 by another auditor, 终审 by a supervisor.
     await signIn('auditor', caseUrl);
     await page.getByTestId('act-confirm-all').click();
-    await page.waitForFunction(() => !document.querySelector('[data-testid="decide-confirm"]'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="decision"]').length >= document.querySelectorAll('[data-testid="findings"] tbody tr.ant-table-row').length);
     await page.getByTestId('act-approve').click();
-    await page.locator('.ant-modal-confirm').getByText('通过第 1 级审核？').waitFor();
+    await page.locator('.ant-modal-confirm-title').filter({ hasText: '通过第 1 级审核？' }).waitFor();
     await confirmOk();
     await page.getByTestId('levels').getByText(/auditor 于/).waitFor();
     await page.getByTestId('unavailable').getByText(/您已通过第 1 级/).waitFor();
@@ -201,7 +201,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await page.getByTestId('act-panel').click();
     await dialog.getByTestId('panel-input').click();
     for (const e of ['expert1', 'expert2', 'expert3']) await options.filter({ hasText: `(${e})` }).click();
-    await dialog.getByTestId('reason-input').click();
+    await dialog.locator('.ant-modal-title').click(); // closes the picker's dropdown, which covers the reason field
     await dialog.getByTestId('reason-input').fill('用药指征存在争议，提交专家合议。');
     await ok();
     await dialog.waitFor({ state: 'hidden' });

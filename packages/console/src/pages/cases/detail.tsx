@@ -21,6 +21,8 @@ type Dialog =
 interface Penalty { id: number; kind: string; multiplier: number; fine: number; basis: string; at: string; revoked: { at: string; by: string | null; reason: string | null } | null }
 
 const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
+/** Server messages carry deadlines as ISO timestamps: shown as local date and time like every other date here. */
+const isoToLocal = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, (m) => dateTime(m));
 
 /** Attachments uploaded to the case for an explanation or appeal; cited by SHA-256 in the event. */
 function AttachmentUpload({ caseId, value, onChange }: { caseId: string; value: Attachment[]; onChange: (a: Attachment[]) => void }) {
@@ -257,14 +259,14 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
           { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
         ]} />
-        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={s.notice.message} /> : null}
+        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={isoToLocal(s.notice.message)} /> : null}
         {s.special ? <Alert style={{ marginTop: 12 }} type="info" showIcon data-testid="case-special" message={`${t('caseDetail.special')}${s.specialReason ? `：${s.specialReason}` : ''}`} /> : null}
         {s.rectification ? <Alert style={{ marginTop: 12 }} type="success" showIcon data-testid="case-rectification" message={`${t('caseDetail.rectification')}：${s.rectification.text}`} description={t('caseDetail.rectifiedAt', { by: s.rectification.by, at: dateTime(s.rectification.at) })} /> : null}
         <Space wrap style={{ marginTop: 12 }}>{actions}</Space>
         {d.unavailable.length ? (
           <div style={{ marginTop: 8 }} data-testid="unavailable">
             <Typography.Text type="secondary">{t('caseDetail.unavailable')}：</Typography.Text>
-            {d.unavailable.map((u) => <div key={u.type} data-testid={`why-${u.type}`}><Typography.Text type="secondary">{t(`events.${u.type}`, { defaultValue: u.type })} — {u.reason}</Typography.Text></div>)}
+            {d.unavailable.map((u) => <div key={u.type} data-testid={`why-${u.type}`}><Typography.Text type="secondary">{t(`events.${u.type}`, { defaultValue: u.type })} — {isoToLocal(u.reason)}</Typography.Text></div>)}
           </div>
         ) : null}
       </Card>
