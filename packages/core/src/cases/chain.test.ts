@@ -109,3 +109,26 @@ test('整改: the 医保办 records the rectification of a deduction once; nothi
   const zero: CaseState = { ...fin, deduction: 0 };
   assert.throws(() => transition(zero, { type: 'rectify', ...office, at: at(401), text: 'x' }), isIllegal(/nothing was found/));
 });
+
+test('领取 and 分派: a claimed or assigned level is worked by that person only; a supervisor can always reassign', () => {
+  const dir = { reviewers: ['aud1', 'aud2', 'sup1'], roles: { aud1: 'auditor', aud2: 'auditor', sup1: 'supervisor' } as const };
+  const r = transition(newCase('H1', [findings[0]]), notify, DEFAULT_CASE_POLICY, dir);
+  assert.throws(() => transition(r, { type: 'claim', by: 'sup1', role: 'supervisor', at: at(1) }, DEFAULT_CASE_POLICY, dir), isIllegal(/level 1 is signed by auditor/));
+  const c = transition(r, { type: 'claim', by: 'aud1', role: 'auditor', at: at(1) }, DEFAULT_CASE_POLICY, dir);
+  assert.deepEqual(c.assignee, { user: 'aud1', level: 1, by: 'aud1', at: at(1), how: 'claim' });
+  assert.throws(() => transition(c, { type: 'claim', by: 'aud2', role: 'auditor', at: at(1) }, DEFAULT_CASE_POLICY, dir), isIllegal(/already assigned to aud1/));
+  assert.throws(() => transition(c, { type: 'decide', by: 'aud2', role: 'auditor', at: at(2), finding: 'F1', outcome: 'confirmed' }, DEFAULT_CASE_POLICY, dir), isIllegal(/assigned to aud1/));
+  assert.deepEqual(allowedEvents(c, { id: 'aud2', role: 'auditor' }, at(2), DEFAULT_CASE_POLICY, dir), []);
+  // aud1 is away: the supervisor assigns aud2 — never someone outside the list or of a role that does not sign level 1
+  assert.throws(() => transition(c, { type: 'assign', by: 'sup1', role: 'supervisor', at: at(2), reviewer: 'ghost' }, DEFAULT_CASE_POLICY, dir), isIllegal(/ghost is not an active user/));
+  assert.throws(() => transition(c, { type: 'assign', by: 'sup1', role: 'supervisor', at: at(2), reviewer: 'sup1' }, DEFAULT_CASE_POLICY, dir), isIllegal(/sup1 \(supervisor\) may not sign level 1/));
+  assert.throws(() => transition(c, { type: 'assign', by: 'aud1', role: 'auditor', at: at(2), reviewer: 'aud2' }, DEFAULT_CASE_POLICY, dir), (e: unknown) => e instanceof FundGuardError && e.code === 'E_FORBIDDEN');
+  const a = transition(c, { type: 'assign', by: 'sup1', role: 'supervisor', at: at(2), reviewer: 'aud2', rotation: true }, DEFAULT_CASE_POLICY, dir);
+  assert.deepEqual([a.assignee?.user, a.assignee?.how], ['aud2', 'rotation']);
+  const l2 = replay(a, [
+    { type: 'decide', by: 'aud2', role: 'auditor', at: at(3), finding: 'F1', outcome: 'confirmed' },
+    { type: 'approve_level', by: 'aud2', role: 'auditor', at: at(4) },
+  ], DEFAULT_CASE_POLICY, dir);
+  assert.deepEqual([l2.level, l2.assignee], [2, null], 'the assignment ends with its level');
+  assert.throws(() => transition(l2, { type: 'assign', by: 'sup1', role: 'supervisor', at: at(5), reviewer: 'aud2' }, DEFAULT_CASE_POLICY, dir), isIllegal(/aud2 already approved a level/));
+});

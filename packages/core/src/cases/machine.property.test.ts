@@ -78,6 +78,7 @@ function goodEvent(s: CaseState, n: number, mine: readonly CaseEventType[] = [])
     case 'approve_level': return { type, ...(r % 4 === 0 ? { level: s.level } : {}) };
     case 'appeal': return { type, findings: [['F1'], ['F1', 'F2'], ['F2']][r % 3], reason: '有检验报告', evidence: [] };
     case 'assign_re_review': return { type, reviewer: people[r % people.length] };
+    case 'assign': return { type, reviewer: people[(r + 3) % people.length] };
     case 're_review': return { type, results: (s.appeal?.findings ?? ['F1']).map((f, i) => ({ finding: f, outcome: ['upheld', 'overturned', 'partial'][(r + i) % 3], amount: 500 })), reason: '复核' };
     case 'refer_to_panel': return { type, members: [0, 1, 2].map((i) => people[(r + i) % people.length]), reason: '争议' };
     case 'panel_vote': return { type, vote: r % 2 ? 'uphold' : 'overturn' };
@@ -110,7 +111,7 @@ test('property: random events by random actors with malformed payloads never cor
       // 'good' steps act as the person the step names, or, when a particular person is due, as that person
       let actor = person;
       if (step.kind === 'good') {
-        const due = s.status === 'appeal_review' && step.pick % 2 ? s.reReviewer : s.status === 'panel_review' ? s.panel?.members.find((m) => !s.panel!.votes.some((v) => v.by === m)) : undefined;
+        const due = s.status === 'in_review' && s.assignee && step.pick % 3 ? s.assignee.user : s.status === 'appeal_review' && step.pick % 2 ? s.reReviewer : s.status === 'panel_review' ? s.panel?.members.find((m) => !s.panel!.votes.some((v) => v.by === m)) : undefined;
         const candidates = PEOPLE.filter((p) => allowedEvents(s, p, at, DEFAULT_CASE_POLICY, directory).length > 0);
         actor = PEOPLE.find((p) => p.id === due) ?? (candidates.length ? candidates[step.actor % candidates.length] : person);
       }
@@ -150,13 +151,19 @@ test('property: random events by random actors with malformed payloads never cor
         if (hr.level === 2 && !hr.passed) assert.deepEqual(hr.submitted, hr.departments);
         assert.ok(/^\d{4}-\d{2}-\d{2}T/.test(hr.due));
       }
+      // an assigned level is worked by its assignee only
+      if (s.assignee) assert.equal(s.assignee.level, s.level);
+      if ((event.type === 'decide' || event.type === 'approve_level') && before.includes('"assignee":{')) {
+        const was = (JSON.parse(before) as CaseState).assignee;
+        if (was && was.level === (JSON.parse(before) as CaseState).level) assert.equal(event.by, was.user);
+      }
       if (event.type === 'explain' && event.dept) assert.equal(s.findings.find((f) => f.id === event.finding)!.dept_codg, event.dept);
     }
     deepest = Math.max(deepest, accepted);
   }), { seed: 20260301, numRuns: 200, endOnFailure: true });
   // The walk is worth something only if it reaches the deep states.
   for (const st of ['in_review', 'decided', 'appealed', 'appeal_review', 'final']) assert.ok(reached.has(st), `the walk never reached ${st}: ${[...reached].join(', ')}`);
-  for (const ev of ['dept_submit', 'office_return', 'rectify']) assert.ok(reachedEvents.has(ev), `the walk never accepted ${ev}`);
+  for (const ev of ['dept_submit', 'office_return', 'rectify', 'claim', 'assign']) assert.ok(reachedEvents.has(ev), `the walk never accepted ${ev}`);
   assert.ok(deepest >= 8);
 });
 

@@ -129,6 +129,8 @@ const sample: Record<CaseEventType, CaseEvent> = {
   dept_submit: { type: 'dept_submit', by: 'd', dept: 'D1', at: T0 },
   office_return: { type: 'office_return', by: 'h', at: T0, reason: '说明不充分' },
   rectify: { type: 'rectify', by: 'h', at: at(10_000), text: '已整改' },
+  claim: { type: 'claim', by: 'aud7', at: T0 },
+  assign: { type: 'assign', by: 'sup', at: T0, reviewer: 'aud8' },
   explanation_deadline_passed: { type: 'explanation_deadline_passed', by: 's', at: at(10_000) },
   decide: { type: 'decide', by: 'a', at: T0, finding: 'F1', outcome: 'confirmed', reason: '' },
   approve_level: { type: 'approve_level', by: 'zz', at: T0 },

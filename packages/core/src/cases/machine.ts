@@ -112,6 +112,12 @@ export interface CaseState {
   specialReason?: string;
   /** the hospital's 科室初审 → 医保办复审 on 可疑 findings (absent on cases notified before it existed, or without 可疑 findings) */
   hospitalReview?: HospitalReview | null;
+  /**
+   * Who works the running agency level (004 rotation): claimed by a reviewer or assigned by a supervisor (from the
+   * eligible users, by hand or round-robin). While set, only that person decides and signs the level; a supervisor can
+   * always reassign. Cleared when the level moves.
+   */
+  assignee?: { user: string; level: number; by: string; at: string; how: 'claim' | 'assign' | 'rotation' } | null;
   /** 整改: the hospital's record of the rectification of a confirmed deduction (整改率 = rectified / found) */
   rectification?: { by: string; at: string; text: string } | null;
 }
@@ -140,6 +146,8 @@ interface Base {
  */
 export interface CaseDirectory {
   reviewers: readonly string[];
+  /** each reviewer's role, when known: a level's assignee must hold a role that signs that level */
+  roles?: Readonly<Record<string, CaseRole>>;
 }
 
 export type CaseEvent =
@@ -149,6 +157,8 @@ export type CaseEvent =
   | (Base & { type: 'dept_submit' })
   | (Base & { type: 'office_return'; reason: string; departments?: string[] })
   | (Base & { type: 'rectify'; text: string })
+  | (Base & { type: 'claim' })
+  | (Base & { type: 'assign'; reviewer: string; rotation?: boolean })
   | (Base & { type: 'explanation_deadline_passed' })
   | (Base & { type: 'decide'; finding: string; outcome: Outcome; amount?: Fen; reason?: string })
   | (Base & { type: 'approve_level'; level?: number })
@@ -169,7 +179,7 @@ export type CaseEventType = CaseEvent['type'];
 export const ACCEPTS: Record<CaseStatus, readonly CaseEventType[]> = {
   draft: ['notify'],
   awaiting_explanation: ['explain', 'dept_submit', 'office_return', 'submit_explanations', 'explanation_deadline_passed', 'mark_special'],
-  in_review: ['decide', 'approve_level', 'return_level', 'escalate', 'mark_special'],
+  in_review: ['decide', 'approve_level', 'return_level', 'escalate', 'mark_special', 'claim', 'assign'],
   decided: ['appeal', 'appeal_deadline_passed'],
   appealed: ['assign_re_review'],
   // A supervisor can always reassign: the re-reviewer in appeal review, the panel in panel review.
@@ -188,6 +198,8 @@ export const EVENT_ROLES: Record<CaseEventType, readonly CaseRole[]> = {
   dept_submit: ['hospital'],
   office_return: ['hospital'],
   rectify: ['hospital'],
+  claim: ['admin', 'auditor', 'supervisor'],
+  assign: ['admin', 'supervisor'],
   explanation_deadline_passed: ['admin'],
   decide: ['admin', 'auditor'],
   approve_level: ['admin', 'auditor', 'supervisor'],
@@ -304,6 +316,7 @@ export function checkEvent(raw: unknown): CaseEvent {
   c.str('dept', { optional: true, nonEmpty: true, max: 200 });
   switch (e.type) {
     case 'notify':
+    case 'claim':
     case 'submit_explanations':
     case 'dept_submit':
     case 'explanation_deadline_passed':
@@ -343,6 +356,12 @@ export function checkEvent(raw: unknown): CaseEvent {
       break;
     case 'assign_re_review':
       c.str('reviewer', { nonEmpty: true, max: 200 });
+      break;
+    case 'assign':
+      c.str('reviewer', { nonEmpty: true, max: 200 });
+      if ((raw as { rotation?: unknown }).rotation !== undefined && typeof (raw as { rotation?: unknown }).rotation !== 'boolean') {
+        throw new FundGuardError('E_FIELD_INVALID', 'rotation: must be true or false', [{ field: 'rotation', reason: 'must be true or false' }]);
+      }
       break;
     case 're_review':
       c.list('results', (v, path) => {
@@ -470,6 +489,7 @@ export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DE
       return startReview(e.at);
     case 'decide': {
       const f = find(e.finding);
+      if (s.assignee && s.assignee.level === s.level && s.assignee.user !== e.by) throw illegal(s, e, `level ${s.level} is assigned to ${s.assignee.user}`);
       let amount: Fen;
       if (e.outcome === 'confirmed') amount = f.amount;
       else if (e.outcome === 'rejected') amount = 0;
@@ -487,20 +507,21 @@ export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DE
       if (e.level !== undefined && e.level !== s.level) throw illegal(s, e, `the case is at level ${s.level}, not level ${e.level}`);
       const signers = levelSigners(policy, s.level);
       if (e.role !== undefined && !signers.includes(e.role)) throw illegal(s, e, `level ${s.level} is signed by ${signers.filter((r) => r !== 'admin').join('/')}, not by ${e.role}`);
+      if (s.assignee && s.assignee.level === s.level && s.assignee.user !== e.by) throw illegal(s, e, `level ${s.level} is assigned to ${s.assignee.user}`);
       const undecided = s.findings.filter((f) => f.severity !== 'reminder' && !f.decision);
       if (s.level === 1 && undecided.length) throw illegal(s, e, `findings without a decision: ${undecided.map((f) => f.id).join(', ')}`);
       // 三级审核: one person may not approve two levels of the same case.
       if (s.approvals.some((a) => a.by === e.by)) throw illegal(s, e, `${e.by} already approved level ${s.approvals.find((a) => a.by === e.by)!.level}; each level needs another reviewer`);
       const approvals = [...s.approvals, { level: s.level, by: e.by, at: e.at }];
       if (s.level >= policy.levels) {
-        return { ...s, status: 'decided', approvals, deadlines: { ...s.deadlines, review: null, appeal: addDays(e.at, policy.appealDays) }, deduction: caseDeduction(s) };
+        return { ...s, status: 'decided', approvals, assignee: null, deadlines: { ...s.deadlines, review: null, appeal: addDays(e.at, policy.appealDays) }, deduction: caseDeduction(s) };
       }
-      return { ...s, level: s.level + 1, approvals, deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
+      return { ...s, level: s.level + 1, approvals, assignee: null, deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
     }
     case 'return_level': {
       if (s.level <= 1) throw illegal(s, e, 'level 1 cannot return the case further');
       if (!e.reason.trim()) throw illegal(s, e, 'returning needs a reason');
-      return { ...s, level: s.level - 1, approvals: s.approvals.filter((a) => a.level < s.level - 1), deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
+      return { ...s, level: s.level - 1, approvals: s.approvals.filter((a) => a.level < s.level - 1), assignee: null, deadlines: { ...s.deadlines, review: reviewDeadline(e.at) } };
     }
     case 'mark_special': {
       // 特殊病例: a supervisor gives the levels 48 h instead of 24 h, with a reason; the running level's deadline moves too.
@@ -590,6 +611,23 @@ export function transition(s: CaseState, raw: CaseEvent, policy: CasePolicy = DE
     }
     case 'close':
       return { ...s, status: 'closed' };
+    case 'claim': {
+      // 领取: a reviewer who may sign this level and has signed none of this case takes it
+      const signers = levelSigners(policy, s.level);
+      if (e.role !== undefined && !signers.includes(e.role)) throw illegal(s, e, `level ${s.level} is signed by ${signers.filter((r) => r !== 'admin').join('/')}, not by ${e.role}`);
+      if (s.approvals.some((a) => a.by === e.by)) throw illegal(s, e, `${e.by} already approved a level of this case`);
+      if (s.assignee && s.assignee.level === s.level) throw illegal(s, e, `level ${s.level} is already assigned to ${s.assignee.user}`);
+      return { ...s, assignee: { user: e.by, level: s.level, by: e.by, at: e.at, how: 'claim' } };
+    }
+    case 'assign': {
+      // 分派: a supervisor names the reviewer of the running level, from the eligible users (never free text)
+      if (directory && !directory.reviewers.includes(e.reviewer)) throw illegal(s, e, `${e.reviewer} is not an active user with a reviewer role; pick from the list of eligible users`);
+      const role = directory?.roles?.[e.reviewer];
+      const signers = levelSigners(policy, s.level);
+      if (role && !signers.includes(role)) throw illegal(s, e, `${e.reviewer} (${role}) may not sign level ${s.level}: it is signed by ${signers.filter((r) => r !== 'admin').join('/')}`);
+      if (s.approvals.some((a) => a.by === e.reviewer)) throw illegal(s, e, `${e.reviewer} already approved a level of this case; each level needs another reviewer`);
+      return { ...s, assignee: { user: e.reviewer, level: s.level, by: e.by, at: e.at, how: e.rotation ? 'rotation' : 'assign' } };
+    }
     case 'rectify':
       if (e.dept !== undefined) throw illegal(s, e, 'the 医保办 records the rectification');
       if (!(s.deduction && s.deduction > 0)) throw illegal(s, e, 'nothing was found to rectify (no deduction)');
@@ -611,11 +649,13 @@ export function allowedEvents(s: CaseState, actor: { id: string; role: CaseRole;
   const involved = involvedIn(s);
   const hr = s.hospitalReview ?? null;
   const dept = actor.dept ?? null;
+  const assignedToOther = !!s.assignee && s.assignee.level === s.level && s.assignee.user !== actor.id;
   const lead = actor.role === 'supervisor' || actor.role === 'admin';
   const ok = (t: CaseEventType): boolean => {
     switch (t) {
-      case 'notify':
       case 'decide':
+        return !assignedToOther;
+      case 'notify':
       case 'close':
         return true;
       case 'submit_explanations':
@@ -632,7 +672,12 @@ export function allowedEvents(s: CaseState, actor: { id: string; role: CaseRole;
       case 'explanation_deadline_passed':
         return !!s.deadlines.explanation && now >= s.deadlines.explanation;
       case 'approve_level':
-        return levelSigners(policy, s.level).includes(actor.role) && !s.approvals.some((a) => a.by === actor.id) && (s.level !== 1 || s.findings.every((f) => f.severity === 'reminder' || f.decision));
+        return levelSigners(policy, s.level).includes(actor.role) && !s.approvals.some((a) => a.by === actor.id) && !assignedToOther
+          && (s.level !== 1 || s.findings.every((f) => f.severity === 'reminder' || f.decision));
+      case 'claim':
+        return levelSigners(policy, s.level).includes(actor.role) && !s.approvals.some((a) => a.by === actor.id) && !(s.assignee && s.assignee.level === s.level);
+      case 'assign':
+        return true;
       case 'return_level':
         return s.level > 1;
       case 'mark_special':
@@ -693,6 +738,7 @@ export function blockedEvents(s: CaseState, actor: { id: string; role: CaseRole;
         if (!levelSigners(policy, s.level).includes(actor.role)) return `第 ${s.level} 级由${signers.map((r) => ROLE_NAMES[r]).join('或')}审核`;
         const mine = s.approvals.find((a) => a.by === actor.id);
         if (mine) return `您已通过第 ${mine.level} 级，每一级须由不同人员审核`;
+        if (s.assignee && s.assignee.level === s.level && s.assignee.user !== actor.id) return `第 ${s.level} 级已分派给 ${s.assignee.user}`;
         const open = s.findings.filter((f) => f.severity !== 'reminder' && !f.decision).length;
         return open ? `尚有 ${open} 条疑点未作审核结论` : '';
       }
@@ -721,8 +767,15 @@ export function blockedEvents(s: CaseState, actor: { id: string; role: CaseRole;
         if (dept !== null) return '整改情况由医保办登记';
         if (s.rectification) return `已于 ${s.rectification.at} 登记整改`;
         return '本审核单没有扣款，无需整改';
-      case 'notify':
+      case 'claim': {
+        if (!levelSigners(policy, s.level).includes(actor.role)) return `第 ${s.level} 级由${levelSigners(policy, s.level).filter((r) => r !== 'admin').map((r) => ROLE_NAMES[r]).join('或')}审核`;
+        if (s.approvals.some((a) => a.by === actor.id)) return '您已审核本单的其他级别';
+        return s.assignee?.user === actor.id ? '' : `第 ${s.level} 级已由 ${s.assignee?.user ?? ''} 领取或分派`;
+      }
       case 'decide':
+        return s.assignee ? `第 ${s.level} 级已分派给 ${s.assignee.user}` : '';
+      case 'notify':
+      case 'assign':
       case 'close':
         return '';
     }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
-  allowedEvents, blockedEvents, CASE_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
+  allowedEvents, blockedEvents, CASE_ROLES, REVIEWER_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
   type Attachment, type CaseDirectory, type CaseEvent, type CaseEventType, type CasePolicy, type CaseRole, type CaseState, type Severity,
 } from '@fundguard/core';
+import { sql } from 'drizzle-orm';
 import { CasesRepo, type CaseFilter, type CaseRow, type FindingRow } from '@fundguard/store';
 import type { Actor, Role } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
@@ -114,11 +115,31 @@ function currentDue(s: CaseState): string | null {
   }
 }
 
+/** Reviewer rotation (004): configuration. */
+export interface RotationPolicy {
+  /** leave out reviewers who signed or decided a case of the same institution in the previous period (month) */
+  excludePreviousPeriod: boolean;
+}
+export const DEFAULT_ROTATION: RotationPolicy = { excludePreviousPeriod: true };
+
+/** A user who may be assigned the running level, in round-robin order (never assigned first, then the longest ago). */
+export interface EligibleReviewer {
+  id: string;
+  display_name: string;
+  role: string;
+  last_assigned_at: string | null;
+}
+
+const previousMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+};
+
 /** Cases (审核单): opened from a run's findings per institution and month, moved only by recorded transitions. */
 export class CaseService {
   readonly repo: CasesRepo;
 
-  constructor(private readonly ctx: ServiceContext, private readonly policy: CasePolicy = DEFAULT_CASE_POLICY) {
+  constructor(private readonly ctx: ServiceContext, private readonly policy: CasePolicy = DEFAULT_CASE_POLICY, private readonly rotationPolicy: RotationPolicy = DEFAULT_ROTATION) {
     this.repo = new CasesRepo(ctx.database);
   }
 
@@ -135,7 +156,41 @@ export class CaseService {
 
   /** Active users (and machine keys) with a reviewer role: the only people a case may name. */
   async directory(tx?: Parameters<CasesRepo['reviewers']>[0]): Promise<CaseDirectory> {
-    return { reviewers: (await this.repo.reviewers(tx, this.ctx.nowIso())).map((r) => r.id) };
+    const rows = await this.repo.reviewers(tx, this.ctx.nowIso());
+    return { reviewers: rows.map((r) => r.id), roles: Object.fromEntries(rows.map((r) => [r.id, r.role as CaseRole])) };
+  }
+
+  /**
+   * Who may be assigned the running agency level (分派): active people (not machine keys) with a role that signs that
+   * level, who signed no level of this case, and — rotation, configurable — who did not review the same institution
+   * in the previous period; in round-robin order. The console's picker and the rotation use this one list.
+   */
+  async eligibleForLevel(actor: Actor, id: string): Promise<EligibleReviewer[]> {
+    if (!['admin', 'supervisor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not assign reviewers`);
+    const row = await this.load(actor, id);
+    const state = row.state as CaseState;
+    if (state.status !== 'in_review') throw new FundGuardError('E_ILLEGAL_TRANSITION', `审核单状态 ${state.status} 下没有可分派的审核级别 (only a case in review has a level to assign)`);
+    const roles: readonly string[] = this.policy.levelRoles?.[state.level - 1] ?? REVIEWER_ROLES;
+    const signed = new Set(state.approvals.map((a) => a.by));
+    let excluded = new Set<string>();
+    if (this.rotationPolicy.excludePreviousPeriod) {
+      const prior = await this.ctx.database.rows<{ state: CaseState }>(sql`select state from cases where medins_id = ${row.medins_id} and month = ${previousMonth(row.month)}`);
+      excluded = new Set(prior.flatMap((c) => [...c.state.approvals.map((a) => a.by), ...c.state.findings.flatMap((f) => (f.decision ? [f.decision.by] : []))]));
+    }
+    const last = new Map((await this.ctx.database.rows<{ who: string; at: string }>(sql`
+      select coalesce(event->>'reviewer', actor) as who, to_char(max(at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+      from case_events where type in ('assign', 'claim') group by 1`)).map((r) => [r.who, r.at]));
+    return (await this.repo.reviewers(undefined, this.ctx.nowIso()))
+      .filter((r) => !r.id.startsWith('key:') && roles.includes(r.role) && !signed.has(r.id) && !excluded.has(r.id))
+      .map((r) => ({ ...r, last_assigned_at: last.get(r.id) ?? null }))
+      .sort((a, b) => (a.last_assigned_at ?? '').localeCompare(b.last_assigned_at ?? '') || a.id.localeCompare(b.id));
+  }
+
+  /** Round-robin (004): assigns the running level to the first eligible reviewer; refused with the reason when none is left. */
+  async assignByRotation(actor: Actor, id: string): Promise<CaseView> {
+    const [next] = await this.eligibleForLevel(actor, id);
+    if (!next) throw new FundGuardError('E_ILLEGAL_TRANSITION', '没有符合轮换条件的审核人员（均已审核本单其他级别，或上一期审核过该机构）：请增加审核人员，或手工分派');
+    return this.apply(actor, id, { type: 'assign', reviewer: next.id, rotation: true });
   }
 
   /** The people `actor` may name re-reviewer or panel member of a case: active reviewers who took no part in it. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FundGuardError } from '@fundguard/core';
 import type { FindingRow } from '@fundguard/store';
+import { sql } from 'drizzle-orm';
 import { testBothBackends } from '@fundguard/store/testing.ts';
 import { ServiceContext } from '../context.ts';
 import { DashboardService } from '../dashboard.ts';
@@ -123,4 +124,45 @@ testBothBackends('case chain: a special case gives each hospital level 48 h; the
   assert.equal((await svc.get(auditor, id)).overdue, true);
   // the office takes an overdue department level over
   assert.equal((await svc.apply(office, id, { type: 'submit_explanations' })).status, 'in_review');
+});
+
+testBothBackends('rotation: the running level goes round-robin to eligible reviewers, leaving out who reviewed the institution last month', async (db) => {
+  const ctx = new ServiceContext(db, () => new Date('2024-04-01T00:00:00Z'));
+  const svc = new CaseService(ctx);
+  for (const [u, role] of [['aud1', 'auditor'], ['aud2', 'auditor'], ['aud3', 'auditor'], ['sup1', 'supervisor'], ['hosp', 'hospital']]) {
+    await db.rows(sql`insert into users (username, display_name, role) values (${u}, ${`审核员 ${u}`}, ${role})`);
+  }
+  const month = (m: string, run: number, ids: string[]) => ids.map((id) => ({ ...f(id, '0302', 'violation', 1000), month: m, run_id: run }));
+  await db.transaction((tx) => svc.repo.insertFindings(tx, [...month('2024-02', 1, ['P1']), ...month('2024-03', 2, ['C1']), ...month('2024-03', 3, ['C2'])]));
+  const [feb] = await svc.openFromRun(auditor, 1);
+  const [mar] = await svc.openFromRun(auditor, 2);
+  const [mar2] = await svc.openFromRun(auditor, 3);
+  // February: aud1 decided and signed level 1 for H1
+  await svc.apply(auditor, feb, { type: 'notify' });
+  await svc.apply(auditor, feb, { type: 'decide', finding: 'P1', outcome: 'confirmed' });
+  await svc.apply(auditor, feb, { type: 'approve_level' });
+  for (const id of [mar, mar2]) await svc.apply(auditor2, id, { type: 'notify' });
+  await assert.rejects(svc.eligibleForLevel(auditor, mar), code('E_FORBIDDEN'));
+  const eligible = await svc.eligibleForLevel(supervisor, mar);
+  assert.deepEqual(eligible.map((u) => [u.id, u.role, u.last_assigned_at]), [['aud2', 'auditor', null], ['aud3', 'auditor', null]], 'aud1 reviewed H1 in February; supervisors do not sign level 1');
+  // round-robin: aud2, then aud3 (aud2 was assigned last), never a name outside the list
+  assert.deepEqual((await svc.assignByRotation(supervisor, mar)).state.assignee, { user: 'aud2', level: 1, by: 'sup1', at: '2024-04-01T00:00:00.000Z', how: 'rotation' });
+  assert.equal((await svc.assignByRotation(supervisor, mar2)).state.assignee?.user, 'aud3');
+  await assert.rejects(svc.apply(supervisor, mar, { type: 'assign', reviewer: 'someone' }), /not an active user/);
+  await assert.rejects(svc.apply(supervisor, mar, { type: 'assign', reviewer: 'hosp' }), /not an active user/);
+  // only the assignee works the level
+  await assert.rejects(svc.apply({ id: 'aud3', role: 'auditor' }, mar, { type: 'decide', finding: 'C1', outcome: 'confirmed' }), /assigned to aud2/);
+  assert.deepEqual((await svc.get({ id: 'aud3', role: 'auditor' }, mar)).unavailable.map((u) => u.type), ['decide', 'approve_level', 'return_level', 'claim']);
+  await svc.apply(auditor2, mar, { type: 'decide', finding: 'C1', outcome: 'confirmed' });
+  await svc.apply(auditor2, mar, { type: 'approve_level' });
+  // level 2: aud2 signed level 1, aud1 reviewed H1 last month: aud3 is the only one left, then nobody
+  assert.deepEqual((await svc.eligibleForLevel(supervisor, mar)).map((u) => u.id), ['aud3']);
+  await svc.apply({ id: 'aud3', role: 'auditor' }, mar, { type: 'claim' });
+  await svc.apply({ id: 'aud3', role: 'auditor' }, mar, { type: 'approve_level' });
+  assert.deepEqual((await svc.eligibleForLevel(supervisor, mar)).map((u) => u.id), ['sup1']);
+  await svc.apply(supervisor, mar, { type: 'approve_level' });
+  await assert.rejects(svc.assignByRotation(supervisor, mar), code('E_ILLEGAL_TRANSITION'));
+  // configurable: without the previous-period rule aud1 is eligible again
+  const lenient = new CaseService(ctx, undefined, { excludePreviousPeriod: false });
+  assert.ok((await lenient.eligibleForLevel(supervisor, mar2)).some((u) => u.id === 'aud1'));
 });

@@ -31,6 +31,10 @@ export const EVENT_SCHEMAS = {
   office_return: ev('office_return', '医保办退回科室重新说明 (the 医保办 returns the departments\' answers; all departments unless named)', {
     reason: Reason, departments: Type.Optional(Type.Array(Id('department code (dept_codg)'), { minItems: 1, maxItems: 200 })),
   }, { reason: '说明不充分，请补充检验报告', departments: ['0801'] }),
+  claim: ev('claim', '领取本级审核 (a reviewer who may sign the running level; then only they decide and sign it)', {}, {}),
+  assign: ev('assign', '分派本级审核人 (supervisor; an eligible user: see GET /api/v1/cases/{id}/eligible?for=level, or POST /api/v1/cases/{id}/rotation for round-robin)', {
+    reviewer: Id('user name of an eligible reviewer'),
+  }, { reviewer: 'auditor2' }),
   rectify: ev('rectify', '登记整改情况 (the 医保办, on a final case with a deduction; counts for 整改率)', { text: Text('整改情况', { minLength: 1 }) }, { text: '已组织科室培训并修订收费流程' }),
   explanation_deadline_passed: ev('explanation_deadline_passed', '说明期限已过', {}, {}),
   decide: ev('decide', '审核决定一条明细', {
