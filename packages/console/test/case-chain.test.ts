@@ -148,8 +148,14 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await shot('03-office');
     await signOut();
 
-    // 4. The agency: 初审 by an auditor (decides every finding), 复审 by another auditor, 终审 by a supervisor.
-    await signIn('auditor', caseUrl);
+    // 4. The agency: 初审 by an auditor (claimed on the 待办 page; decides every finding), 复审 by another auditor
+    // (分派 by a supervisor from the eligible users), 终审 by a supervisor.
+    await signIn('auditor', '/tasks');
+    const task = page.getByTestId('task-table').locator('tr.ant-table-row').filter({ hasText: id });
+    await task.getByTestId('task-claim').click();
+    await task.waitFor({ state: 'detached' }).catch(() => undefined);
+    await page.goto(base + caseUrl);
+    await page.getByTestId('assignee').getByText('auditor（领取）').waitFor();
     await page.getByTestId('act-confirm-all').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="decision"]').length >= document.querySelectorAll('[data-testid="findings"] tbody tr.ant-table-row').length);
     await page.getByTestId('act-approve').click();
@@ -159,8 +165,19 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await page.getByTestId('unavailable').getByText(/您已通过第 1 级/).waitFor();
     await signOut();
     await signIn('supervisor', caseUrl);
-    // level 2 is an auditor's: the supervisor is told why there is no button
+    // level 2 is an auditor's: the supervisor is told why there is no button, and assigns it
     await page.getByTestId('why-approve_level').getByText('第 2 级由审核员审核').waitFor();
+    await page.getByTestId('act-assign-level').click();
+    const assign = page.getByTestId('assign-dialog');
+    await assign.getByTestId('assign-input').click();
+    const levelOptions = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option');
+    await levelOptions.first().waitFor();
+    const levelOffered = await levelOptions.allTextContents();
+    assert.ok(!levelOffered.some((o) => /\((auditor|supervisor|supervisor2)\)/.test(o)) && !levelOffered.some((o) => /key:/.test(o)), `only auditors who signed no level, no keys: ${levelOffered.join(', ')}`);
+    await levelOptions.filter({ hasText: '(auditor2)' }).click();
+    await shot('04a-assign');
+    await assign.getByTestId('assign-ok').click();
+    await page.getByTestId('assignee').getByText('auditor2（分派）').waitFor();
     await signOut();
     await signIn('auditor2', caseUrl);
     await page.getByTestId('act-approve').click();

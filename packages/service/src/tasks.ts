@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { FundGuardError } from '@fundguard/core';
+import { DEFAULT_CASE_POLICY, FundGuardError, levelSigners, type CaseRole } from '@fundguard/core';
 import type { Actor } from './auth/roles.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -20,6 +20,8 @@ export interface Task {
   overdue: boolean;
   /** console path that opens it */
   link: string;
+  /** a case in review: who claimed or was assigned its running level */
+  assignee?: string | null;
 }
 
 const LIMIT = 500;
@@ -44,12 +46,14 @@ export class TaskService {
     type CaseRow = { id: string; medins_id: string; status: string; level: number; proposed_fen: number; state: {
       deadlines?: Record<string, string | null>; approvals?: { by: string }[]; reReviewer?: string | null; panel?: { members: string[]; votes: { by: string }[] } | null;
       hospitalReview?: { level: 1 | 2; departments: string[]; submitted: string[]; due: string; passed: unknown } | null; deduction?: number | null; rectification?: unknown;
+      assignee?: { user: string; level: number } | null;
     } };
     const cases = (where: ReturnType<typeof sql>) => db.rows<CaseRow>(sql`select id, medins_id, status, level, proposed_fen::float8 as proposed_fen, state from cases where ${where} order by due_at nulls last, id limit ${LIMIT}`);
     const add = (rows: CaseRow[], action: (c: CaseRow) => string | null, due: (c: CaseRow) => string | null | undefined) => {
       for (const c of rows) {
         const a = action(c);
-        if (a) push({ kind: 'case', action: a, id: c.id, medins_id: c.medins_id, status: c.status, amount_fen: Number(c.proposed_fen), due_at: iso(due(c)), link: `/cases/${encodeURIComponent(c.id)}` });
+        const assignee = c.state.assignee && c.state.assignee.level === c.level ? c.state.assignee.user : null;
+        if (a) push({ kind: 'case', action: a, id: c.id, medins_id: c.medins_id, status: c.status, amount_fen: Number(c.proposed_fen), due_at: iso(due(c)), link: `/cases/${encodeURIComponent(c.id)}`, ...(c.status === 'in_review' ? { assignee } : {}) });
       }
     };
     if (actor.role === 'hospital' && actor.deptCodg) {
@@ -69,7 +73,16 @@ export class TaskService {
     } else if (actor.role === 'auditor' || actor.role === 'supervisor' || actor.role === 'admin') {
       if (actor.role !== 'supervisor') add(await cases(sql`status = 'draft'`), () => 'notify', () => null);
       // Each level needs another reviewer: cases this person approved already wait on someone else.
-      add(await cases(sql`status = 'in_review'`), (c) => ((c.state.approvals ?? []).some((a) => a.by === me) ? null : 'review'), (c) => c.state.deadlines?.review);
+      // A level is the task of those whose role signs it (and not of others once claimed or assigned); a supervisor
+      // assigns the levels it does not sign itself.
+      const lead = actor.role === 'supervisor' || actor.role === 'admin';
+      add(await cases(sql`status = 'in_review'`), (c) => {
+        if ((c.state.approvals ?? []).some((a) => a.by === me)) return null;
+        const taken = c.state.assignee && c.state.assignee.level === c.level ? c.state.assignee.user : null;
+        const signs = levelSigners(DEFAULT_CASE_POLICY, c.level).includes(actor.role as CaseRole);
+        if (signs && (!taken || taken === me)) return 'review';
+        return lead && !taken ? 'assign' : null;
+      }, (c) => c.state.deadlines?.review);
       if (actor.role !== 'auditor') add(await cases(sql`status = 'appealed'`), () => 'assign_re_review', (c) => c.state.deadlines?.review);
       add(await cases(sql`status = 'appeal_review' and state->>'reReviewer' = ${me}`), () => 're_review', (c) => c.state.deadlines?.review);
       add(await cases(sql`status = 'panel_review'`), (c) => (c.state.panel?.members.includes(me) && !c.state.panel.votes.some((v) => v.by === me) ? 'panel_vote' : null), (c) => c.state.deadlines?.review);

@@ -39,7 +39,10 @@ export const en: Shape<typeof zhCN> = {
     confirmNotify: 'Notify the hospital?', confirmSubmit: 'Send to the agency?', confirmDeptSubmit: 'Submit the department review?', confirmApprove: 'Approve level {{n}}?', confirmPenalty: 'Decide the penalty?',
     confirmNotifyText: 'Once notified, the case goes to the hospital and cannot be recalled.', confirmSubmitText: 'After sending, the hospital cannot change its explanations; the agency reviews them.', confirmDeptSubmitText: 'After submitting, your department cannot change its explanations; the insurance office reviews them.',
     confirmApproveText: 'The next level reviews it after you; you cannot sign another level of this case.', confirmPenaltyText: 'The fine goes into the monthly statement; it can only be revoked with a reason.',
-    unavailable: 'Other actions', whyNot: 'Why not', approvedBy: 'approved by {{by}} at {{at}}', pending: 'Pending', current: 'In progress', overdue: 'Overdue',
+    unavailable: 'Other actions', whyNot: 'Why not',
+    claim: 'Claim', assignLevel: 'Assign this level', byRotation: 'Assign by rotation', reviewerPick: 'Reviewer (eligible users)', noneEligible: 'Nobody is eligible: everyone signed another level of this case or reviewed this institution last period.',
+    rotationHelp: 'In rotation order: never assigned first, then by the last assignment; who reviewed this institution last period is left out.', lastAssigned: 'last assigned {{at}}', neverAssigned: 'never assigned',
+    assignee: 'Reviewer of this level: {{user}} ({{how}})', how: { claim: 'claimed', assign: 'assigned', rotation: 'by rotation' }, approvedBy: 'approved by {{by}} at {{at}}', pending: 'Pending', current: 'In progress', overdue: 'Overdue',
     rule: 'Rule', severity: 'Severity', amount: 'Amount', decision: 'Decision', evidence: 'Evidence and basis', encounter: 'Encounter', explanation: 'Hospital explanation', appealResult: 'Re-review result',
     confirm: 'Confirm', reject: 'Reject', partial: 'Partial', reason: 'Reason', partialAmount: 'Confirmed amount (yuan)', confirmAll: 'Confirm all undecided',
     notify: 'Notify hospital', submitExplanations: 'Submit explanations', explain: 'Explain', approve: 'Approve level', returnLevel: 'Return', appeal: 'Appeal', assign: 'Assign re-reviewer', reviewer: 'Reviewer (user name)',
@@ -101,7 +104,7 @@ export const en: Shape<typeof zhCN> = {
   tasks: {
     title: 'To do', badge: '{{n}} to do, {{overdue}} overdue', empty: 'Nothing to do: new cases, re-reviews, appeals and panels show here.', what: 'Task', item: 'Item', due: 'Due', overdue: 'overdue',
     filter: { all: 'All', overdue: 'Overdue', case: 'Cases', review: 'Review queue', other: 'Runs & imports' }, kind: { case: 'case', review: 'review queue', run: 'batch audit', import: 'import' },
-    action: { office_review: 'Insurance office review (departments answered)', rectify: 'Record the rectification', notify: 'Notify the hospital', review: 'Review (this level)', explain: 'Explain suspicious findings', appeal: 'May appeal (within the period)', assign_re_review: 'Assign a re-reviewer', re_review: 'Decide the re-review', panel_vote: 'Vote on the panel', review_encounter: 'Review a claimed encounter', claim: '{{n}} queued to claim', failed_run: 'Batch audit failed: see why', failed_import: 'Import failed: correct the file and import again' },
+    action: { assign: 'Assign the level\'s reviewer', office_review: 'Insurance office review (departments answered)', rectify: 'Record the rectification', notify: 'Notify the hospital', review: 'Review (this level)', explain: 'Explain suspicious findings', appeal: 'May appeal (within the period)', assign_re_review: 'Assign a re-reviewer', re_review: 'Decide the re-review', panel_vote: 'Vote on the panel', review_encounter: 'Review a claimed encounter', claim: '{{n}} queued to claim', failed_run: 'Batch audit failed: see why', failed_import: 'Import failed: correct the file and import again' },
   },
   errors: {
     code: {

@@ -36,7 +36,10 @@ export const zhCN = {
     confirmNotify: '通知医院？', confirmSubmit: '提交医保部门？', confirmDeptSubmit: '提交科室初审结果？', confirmApprove: '通过第 {{n}} 级审核？', confirmPenalty: '作出处罚决定？',
     confirmNotifyText: '通知后审核单发送给医院，不能撤回。', confirmSubmitText: '提交后医院不能再修改说明，由医保部门审核。', confirmDeptSubmitText: '提交后本科室不能再修改说明，由医保办复审。',
     confirmApproveText: '本级通过后由下一级审核，您不能再审核本单的其他级别。', confirmPenaltyText: '罚款决定将记入月度结算单，只能撤销并说明理由。',
-    unavailable: '其他操作', whyNot: '为何不能', approvedBy: '{{by}} 于 {{at}} 通过', pending: '待审', current: '审核中', overdue: '已超时',
+    unavailable: '其他操作', whyNot: '为何不能',
+    claim: '领取', assignLevel: '分派本级审核人', byRotation: '按轮换分派', reviewerPick: '审核人（符合条件的人员）', noneEligible: '没有符合条件的审核人员：均已审核本单其他级别，或上一期审核过该机构。',
+    rotationHelp: '按轮换顺序排列：从未分派过的在前，其余按上次分派时间先后；上一期审核过该机构的人员不在此列。', lastAssigned: '上次分派 {{at}}', neverAssigned: '从未分派',
+    assignee: '本级审核人：{{user}}（{{how}}）', how: { claim: '领取', assign: '分派', rotation: '轮换分派' }, approvedBy: '{{by}} 于 {{at}} 通过', pending: '待审', current: '审核中', overdue: '已超时',
     rule: '规则', severity: '性质', amount: '疑点金额', decision: '审核结论', evidence: '证据与依据', encounter: '就诊', explanation: '医院说明', appealResult: '复核结果',
     confirm: '确认', reject: '不予扣款', partial: '部分确认', reason: '理由', partialAmount: '确认金额（元）', confirmAll: '确认全部未决疑点',
     notify: '通知医院', submitExplanations: '提交说明', explain: '填写说明', approve: '通过本级', returnLevel: '退回', appeal: '申诉', assign: '指派复核人', reviewer: '复核人（用户名）',
@@ -98,7 +101,7 @@ export const zhCN = {
   tasks: {
     title: '待办', badge: '待办 {{n}} 项，其中超时 {{overdue}} 项', empty: '没有待办：新的审核单、复核、申诉和合议会出现在这里。', what: '事项', item: '对象', due: '期限', overdue: '已超时',
     filter: { all: '全部', overdue: '已超时', case: '审核单', review: '审核队列', other: '任务与导入' }, kind: { case: '审核单', review: '审核队列', run: '批量审核', import: '导入' },
-    action: { office_review: '医保办复审（科室已说明）', rectify: '登记整改', notify: '通知医院', review: '审核（本级）', explain: '说明可疑明细', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
+    action: { assign: '分派本级审核人', office_review: '医保办复审（科室已说明）', rectify: '登记整改', notify: '通知医院', review: '审核（本级）', explain: '说明可疑明细', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
   },
   errors: {
     code: {

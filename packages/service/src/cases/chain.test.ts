@@ -166,3 +166,20 @@ testBothBackends('rotation: the running level goes round-robin to eligible revie
   const lenient = new CaseService(ctx, undefined, { excludePreviousPeriod: false });
   assert.ok((await lenient.eligibleForLevel(supervisor, mar2)).some((u) => u.id === 'aud1'));
 });
+
+testBothBackends('待办: a level is the task of those whose role signs it; once claimed, of the claimer only; supervisors assign the others', async (db) => {
+  const ctx = new ServiceContext(db, () => new Date('2024-04-01T00:00:00Z'));
+  const svc = new CaseService(ctx);
+  const tasks = new TaskService(ctx);
+  await db.rows(sql`insert into users (username, display_name, role) values ('aud1', 'a1', 'auditor'), ('aud2', 'a2', 'auditor'), ('sup1', 's1', 'supervisor')`);
+  await db.transaction((tx) => svc.repo.insertFindings(tx, [f('F1', '0302', 'violation', 1000)]));
+  const [id] = await svc.openFromRun(auditor, 1);
+  await svc.apply(auditor, id, { type: 'notify' });
+  const review = async (who: typeof auditor | typeof supervisor) => (await tasks.list(who)).items.filter((x) => x.id === id).map((x) => [x.action, x.assignee]);
+  assert.deepEqual(await review(auditor), [['review', null]]);
+  assert.deepEqual(await review(supervisor), [['assign', null]], 'level 1 is an auditor\'s: the supervisor may assign it');
+  await svc.apply(auditor2, id, { type: 'claim' });
+  assert.deepEqual(await review(auditor), [], 'claimed by aud2');
+  assert.deepEqual(await review(auditor2), [['review', 'aud2']]);
+  assert.deepEqual(await review(supervisor), []);
+});

@@ -9,6 +9,7 @@ import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
 import { useConfirm } from '../../components/confirm.ts';
+import { AssignDialog } from './assign.tsx';
 import { dateTime, maskText, yuan } from '../../format.ts';
 import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUser, type FindingRow } from './model.ts';
 
@@ -70,6 +71,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const fines = useApi(() => api.get<{ items: Penalty[] }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`), [id]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [busy, setBusy] = useState(false);
+  const [assigning, setAssigning] = useState(false);
   const [form] = Form.useForm();
   const [files, setFiles] = useState<Attachment[]>([]);
   const [eligible, setEligible] = useState<EligibleUser[]>([]);
@@ -123,6 +125,8 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => sure(t('caseDetail.confirmSubmit'), t('caseDetail.confirmSubmitText'), { type: 'submit_explanations' })}>{s.hospitalReview ? t('caseDetail.officeSubmit') : t('caseDetail.submitExplanations')}</Button>);
   if (may('rectify')) actions.push(<Button key="rectify" type="primary" data-testid="act-rectify" onClick={() => open({ kind: 'rectify' })}>{t('caseDetail.rectify')}</Button>);
   if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
+  if (may('claim')) actions.push(<Button key="claim" loading={busy} data-testid="act-claim" onClick={() => act({ type: 'claim' })}>{t('caseDetail.claim')}</Button>);
+  if (may('assign')) actions.push(<Button key="assignLevel" data-testid="act-assign-level" onClick={() => setAssigning(true)}>{t('caseDetail.assignLevel')}</Button>);
   if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => sure(t('caseDetail.confirmApprove', { n: d.level }), t('caseDetail.confirmApproveText'), { type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
   if (may('mark_special')) actions.push(<Button key="special" data-testid="act-special" onClick={() => open({ kind: 'special' })}>{t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' })}</Button>);
   if (may('return_level')) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
@@ -275,9 +279,11 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           <Steps size="small" items={hospitalItems} data-testid="hospital-levels" />
         </Card>
       ) : null}
-      <Card size="small" title={t('caseDetail.levels')}>
+      <Card size="small" title={t('caseDetail.levels')}
+        extra={s.assignee && d.status === 'in_review' ? <Typography.Text data-testid="assignee">{t('caseDetail.assignee', { user: s.assignee.user, how: t(`caseDetail.how.${s.assignee.how}`) })}</Typography.Text> : null}>
         <Steps size="small" items={levelItems} data-testid="levels" />
       </Card>
+      <AssignDialog caseId={id} open={assigning} onClose={() => setAssigning(false)} onDone={() => { setAssigning(false); c.reload(); }} />
       {s.appeal ? (
         <Card size="small" title={t('caseDetail.appealOf')}>
           <Descriptions size="small" column={1} items={[
