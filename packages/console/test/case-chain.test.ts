@@ -153,7 +153,7 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await signIn('auditor', '/tasks');
     const task = page.getByTestId('task-table').locator('tr.ant-table-row').filter({ hasText: id });
     await task.getByTestId('task-claim').click();
-    await task.waitFor({ state: 'detached' }).catch(() => undefined);
+    await task.getByTestId('task-claim').waitFor({ state: 'detached' }); // claimed: the task stays, now the auditor's own
     await page.goto(base + caseUrl);
     await page.getByTestId('assignee').getByText('auditor（领取）').waitFor();
     await page.getByTestId('act-confirm-all').click();

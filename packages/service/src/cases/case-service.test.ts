@@ -29,7 +29,9 @@ testBothBackends('cases: opened per institution and month, scoped to the hospita
   assert.deepEqual(ids.sort(), ['CASE-H1-2024-03-R1', 'CASE-H2-2024-03-R1']);
   const list = await svc.list(auditor, {});
   assert.deepEqual(list.items.map((c) => c.id), ['CASE-H2-2024-03-R1', 'CASE-H1-2024-03-R1'], 'ordered by risk');
-  assert.equal(list.items[1].risk, 770 + 100 * 0.6);
+  assert.equal(list.items[1].risk, Math.round(20 * Math.log10(1 + 770 + 100 * 0.6) * 10) / 10, 'a score from the weighted exposure (¥830)');
+  assert.equal(list.items[1].risk, 58.4);
+  assert.equal(list.items[0].risk, 74, '¥5 000 of violations');
   assert.equal(list.items[1].finding_count, 2, 'reminders do not enter cases');
   // not yet notified: the hospital sees nothing of it, not even that it exists
   assert.deepEqual((await svc.list(hospital, {})).items.map((c) => c.id), []);

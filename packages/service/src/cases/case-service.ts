@@ -130,6 +130,9 @@ export interface EligibleReviewer {
   last_assigned_at: string | null;
 }
 
+/** 风险分 0–100 (one decimal) from the weighted exposure in yuan: see openFromRun. */
+export const riskScore = (exposureYuan: number): number => Math.round(Math.min(100, 20 * Math.log10(1 + Math.max(0, exposureYuan))) * 10) / 10;
+
 const previousMonth = (month: string) => {
   const [y, m] = month.split('-').map(Number);
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
@@ -211,8 +214,10 @@ export class CaseService {
   }
 
   /**
-   * Groups a run's unassigned 违规/可疑 findings into one case per institution and month. Risk = proposed amount
-   * (yuan) × severity weight × (1 + the institution's deducted cases in the past 12 months / 5).
+   * Groups a run's unassigned 违规/可疑 findings into one case per institution and month. Risk score (风险分, 0–100):
+   * 20 × log10(1 + exposure), exposure = proposed yuan × severity weight × (1 + the institution's deducted cases in the
+   * past 12 months / 5) — ¥9 → 20, ¥99 → 40, ¥999 → 60, ¥9 999 → 80, ¥99 999 and above → 100. A score, not an amount,
+   * and in the same order as the exposure it comes from.
    */
   async openFromRun(actor: Actor, runId: number, opts: { medinsId?: string } = {}): Promise<string[]> {
     if (!['admin', 'auditor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not open cases`);
@@ -233,7 +238,7 @@ export class CaseService {
         const state = newCase(medins_id, g.map((f) => ({ id: f.id, rule_id: f.rule_id, severity: f.severity as Severity, appealable: f.appealable, amount: f.amount_fen, dept_codg: f.dept_codg })));
         const history = await this.repo.priorDeductedCases(tx, medins_id, month);
         const weighted = g.reduce((s, f) => s + f.amount_fen * SEVERITY_WEIGHT[f.severity as Severity], 0) / 100;
-        const risk = Math.round(weighted * (1 + history / 5) * 100) / 100;
+        const risk = riskScore(weighted * (1 + history / 5));
         await this.repo.insertCase(tx, {
           id, medins_id, month, status: state.status, level: 0, special: false, proposed_fen: g.reduce((s, f) => s + f.amount_fen, 0), deduction_fen: null,
           risk, finding_count: g.length, due_at: null, state, created_at: at, updated_at: at,
