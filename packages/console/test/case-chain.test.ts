@@ -205,9 +205,14 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await page.getByTestId('act-assign').click();
     await dialog.getByTestId('reviewer-input').click();
     const options = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option');
+    await options.filter({ hasText: '(auditor3)' }).waitFor(); // the eligible list has arrived
     const offered = await options.allTextContents();
     assert.ok(!offered.some((o) => /\((auditor|auditor2|supervisor)\)/.test(o)), `those who signed a level are not offered: ${offered.join(', ')}`);
-    await options.filter({ hasText: '(auditor3)' }).click();
+    // pick by typing (the options re-render when the eligible list arrives; a click could land on the old list)
+    await dialog.getByTestId('reviewer-input').locator('input').fill('auditor3');
+    await options.filter({ hasText: '(auditor3)' }).waitFor();
+    await page.keyboard.press('Enter');
+    await dialog.getByTestId('reviewer-input').getByText('(auditor3)').waitFor();
     await ok();
     await dialog.waitFor({ state: 'hidden' });
     await status().filter({ hasText: '复核中' }).waitFor();
@@ -217,7 +222,12 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     await signIn('auditor3', caseUrl);
     await page.getByTestId('act-panel').click();
     await dialog.getByTestId('panel-input').click();
-    for (const e of ['expert1', 'expert2', 'expert3']) await options.filter({ hasText: `(${e})` }).click();
+    for (const e of ['expert1', 'expert2', 'expert3']) {
+      await dialog.getByTestId('panel-input').locator('input').fill(e);
+      await options.filter({ hasText: `(${e})` }).waitFor();
+      await page.keyboard.press('Enter');
+      await dialog.getByTestId('panel-input').getByText(`(${e})`).waitFor();
+    }
     await dialog.locator('.ant-modal-title').click(); // closes the picker's dropdown, which covers the reason field
     await dialog.getByTestId('reason-input').fill('用药指征存在争议，提交专家合议。');
     await ok();
