@@ -270,6 +270,13 @@ test('console: the whole case chain — department, 医保办, agency levels, ap
     const st = (await call<{ deductions: { case_id: string; deduction_fen: number }[] }>(adminKey, 'GET', `/api/v1/statements/${H}/${month}`)).json;
     assert.equal(st.deductions.find((d) => d.case_id === id)?.deduction_fen, Math.round(final.deduction * 100));
     await shot('07-statement');
+    // The dashboard: 内部审核合格率 (this case passed the 医保办 at the first try) and 整改率 (nothing rectified yet), each with its basis.
+    await page.getByTestId('nav').getByText('监管看板').click();
+    const kpis = page.getByTestId('hospital-kpis');
+    await kpis.getByTestId('kpi-first_pass').filter({ hasText: '100.0%' }).first().waitFor();
+    await kpis.getByTestId('kpi-rectification').filter({ hasText: '未达标' }).first().waitFor();
+    await kpis.getByText(/医保办复审一次通过/).first().waitFor();
+    await kpis.screenshot({ path: join(ARTIFACTS, 'chain-08-kpis.png'), animations: 'disabled' });
     assert.deepEqual(errors, [], 'no page errors');
   } catch (e) {
     if (failPage) await failPage.screenshot({ path: join(ARTIFACTS, 'chain-failure.png'), fullPage: true }).catch(() => undefined);
