@@ -1,6 +1,8 @@
 // Builds the web console (packages/console → dist) when the bundle is missing or older than its sources, so that
 // `npm ci && npm start` serves it; `--force` always builds. Used by `prestart` and by the console's browser test.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -36,14 +38,41 @@ export function buildConsole() {
   return r.status === 0 ? { ok: true } : { ok: false, message: `vite build failed (exit ${r.status})` };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/**
+ * One build at a time per working tree: two browser tests starting together (the runner runs two files at once) must
+ * not both empty and rebuild dist while the other's browser loads it. The second waits, then finds the bundle fresh.
+ */
+function withBuildLock(fn) {
+  const lock = join(tmpdir(), `fundguard-console-build-${createHash('sha256').update(pkg).digest('hex').slice(0, 12)}.lock`);
+  const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      try {
+        return fn();
+      } finally {
+        closeSync(fd);
+        rmSync(lock, { force: true });
+      }
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      // a lock left by a killed build is stale after 10 minutes
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { force: true });
+      } catch { /* released meanwhile */ }
+      sleep(500);
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) withBuildLock(() => {
   if (process.argv.includes('--force') || consoleIsStale()) {
     process.stdout.write('building the web console (packages/console) …\n');
     const r = buildConsole();
     // A failed build must not stop the API from starting (/ then says the console is not built); --strict (tests) fails.
     if (!r.ok) {
       process.stderr.write(`console: ${r.message}\n`);
-      if (process.argv.includes('--strict')) process.exit(1);
+      if (process.argv.includes('--strict')) process.exitCode = 1; // not exit(): the lock is released first
     }
   }
-}
+});

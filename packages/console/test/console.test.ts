@@ -56,7 +56,9 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const mine = (await call<{ items: CaseView[] }>(adminKey, 'GET', `/api/v1/cases?medins_id=${H}&status=draft&limit=500`)).json.items;
     assert.ok(mine.length, `the hospital's institution ${H} has demo cases`);
     // A small case with a finding the hospital may appeal (some rules' findings are not appealable).
-    const target = [...mine].filter((c) => c.state.findings.some((f) => f.appealable && f.severity !== 'reminder')).sort((a, b) => a.finding_count - b.finding_count)[0];
+    // Cases without 可疑 findings first: those go straight to the agency (the hospital's own levels are case-chain.test.ts).
+    const suspicious = (c: CaseView) => c.state.findings.filter((f) => f.severity === 'suspicious').length;
+    const target = [...mine].filter((c) => c.state.findings.some((f) => f.appealable && f.severity !== 'reminder')).sort((a, b) => suspicious(a) - suspicious(b) || a.finding_count - b.finding_count)[0];
     assert.ok(target, `the hospital's institution ${H} has a case with an appealable finding`);
     const other = (await call<{ items: CaseView[] }>(adminKey, 'GET', '/api/v1/cases?limit=50')).json.items.find((c) => c.medins_id !== H)!;
     assert.ok(other, 'a case of another institution');
@@ -165,9 +167,17 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('case-link').filter({ hasText: target.id }).click();
     await page.getByTestId('case-detail').waitFor();
     await page.getByTestId('act-notify').click();
+    await page.getByTestId('confirm-ok').click();
     await caseStatus(page).filter({ hasText: /待医院说明|审核中/ }).waitFor();
     if ((await caseStatus(page).textContent()) === '待医院说明') {
-      // The hospital has nothing to explain here; it submits so that review starts.
+      // The hospital has nothing to explain here: each department that billed a 可疑 finding submits its level, then the 医保办 sends it on.
+      const c = (await call<{ state: { hospitalReview?: { departments: string[] } } }>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json;
+      for (const d of c.state.hospitalReview?.departments ?? []) {
+        const username = `dept_${d}`.replace(/[^A-Za-z0-9_.@-]/g, '_');
+        await call(adminKey, 'POST', '/api/v1/users', { username, password: 'Console-test-pass-1', role: 'hospital', institution_id: H, dept_codg: d });
+        const r = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'Console-test-pass-1' }) });
+        assert.equal((await call(((await r.json()) as { token: string }).token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'dept_submit' })).status, 200);
+      }
       assert.equal((await call(hospital.token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'submit_explanations' })).status, 200);
       await page.reload();
     }
@@ -178,6 +188,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await page.getByTestId('act-confirm-all').click();
     await page.waitForFunction(() => !document.querySelector('[data-testid="decide-confirm"]') || document.querySelectorAll('[data-testid="decision"]').length >= document.querySelectorAll('[data-testid="findings"] tbody tr.ant-table-row').length);
     await page.getByTestId('act-approve').click();
+    await page.getByTestId('confirm-ok').click();
     await page.getByTestId('levels').getByText(/auditor/).waitFor();
     await shot('04-case-review');
 
@@ -195,10 +206,10 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     const revealed = await fg.ctx.auditLog.list({ entityType: 'encounter' });
     assert.ok(revealed.some((e) => e.action === 'personal_data.reveal' && e.actor === 'auditor' && e.detail.reason === '核实住院病历'), 'the reveal and its reason are in the audit log');
 
-    // Levels 2 and 3 by other reviewers (三级审核: one person per level).
+    // Levels 2 and 3 by other reviewers (三级审核: one person per level; 复审 an auditor, 终审 a supervisor).
     const supervisor = await login('supervisor');
+    assert.equal((await call((await login('auditor3')).token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'approve_level' })).status, 200);
     assert.equal((await call(supervisor.token, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'approve_level' })).status, 200);
-    assert.equal((await call(adminKey, 'POST', `/api/v1/cases/${target.id}/events`, { type: 'approve_level' })).status, 200);
     await signOut(page);
 
     // Hospital: appeal with an attachment.
@@ -248,6 +259,7 @@ test('console: sign-in, dashboard, worklist, case flow with appeal, rules upload
     await signIn(page, 'supervisor', `/cases/${encodeURIComponent(target.id)}`);
     await page.getByTestId('act-penalty').click();
     await dialog.getByRole('button', { name: /确\s*定|OK/ }).click();
+    await page.getByTestId('confirm-ok').click();
     await page.getByText(/罚款 ¥/).waitFor();
     await signOut(page);
 

@@ -39,7 +39,33 @@ export interface DashboardSummary {
   agreement: AgreementKpis[];
   /** the agreement's limit on 目录外/丙类 (hilist_lv 03) fees as a share of all line fees */
   agreement_limits: { class_c_share: number };
+  /** 内部审核合格率 and 整改率 per institution (cases of the months in range), each with the counts it is computed from */
+  hospital_kpis: HospitalKpis[];
 }
+
+/** A rate with what it is computed from: numerator ÷ denominator (null without a denominator) against its target. */
+export interface KpiRate {
+  numerator: number;
+  denominator: number;
+  rate: number | null;
+  target: number;
+  /** rate ≥ target; null without a denominator */
+  met: boolean | null;
+  /** what the numerator and the denominator count */
+  basis: string;
+}
+
+export interface HospitalKpis {
+  medins_id: string;
+  /** 内部审核合格率: cases whose 医保办复审 accepted the departments' first answer ÷ cases the 医保办 submitted (target ≥ 95 %) */
+  first_pass: KpiRate;
+  /** 整改率: final cases with a deduction whose rectification is recorded ÷ final cases with a deduction (target 100 %) */
+  rectification: KpiRate;
+}
+
+/** Targets of domain.md §4 (001). */
+export const FIRST_PASS_TARGET = 0.95;
+export const RECTIFICATION_TARGET = 1;
 
 export interface AgreementKpis {
   medins_id: string;
@@ -217,6 +243,28 @@ export class DashboardService {
       };
     });
 
+    // 内部审核合格率 and 整改率 from the cases' recorded chain (core/src/cases: hospitalReview.passed, rectification).
+    const kpiRows = await db.rows<{ medins_id: string; reviewed: number; first_pass: number; found: number; rectified: number }>(sql`
+      select c.medins_id,
+        count(*) filter (where c.state->'hospitalReview'->'passed' is not null and jsonb_typeof(c.state->'hospitalReview'->'passed') = 'object')::int as reviewed,
+        count(*) filter (where (c.state->'hospitalReview'->'passed'->>'first_pass') = 'true')::int as first_pass,
+        count(*) filter (where c.status in ('final', 'closed') and coalesce(c.deduction_fen, 0) > 0)::int as found,
+        count(*) filter (where c.status in ('final', 'closed') and coalesce(c.deduction_fen, 0) > 0 and jsonb_typeof(c.state->'rectification') = 'object')::int as rectified
+      from cases c where (${medins}::text is null or c.medins_id = ${medins})
+        and (${from}::text is null or c.month >= ${from}) and (${to}::text is null or c.month <= ${to})
+      group by c.medins_id order by c.medins_id limit 1000`);
+    const rate = (n: number, d: number, target: number, basis: string): KpiRate => {
+      const r = d > 0 ? n / d : null;
+      return { numerator: n, denominator: d, rate: r, target, met: r === null ? null : r >= target, basis };
+    };
+    const hospital_kpis: HospitalKpis[] = kpiRows
+      .map((r) => ({
+        medins_id: r.medins_id,
+        first_pass: rate(num(r.first_pass), num(r.reviewed), FIRST_PASS_TARGET, '医保办复审一次通过（未退回科室）的审核单 ÷ 医保办提交医保部门的审核单'),
+        rectification: rate(num(r.rectified), num(r.found), RECTIFICATION_TARGET, '已登记整改的审核单 ÷ 终审有扣款的审核单'),
+      }))
+      .filter((k) => k.first_pass.denominator > 0 || k.rectification.denominator > 0);
+
     const sum = <T,>(xs: T[], g: (x: T) => number) => xs.reduce((s, x) => s + g(x), 0);
     const value: DashboardSummary = {
       scope: { from, to, medins_id: medins },
@@ -227,7 +275,7 @@ export class DashboardService {
         cases: sum(cases_by_status, (c) => c.cases), proposed: sum(cases_by_status, (c) => c.proposed), deducted: sum(cases_by_status, (c) => c.deducted),
       },
       by_month, by_rule, by_category, by_institution, by_department, cases_by_status,
-      agreement, agreement_limits: { class_c_share: CLASS_C_LIMIT },
+      agreement, agreement_limits: { class_c_share: CLASS_C_LIMIT }, hospital_kpis,
     };
     this.cache.set(key, { at: this.ctx.clock().getTime(), value });
     if (this.cache.size > 200) this.cache.delete(this.cache.keys().next().value!);

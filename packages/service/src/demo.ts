@@ -70,6 +70,10 @@ export async function startDemoIfEmpty(fg: FundGuard, opts: DemoOptions = {}): P
     { username: 'expert3', role: 'auditor' as const, displayName: '专家 郑主任' },
     { username: 'ruleadmin', role: 'rule_admin' as const, displayName: '规则管理员 陈杰' },
     { username: 'hospital', role: 'hospital' as const, displayName: '医保办 刘洋', institutionId: sample?.encounter.medins_id ?? 'H61010000001' },
+    // 科室初审: a reviewer of a department of the same hospital. Once the demo audit has run, both hospital users move to
+    // the institution and department with the most 可疑 findings (when the first encounter's has none), so that the
+    // whole chain — department, 医保办, agency — can be walked on the demo cases.
+    { username: 'hospital_dept', role: 'hospital' as const, displayName: '科室审核员 马丽', institutionId: sample?.encounter.medins_id ?? 'H61010000001', deptCodg: sample?.encounter.adm_dept_codg || null },
     { username: 'insured', role: 'insured' as const, displayName: '参保人', patnId: sample?.patient.patn_id ?? '' },
   ];
   for (const u of users) await fg.keys.createUser(SYSTEM_ACTOR, { ...u, password: DEMO_PASSWORD });
@@ -141,6 +145,7 @@ async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOp
   try {
     const s = await fg.runs.done(runId);
     if (s.status !== 'done') return;
+    await bindDemoHospital(fg, runId);
     const cases = await fg.cases.openFromRun({ id: 'demo', role: 'admin' }, runId);
     log('demo batch audit done', { run: runId, findings: s.findings, cases: cases.length });
   } catch (e) {
@@ -148,11 +153,38 @@ async function waitAndOpen(fg: FundGuard, runId: number, log: NonNullable<DemoOp
   }
 }
 
+/**
+ * Before the demo run's findings become cases: the demo hospital is the first encounter's institution when it has 可疑
+ * findings, else the one with the most; its department reviewer reviews for its department with the most 可疑 findings.
+ * Both hospital users (and any session of theirs) move with it.
+ */
+async function bindDemoHospital(fg: FundGuard, runId: number): Promise<void> {
+  const [u] = await fg.database.rows<{ institution_id: string | null; dept_codg: string | null }>(sql`select institution_id, dept_codg from users where username = 'hospital_dept'`);
+  if (!u?.institution_id) return;
+  const [top] = await fg.database.rows<{ medins_id: string; dept_codg: string }>(sql`
+    select medins_id, dept_codg from findings where run_id = ${runId} and severity = 'suspicious' and dept_codg <> ''
+    group by medins_id, dept_codg order by (medins_id = ${u.institution_id}) desc, count(*) desc, medins_id, dept_codg limit 1`);
+  if (!top || (top.medins_id === u.institution_id && top.dept_codg === u.dept_codg)) return;
+  await fg.database.transaction(async (tx) => {
+    await fg.database.rows(sql`update users set institution_id = ${top.medins_id} where username in ('hospital', 'hospital_dept')`, tx);
+    await fg.database.rows(sql`update users set dept_codg = ${top.dept_codg} where username = 'hospital_dept'`, tx);
+    await fg.database.rows(sql`update api_keys set institution_id = ${top.medins_id} where user_id in (select id from users where username in ('hospital', 'hospital_dept'))`, tx);
+    await fg.ctx.auditLog.append(tx, [{
+      actor: 'demo', action: 'user.bind_department', entityType: 'user', entityId: 'hospital_dept', at: fg.ctx.nowIso(),
+      detail: { institution_id: top.medins_id, dept_codg: top.dept_codg, was: { institution_id: u.institution_id, dept_codg: u.dept_codg } },
+    }]);
+  });
+  fg.keys.forgetCached();
+  await fg.ctx.changes.publish({ kind: 'keys' }); // every process forgets sessions that carried the old institution
+}
+
 /** Settles the demo hospital's and the demo insured person's encounters, so statements and the insured view have data. */
 async function settleDemo(fg: FundGuard, sample: PatientEncounter | null, log: NonNullable<DemoOptions['log']>): Promise<void> {
   if (!sample) return;
+  const [h] = await fg.database.rows<{ institution_id: string | null }>(sql`select institution_id from users where username = 'hospital'`);
+  const hospital = h?.institution_id ?? sample.encounter.medins_id;
   const ids = await fg.database.rows<{ mdtrt_id: string }>(sql`select mdtrt_id from encounters
-    where medins_id = ${sample.encounter.medins_id} or patn_id = ${sample.patient.patn_id} order by adm_date, mdtrt_id limit 2000`);
+    where medins_id = ${hospital} or patn_id = ${sample.patient.patn_id} order by adm_date, mdtrt_id limit 2000`);
   let settled = 0;
   let skipped = 0;
   for (const { mdtrt_id } of ids) {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { FundGuardError } from '@fundguard/core';
+import { DEFAULT_CASE_POLICY, FundGuardError, levelSigners, type CaseRole } from '@fundguard/core';
 import type { Actor } from './auth/roles.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -7,7 +7,7 @@ import type { ServiceContext } from './context.ts';
 export interface Task {
   /** case | review | run | import */
   kind: 'case' | 'review' | 'run' | 'import';
-  /** what to do: notify, review, explain, appeal, assign_re_review, re_review, panel_vote, review_encounter, claim, failed_run, failed_import */
+  /** what to do: notify, review, explain (科室初审), office_review (医保办复审), appeal, rectify, assign_re_review, re_review, panel_vote, review_encounter, claim, failed_run, failed_import */
   action: string;
   id: string;
   /** institution of the case or encounter */
@@ -20,6 +20,8 @@ export interface Task {
   overdue: boolean;
   /** console path that opens it */
   link: string;
+  /** a case in review: who claimed or was assigned its running level */
+  assignee?: string | null;
 }
 
 const LIMIT = 500;
@@ -41,22 +43,46 @@ export class TaskService {
     const iso = (v: unknown) => (v ? new Date(String(v)).toISOString() : null);
     const push = (t: Omit<Task, 'overdue'>) => tasks.push({ ...t, overdue: !!t.due_at && t.due_at < now });
 
-    type CaseRow = { id: string; medins_id: string; status: string; level: number; proposed_fen: number; state: { deadlines?: Record<string, string | null>; approvals?: { by: string }[]; reReviewer?: string | null; panel?: { members: string[]; votes: { by: string }[] } | null } };
+    type CaseRow = { id: string; medins_id: string; status: string; level: number; proposed_fen: number; state: {
+      deadlines?: Record<string, string | null>; approvals?: { by: string }[]; reReviewer?: string | null; panel?: { members: string[]; votes: { by: string }[] } | null;
+      hospitalReview?: { level: 1 | 2; departments: string[]; submitted: string[]; due: string; passed: unknown } | null; deduction?: number | null; rectification?: unknown;
+      assignee?: { user: string; level: number } | null;
+    } };
     const cases = (where: ReturnType<typeof sql>) => db.rows<CaseRow>(sql`select id, medins_id, status, level, proposed_fen::float8 as proposed_fen, state from cases where ${where} order by due_at nulls last, id limit ${LIMIT}`);
     const add = (rows: CaseRow[], action: (c: CaseRow) => string | null, due: (c: CaseRow) => string | null | undefined) => {
       for (const c of rows) {
         const a = action(c);
-        if (a) push({ kind: 'case', action: a, id: c.id, medins_id: c.medins_id, status: c.status, amount_fen: Number(c.proposed_fen), due_at: iso(due(c)), link: `/cases/${encodeURIComponent(c.id)}` });
+        const assignee = c.state.assignee && c.state.assignee.level === c.level ? c.state.assignee.user : null;
+        if (a) push({ kind: 'case', action: a, id: c.id, medins_id: c.medins_id, status: c.status, amount_fen: Number(c.proposed_fen), due_at: iso(due(c)), link: `/cases/${encodeURIComponent(c.id)}`, ...(c.status === 'in_review' ? { assignee } : {}) });
       }
     };
-    if (actor.role === 'hospital') {
+    if (actor.role === 'hospital' && actor.deptCodg) {
+      // 科室初审: the department's answers while its level runs
+      const dept = actor.deptCodg;
+      add(await cases(sql`medins_id = ${actor.institutionId ?? '\u0000'} and status = 'awaiting_explanation' and state->'hospitalReview'->'departments' @> jsonb_build_array(${dept}::text)`),
+        (c) => (c.state.hospitalReview?.level === 1 && !c.state.hospitalReview.submitted.includes(dept) ? 'explain' : null), (c) => c.state.hospitalReview?.due);
+    } else if (actor.role === 'hospital') {
       const own = actor.institutionId ?? '\u0000';
-      add(await cases(sql`medins_id = ${own} and status in ('awaiting_explanation', 'decided')`), (c) => (c.status === 'awaiting_explanation' ? 'explain' : 'appeal'),
-        (c) => (c.status === 'awaiting_explanation' ? c.state.deadlines?.explanation : c.state.deadlines?.appeal));
+      // 医保办: its review once the departments answered (or a case without departments), appeals, rectification
+      add(await cases(sql`medins_id = ${own} and status in ('awaiting_explanation', 'decided', 'final', 'closed')`), (c) => {
+        const hr = c.state.hospitalReview;
+        if (c.status === 'awaiting_explanation') return !hr ? 'explain' : hr.level === 2 ? 'office_review' : null;
+        if (c.status === 'decided') return 'appeal';
+        return (c.state.deduction ?? 0) > 0 && !c.state.rectification ? 'rectify' : null;
+      }, (c) => (c.status === 'awaiting_explanation' ? c.state.hospitalReview?.due ?? c.state.deadlines?.explanation : c.status === 'decided' ? c.state.deadlines?.appeal : null));
     } else if (actor.role === 'auditor' || actor.role === 'supervisor' || actor.role === 'admin') {
       if (actor.role !== 'supervisor') add(await cases(sql`status = 'draft'`), () => 'notify', () => null);
       // Each level needs another reviewer: cases this person approved already wait on someone else.
-      add(await cases(sql`status = 'in_review'`), (c) => ((c.state.approvals ?? []).some((a) => a.by === me) ? null : 'review'), (c) => c.state.deadlines?.review);
+      // A level is the task of those whose role signs it (and not of others once claimed or assigned); a supervisor
+      // assigns the levels it does not sign itself.
+      const lead = actor.role === 'supervisor' || actor.role === 'admin';
+      add(await cases(sql`status = 'in_review'`), (c) => {
+        if ((c.state.approvals ?? []).some((a) => a.by === me)) return null;
+        const taken = c.state.assignee && c.state.assignee.level === c.level ? c.state.assignee.user : null;
+        const signs = levelSigners(DEFAULT_CASE_POLICY, c.level).includes(actor.role as CaseRole);
+        if (signs && (!taken || taken === me)) return 'review';
+        return lead && !taken ? 'assign' : null;
+      }, (c) => c.state.deadlines?.review);
       if (actor.role !== 'auditor') add(await cases(sql`status = 'appealed'`), () => 'assign_re_review', (c) => c.state.deadlines?.review);
       add(await cases(sql`status = 'appeal_review' and state->>'reReviewer' = ${me}`), () => 're_review', (c) => c.state.deadlines?.review);
       add(await cases(sql`status = 'panel_review'`), (c) => (c.state.panel?.members.includes(me) && !c.state.panel.votes.some((v) => v.by === me) ? 'panel_vote' : null), (c) => c.state.deadlines?.review);

@@ -235,6 +235,8 @@ export const users = pgTable('users', {
   role: text('role').notNull(),
   /** hospital users: the one institution they act for */
   institutionId: text('institution_id'),
+  /** hospital users bound to a department (科室初审 reviewers): the department code (dept_codg) they review for; null: the 医保办 */
+  deptCodg: text('dept_codg'),
   /** insured users: their own patn_id */
   patnId: text('patn_id'),
   disabled: boolean('disabled').notNull().default(false),

@@ -10,6 +10,7 @@ export const zhCN = {
     byMonth: '按月违规金额与基金支出', byRule: '违规金额居前的规则', byInstitution: '违规金额居前的机构', byCategory: '按违规类别', byDepartment: '违规金额居前的科室', caseStatus: '审核单状态',
     overrides: '医生对实时提醒的执行率（3103 反馈）', rule: '规则', warnings: '提醒次数', answered: '已反馈', proceed: '坚持执行', overrideRate: '坚持率', by: { rule: '按规则', institution: '按机构', department: '按科室', doctor: '按医生' }, fund: '基金支付', violations: '违规金额',
     period: '统计月份', name: '名称', findingsCount: '疑点数', amountYuan: '疑点金额', shareOfAll: '占全部疑点金额', shareHelp: '条形长度按对数刻度（本表最大值为满格），便于比较数额相差很大的各行；数字为占所选期间全部疑点金额的比例', emptyPeriod: '所选期间没有就诊数据：请调整统计月份，或在“批量审核与导入”中导入就诊数据。', emptyFindings: '所选期间没有纳入审核单的疑点：请调整统计月份，或在“批量审核与导入”中发起批量审核并生成审核单。', emptyCases: '所选期间没有审核单：批量审核完成后点击“生成审核单”。', emptyOverrides: '暂无实时提醒反馈：医院端调用 3101/3102 事中提醒并回传 3103 反馈后，这里显示医生坚持执行的比例。', partialNote: '* 数据不完整的月份（只含该月部分日期），金额偏低属正常。', casesUnit: '单', help: { encounters: '所选期间（按结算月，未结算按入院月）的就诊人次', medfee: '就诊明细费用合计', hifp: '统筹基金支付合计', findings: '已纳入审核单的疑点条数（同一规则、同一就诊只计一次）', amount: '这些疑点涉及的金额', cases: '审核单数', proposed: '审核单拟扣金额合计', deducted: '已作出决定的扣款金额合计' },
+    hospitalKpis: { title: '医院内部审核与整改（按机构）', medins: '机构', firstPass: '内部审核合格率', rectification: '整改率', target: '目标 {{target}}', basis: '计算依据', counts: '{{n}} / {{d}}', met: '达标', notMet: '未达标', none: '无数据' },
     agreement: { title: '协议管理指标（按机构）', limit: '目录外/丙类费用占比上限 {{limit}}', over: '超限 {{n}} 家', medins: '机构', inpatient: '住院人次', inpatientAvg: '住院次均费用', outpatient: '门诊人次', outpatientAvg: '门诊次均费用', los: '平均住院日', drug: '药占比', ownpay: '自费比例', classC: '目录外/丙类占比', classCHelp: '丙类（hilist_lv 03）项目费用 / 明细总费用；协议要求 ≤ 15%，超限机构标红' },
   },
   cases: {
@@ -21,14 +22,24 @@ export const zhCN = {
   status: { draft: '待通知', awaiting_explanation: '待医院说明', in_review: '审核中', decided: '已决定', appealed: '已申诉', appeal_review: '复核中', panel_review: '专家合议', final: '已生效', closed: '已结案' },
   severity: { violation: '违规', suspicious: '可疑', reminder: '提醒' },
   category: { GENDER: '限性别', AGE: '限年龄', INDICATION: '限定支付范围', INSTITUTION_LEVEL: '限医疗机构级别', SETTING: '限就医方式', QUANTITY: '超量', FREQUENCY: '超频次', LENGTH_OF_STAY: '超住院天数计费', PRESCRIPTION: '处方超量', EXCLUSIVE: '互斥收费', UNBUNDLING: '分解收费', STACKING: '同类叠加用药', PREREQUISITE: '缺少前置项目', DUPLICATE: '重复计费', CATALOGUE: '目录外/超限价', ELIGIBILITY: '黑名单/暂停结算', READMISSION: '分解住院', ADMISSION_FREQUENCY: '频繁住院', CO_ADMISSION: '同进同出', SIMILAR_COST: '费用雷同', GHOST_BED: '挂床', PEER_OUTLIER: '同行异常', OVERLAPPING_CARE: '冒名/虚假住院', AFTER_DEATH: '死亡后就医', DRUG_HOARDING: '囤药' },
-  events: { notify: '通知医院', explain: '医院说明', submit_explanations: '提交说明', explanation_deadline_passed: '说明期限届满', decide: '审核决定', approve_level: '本级通过', return_level: '退回', escalate: '超时升级', appeal: '申诉', appeal_deadline_passed: '申诉期限届满', assign_re_review: '指派复核', re_review: '复核决定', refer_to_panel: '提交合议', panel_vote: '合议投票', close: '结案' },
+  events: { claim: '领取本级审核', assign: '分派本级审核人', dept_submit: '科室初审提交', office_return: '医保办退回科室', rectify: '登记整改', mark_special: '标记特殊病例', notify: '通知医院', explain: '医院说明', submit_explanations: '医保办提交医保部门', explanation_deadline_passed: '说明期限届满', decide: '审核决定', approve_level: '本级通过', return_level: '退回', escalate: '超时升级', appeal: '申诉', appeal_deadline_passed: '申诉期限届满', assign_re_review: '指派复核', re_review: '复核决定', refer_to_panel: '提交合议', panel_vote: '合议投票', close: '结案' },
   packStatus: { active: '生效中', draft: '草稿', retired: '已停用', superseded: '已替代' },
   total: '共 {{n}} 条',
   fields: { medfee_sumamt: '医疗费总额', fulamt_ownpay_amt: '全自费金额', overlmt_selfpay: '超限价自费', preselfpay_amt: '先行自付金额', inscp_scp_amt: '符合政策范围金额', act_pay_dedc: '实际支付起付线', hifp_pay: '统筹基金支出', pool_prop_selfpay: '统筹段个人自付', over_cap: '超封顶线', hifmi_pay: '大病保险支出', fund_pay_sumamt: '基金支付总额', psn_part_amt: '个人负担总额', level: '机构等级', ratio: '报销比例' },
   outcome: { confirmed: '确认', rejected: '不予扣款', partial: '部分确认', upheld: '维持', overturned: '撤销' },
   caseDetail: {
     title: '审核单', summary: '概要', findings: '疑点明细', events: '处理记录', levels: '三级审核', deadlines: '时限',
-    explanationDue: '说明截止', reviewDue: '本级审核截止', appealDue: '申诉截止', level: '第 {{n}} 级', levelNames: ['科室初审', '医保办复审', '医保部门终审'], approvedBy: '{{by}} 于 {{at}} 通过', pending: '待审', current: '审核中', overdue: '已超时',
+    explanationDue: '说明截止', reviewDue: '本级审核截止', appealDue: '申诉截止', level: '第 {{n}} 级', levelNames: ['医保部门初审', '医保部门复审', '医保部门终审'], hospitalLevels: '医院内部审核', deptLevel: '科室初审', officeLevel: '医保办复审',
+    deptSubmitted: '科室 {{depts}} 已提交', deptWaiting: '待科室 {{depts}} 提交', officePassed: '{{by}} 于 {{at}} 提交医保部门', firstPass: '一次通过', notFirstPass: '曾退回科室',
+    returnedTimes: '退回科室 {{n}} 次', levelDue: '本级截止 {{at}}', deptSubmit: '科室初审提交', officeReturn: '退回科室', officeSubmit: '医保办复审通过，提交医保部门', departments: '退回的科室（不选则全部）',
+    rectify: '登记整改', rectification: '整改情况', rectifiedAt: '{{by}} 于 {{at}} 登记整改', special: '特殊病例（每级 48 小时）', specialReason: '特殊原因', dept: '科室',
+    confirmNotify: '通知医院？', confirmSubmit: '提交医保部门？', confirmDeptSubmit: '提交科室初审结果？', confirmApprove: '通过第 {{n}} 级审核？', confirmPenalty: '作出处罚决定？',
+    confirmNotifyText: '通知后审核单发送给医院，不能撤回。', confirmSubmitText: '提交后医院不能再修改说明，由医保部门审核。', confirmDeptSubmitText: '提交后本科室不能再修改说明，由医保办复审。',
+    confirmApproveText: '本级通过后由下一级审核，您不能再审核本单的其他级别。', confirmPenaltyText: '罚款决定将记入月度结算单，只能撤销并说明理由。',
+    unavailable: '其他操作', whyNot: '为何不能',
+    claim: '领取', assignLevel: '分派本级审核人', byRotation: '按轮换分派', reviewerPick: '审核人（符合条件的人员）', noneEligible: '没有符合条件的审核人员：均已审核本单其他级别，或上一期审核过该机构。',
+    rotationHelp: '按轮换顺序排列：从未分派过的在前，其余按上次分派时间先后；上一期审核过该机构的人员不在此列。', lastAssigned: '上次分派 {{at}}', neverAssigned: '从未分派',
+    assignee: '本级审核人：{{user}}（{{how}}）', how: { claim: '领取', assign: '分派', rotation: '轮换分派' }, approvedBy: '{{by}} 于 {{at}} 通过', pending: '待审', current: '审核中', overdue: '已超时',
     rule: '规则', severity: '性质', amount: '疑点金额', decision: '审核结论', evidence: '证据与依据', encounter: '就诊', explanation: '医院说明', appealResult: '复核结果',
     confirm: '确认', reject: '不予扣款', partial: '部分确认', reason: '理由', partialAmount: '确认金额（元）', confirmAll: '确认全部未决疑点',
     notify: '通知医院', submitExplanations: '提交说明', explain: '填写说明', approve: '通过本级', returnLevel: '退回', appeal: '申诉', assign: '指派复核人', reviewer: '复核人（用户名）',
@@ -91,7 +102,7 @@ export const zhCN = {
   tasks: {
     title: '待办', badge: '待办 {{n}} 项，其中超时 {{overdue}} 项', empty: '没有待办：新的审核单、复核、申诉和合议会出现在这里。', what: '事项', item: '对象', due: '期限', overdue: '已超时',
     filter: { all: '全部', overdue: '已超时', case: '审核单', review: '审核队列', other: '任务与导入' }, kind: { case: '审核单', review: '审核队列', run: '批量审核', import: '导入' },
-    action: { notify: '通知医院', review: '审核（本级）', explain: '提交说明', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
+    action: { assign: '分派本级审核人', office_review: '医保办复审（科室已说明）', rectify: '登记整改', notify: '通知医院', review: '审核（本级）', explain: '说明可疑明细', appeal: '可申诉（申诉期内）', assign_re_review: '指派复核人', re_review: '复核决定', panel_vote: '合议投票', review_encounter: '审核已领取的就诊', claim: '队列中有 {{n}} 份待领取', failed_run: '批量审核失败，请查看原因', failed_import: '导入失败，请修改文件后重新导入' },
   },
   errors: {
     code: {

@@ -99,6 +99,8 @@ export interface UserInfo {
   display_name: string;
   role: Role;
   institution_id: string | null;
+  /** a hospital user's department (科室初审 reviewer); null: the hospital's 医保办 */
+  dept_codg: string | null;
   patn_id: string | null;
   disabled: boolean;
   must_change_password: boolean;
@@ -167,8 +169,8 @@ export class KeyService {
 
   private async lookup(h: string): Promise<{ actor: Actor; until: number } | null> {
     const now = this.ctx.nowIso();
-    const rows = await this.ctx.database.rows<{ key_id: string; current: boolean; role: Role; institution_id: string | null; patn_id: string | null; username: string | null; must_change: boolean | null; expired: boolean; idle: boolean; previous_over: boolean; expires_ms: number | null; idle_timeout_s: number | null; previous_ms: number | null }>(sql`
-      select k.key_id, k.key_hash = ${h} as current, k.role, k.institution_id, k.patn_id, u.username, u.must_change_password as must_change,
+    const rows = await this.ctx.database.rows<{ key_id: string; current: boolean; role: Role; institution_id: string | null; patn_id: string | null; username: string | null; dept_codg: string | null; must_change: boolean | null; expired: boolean; idle: boolean; previous_over: boolean; expires_ms: number | null; idle_timeout_s: number | null; previous_ms: number | null }>(sql`
+      select k.key_id, k.key_hash = ${h} as current, k.role, k.institution_id, k.patn_id, u.username, u.dept_codg, u.must_change_password as must_change,
         (k.expires_at is not null and k.expires_at <= ${now}::timestamptz) as expired,
         (k.idle_timeout_s is not null and coalesce(k.last_used_at, k.created_at) + k.idle_timeout_s * interval '1 second' <= ${now}::timestamptz) as idle,
         (k.key_hash <> ${h} and (k.previous_valid_until is null or k.previous_valid_until <= ${now}::timestamptz)) as previous_over,
@@ -184,6 +186,7 @@ export class KeyService {
     const nowMs = this.nowMs();
     const until = Math.min(k.expires_ms ?? Infinity, k.idle_timeout_s !== null ? nowMs + k.idle_timeout_s * 1000 : Infinity, k.current ? Infinity : k.previous_ms ?? Infinity);
     const actor: Actor = { id: k.username ?? `key:${k.key_id}`, role: k.role, institutionId: k.institution_id, patnId: k.patn_id };
+    if (k.role === 'hospital' && k.dept_codg) actor.deptCodg = k.dept_codg;
     if (k.must_change) actor.mustChangePassword = true;
     return { actor, until };
   }
@@ -410,12 +413,14 @@ export class KeyService {
 
   // ---- users and sign-in -------------------------------------------------------------------------------
 
-  async createUser(actor: Actor, u: { username: string; password: string; role: Role; displayName?: string; institutionId?: string | null; patnId?: string | null; mustChangePassword?: boolean }): Promise<number> {
+  async createUser(actor: Actor, u: { username: string; password: string; role: Role; displayName?: string; institutionId?: string | null; deptCodg?: string | null; patnId?: string | null; mustChangePassword?: boolean }): Promise<number> {
     requirePermission(actor, 'users.manage');
     if (!/^[A-Za-z0-9_.@-]{2,64}$/.test(u.username)) throw new FundGuardError('E_FIELD_INVALID', '用户名：2–64 个字母、数字或 _ . @ - (username: 2–64 letters, digits, _ . @ -)', [{ field: 'username', value: u.username, reason: 'invalid' }]);
     checkPasswordPolicy(u.password, u.username);
     if (!ROLES.includes(u.role)) throw new FundGuardError('E_FIELD_INVALID', 'unknown role', [{ field: 'role', value: u.role, reason: 'unknown role' }]);
     if (u.role === 'hospital' && !u.institutionId) throw new FundGuardError('E_FIELD_REQUIRED', 'a hospital user needs institution_id', [{ field: 'institution_id', reason: 'required for role hospital' }]);
+    if (u.deptCodg && u.role !== 'hospital') throw new FundGuardError('E_FIELD_INVALID', '只有医院用户可以绑定科室 (only a hospital user is bound to a department)', [{ field: 'dept_codg', value: u.deptCodg, reason: 'only for role hospital' }]);
+    if (u.deptCodg !== undefined && u.deptCodg !== null && !/^[A-Za-z0-9_.-]{1,64}$/.test(u.deptCodg)) throw new FundGuardError('E_FIELD_INVALID', '科室编码：1–64 个字母、数字或 _ . - (dept_codg: 1–64 letters, digits, _ . -)', [{ field: 'dept_codg', value: u.deptCodg, reason: 'invalid' }]);
     if (u.role === 'insured' && !u.patnId) throw new FundGuardError('E_FIELD_REQUIRED', 'an insured user needs patn_id', [{ field: 'patn_id', reason: 'required for role insured' }]);
     const hash = await hashPassword(u.password);
     return this.ctx.database.transaction(async (tx) => {
@@ -423,9 +428,9 @@ export class KeyService {
       const dup = await this.ctx.database.rows<{ username: string }>(sql`select username from users where lower(username) = lower(${u.username})`, tx);
       if (dup.length) throw new FundGuardError('E_CONFLICT', `用户 ${dup[0].username} 已存在 (user names are unique regardless of case)`, [{ field: 'username', value: u.username, reason: `exists as ${dup[0].username}` }]);
       const [{ id }] = await this.ctx.database.rows<{ id: number }>(sql`
-        insert into users (username, display_name, password_hash, role, institution_id, patn_id, must_change_password, password_changed_at)
-        values (${u.username}, ${u.displayName ?? ''}, ${hash}, ${u.role}, ${u.institutionId ?? null}, ${u.patnId ?? null}, ${u.mustChangePassword ?? false}, ${this.ctx.nowIso()}::timestamptz) returning id`, tx);
-      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'user.create', entityType: 'user', entityId: u.username, at: this.ctx.nowIso(), detail: { role: u.role, institution_id: u.institutionId ?? null } }]);
+        insert into users (username, display_name, password_hash, role, institution_id, dept_codg, patn_id, must_change_password, password_changed_at)
+        values (${u.username}, ${u.displayName ?? ''}, ${hash}, ${u.role}, ${u.institutionId ?? null}, ${u.deptCodg || null}, ${u.patnId ?? null}, ${u.mustChangePassword ?? false}, ${this.ctx.nowIso()}::timestamptz) returning id`, tx);
+      await this.ctx.auditLog.append(tx, [{ actor: actor.id, action: 'user.create', entityType: 'user', entityId: u.username, at: this.ctx.nowIso(), detail: { role: u.role, institution_id: u.institutionId ?? null, ...(u.deptCodg ? { dept_codg: u.deptCodg } : {}) } }]);
       return id;
     });
   }
@@ -437,7 +442,7 @@ export class KeyService {
 
   private userInfos(username: string | null, tx?: Tx): Promise<UserInfo[]> {
     return this.ctx.database.rows<UserInfo>(sql`
-      select u.username, u.display_name, u.role, u.institution_id, u.patn_id, u.disabled, u.must_change_password,
+      select u.username, u.display_name, u.role, u.institution_id, u.dept_codg, u.patn_id, u.disabled, u.must_change_password,
         ${iso('u.created_at')} as created_at, ${iso('u.password_changed_at')} as password_changed_at,
         case when t.locked_until > ${this.ctx.nowIso()}::timestamptz then ${iso('t.locked_until')} end as locked_until
       from users u left join login_throttle t on t.subject = 'user:' || lower(u.username)
@@ -490,8 +495,8 @@ export class KeyService {
     const address = (opts.address ?? 'unknown').slice(0, 64);
     const subjects = { user: `user:${name.toLowerCase()}`, addr: `addr:${address}` };
     await this.refuseWhileLocked(subjects);
-    const rows = await this.ctx.database.rows<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; patn_id: string | null; disabled: boolean; must_change_password: boolean }>(sql`
-      select id, username, password_hash, role, institution_id, patn_id, disabled, must_change_password from users where lower(username) = lower(${name})`);
+    const rows = await this.ctx.database.rows<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; dept_codg: string | null; patn_id: string | null; disabled: boolean; must_change_password: boolean }>(sql`
+      select id, username, password_hash, role, institution_id, dept_codg, patn_id, disabled, must_change_password from users where lower(username) = lower(${name})`);
     const u = rows[0];
     const tooLong = typeof password !== 'string' || password.length > PASSWORD_MAX;
     const ok = u && !tooLong && u.password_hash ? await verifyPassword(password, u.password_hash) : (await hashPassword('x'), false);
@@ -511,12 +516,13 @@ export class KeyService {
     return session;
   }
 
-  private async issueSession(u: { id: number; username: string; role: Role; institution_id: string | null; patn_id: string | null }, mustChange: boolean, tx?: Tx): Promise<Session> {
+  private async issueSession(u: { id: number; username: string; role: Role; institution_id: string | null; dept_codg?: string | null; patn_id: string | null }, mustChange: boolean, tx?: Tx): Promise<Session> {
     const expires = new Date(this.nowMs() + this.settings.sessionHours * 3600_000).toISOString();
     const idle = Math.round(this.settings.idleMinutes * 60);
     const spec: NewKey = { role: u.role, label: 'session', institutionId: u.institution_id, patnId: u.patn_id, userId: u.id, expiresAt: expires, idleTimeoutS: idle };
     const { key } = tx ? await this.insertIn(tx, u.username, spec) : await this.insert(u.username, spec);
     const actor: Actor = { id: u.username, role: u.role, institutionId: u.institution_id, patnId: u.patn_id };
+    if (u.role === 'hospital' && u.dept_codg) actor.deptCodg = u.dept_codg;
     if (mustChange) actor.mustChangePassword = true;
     return { key, actor, expires_at: expires, idle_timeout_s: idle, password_change_required: mustChange };
   }
@@ -672,9 +678,9 @@ export class KeyService {
     return r.length;
   }
 
-  private async userRow(username: string): Promise<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; patn_id: string | null; disabled: boolean } | null> {
-    const rows = await this.ctx.database.rows<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; patn_id: string | null; disabled: boolean }>(sql`
-      select id, username, password_hash, role, institution_id, patn_id, disabled from users where lower(username) = lower(${username})`);
+  private async userRow(username: string): Promise<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; dept_codg: string | null; patn_id: string | null; disabled: boolean } | null> {
+    const rows = await this.ctx.database.rows<{ id: number; username: string; password_hash: string | null; role: Role; institution_id: string | null; dept_codg: string | null; patn_id: string | null; disabled: boolean }>(sql`
+      select id, username, password_hash, role, institution_id, dept_codg, patn_id, disabled from users where lower(username) = lower(${username})`);
     return rows[0] ? { ...rows[0], id: Number(rows[0].id) } : null;
   }
 }

@@ -11,6 +11,11 @@ export interface Actor {
   role: Role;
   /** hospital: the institution it acts for */
   institutionId?: string | null;
+  /**
+   * hospital: the department it reviews for (科室初审: sees only its department's cases and findings); absent or null:
+   * the hospital's 医保办, who sees the whole institution
+   */
+  deptCodg?: string | null;
   /** insured: the person */
   patnId?: string | null;
   /** a session that may only change its password (set after an administrator's reset or a demo password outside demo mode) */

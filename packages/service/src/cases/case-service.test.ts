@@ -11,6 +11,7 @@ const f = (id: string, medins: string, month: string, amount: number, over: Part
 });
 const auditor = { id: 'aud1', role: 'auditor' as const };
 const hospital = { id: 'hosp1', role: 'hospital' as const, institutionId: 'H1' };
+const department = { id: 'dept1', role: 'hospital' as const, institutionId: 'H1', deptCodg: '0303' };
 const otherHospital = { id: 'hosp2', role: 'hospital' as const, institutionId: 'H2' };
 
 testBothBackends('cases: opened per institution and month, scoped to the hospital, every transition recorded', async (db) => {
@@ -28,7 +29,9 @@ testBothBackends('cases: opened per institution and month, scoped to the hospita
   assert.deepEqual(ids.sort(), ['CASE-H1-2024-03-R1', 'CASE-H2-2024-03-R1']);
   const list = await svc.list(auditor, {});
   assert.deepEqual(list.items.map((c) => c.id), ['CASE-H2-2024-03-R1', 'CASE-H1-2024-03-R1'], 'ordered by risk');
-  assert.equal(list.items[1].risk, 770 + 100 * 0.6);
+  assert.equal(list.items[1].risk, Math.round(20 * Math.log10(1 + 770 + 100 * 0.6) * 10) / 10, 'a score from the weighted exposure (¥830)');
+  assert.equal(list.items[1].risk, 58.4);
+  assert.equal(list.items[0].risk, 74, '¥5 000 of violations');
   assert.equal(list.items[1].finding_count, 2, 'reminders do not enter cases');
   // not yet notified: the hospital sees nothing of it, not even that it exists
   assert.deepEqual((await svc.list(hospital, {})).items.map((c) => c.id), []);
@@ -40,15 +43,19 @@ testBothBackends('cases: opened per institution and month, scoped to the hospita
   const id = 'CASE-H1-2024-03-R1';
   let c = await svc.apply(auditor, id, { type: 'notify' });
   assert.equal(c.status, 'awaiting_explanation');
-  assert.equal(c.due_at, '2024-04-11T00:00:00.000Z');
+  assert.equal(c.due_at, '2024-04-02T00:00:00.000Z', 'the running hospital level (科室初审, 24 h), within the 10-day window');
+  assert.equal(c.state.deadlines.explanation, '2024-04-11T00:00:00.000Z');
   const seen = await svc.list(hospital, {});
   assert.deepEqual(seen.items.map((x) => [x.id, x.proposed, x.risk]), [['CASE-H1-2024-03-R1', 870, null]], 'notified: visible in yuan, without the internal risk score');
-  assert.deepEqual((await svc.get(hospital, id)).allowed, ['explain', 'submit_explanations']);
+  // 科室初审 first: the department that billed the 可疑 finding answers; the 医保办 waits for it
+  assert.deepEqual((await svc.get(hospital, id)).allowed, ['explain']);
+  assert.deepEqual((await svc.get(department, id)).allowed, ['explain', 'dept_submit']);
   assert.deepEqual((await svc.get(auditor, id)).allowed, []);
   await assert.rejects(svc.apply(hospital, id, { type: 'explain', finding: 'F2', text: '见病历', attachments: [{ name: 'x', sha256: 'ff'.repeat(32), bytes: 1 }] }), /not uploaded/);
   const att = await svc.attach(hospital, id, { name: '病历.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 病历') });
   assert.match(att.sha256, /^[0-9a-f]{64}$/);
-  await svc.apply(hospital, id, { type: 'explain', finding: 'F2', text: '见病历', attachments: [att] });
+  await svc.apply(department, id, { type: 'explain', finding: 'F2', text: '见病历', attachments: [att] });
+  await svc.apply(department, id, { type: 'dept_submit' });
   assert.equal((await svc.attachment(auditor, id, att.sha256)).content.toString(), '%PDF-1.4 病历');
   await assert.rejects(svc.apply(hospital, id, { type: 'decide', finding: 'F1', outcome: 'rejected', reason: 'x' }), /may not decide/);
   c = await svc.apply(hospital, id, { type: 'submit_explanations' });
@@ -69,8 +76,8 @@ testBothBackends('cases: opened per institution and month, scoped to the hospita
   assert.deepEqual(swept.moved, [id]);
   const final = await svc.get(auditor, id);
   assert.equal(final.status, 'final');
-  assert.deepEqual(final.events.map((e) => (e as { type: string }).type), ['notify', 'explain', 'submit_explanations', 'decide', 'decide', 'approve_level', 'approve_level', 'approve_level', 'appeal_deadline_passed']);
+  assert.deepEqual(final.events.map((e) => (e as { type: string }).type), ['notify', 'explain', 'dept_submit', 'submit_explanations', 'decide', 'decide', 'approve_level', 'approve_level', 'approve_level', 'appeal_deadline_passed']);
   const log = (await ctx.auditLog.list({ entityType: 'case', entityId: id })).map((e) => e.action);
-  assert.deepEqual(log, ['case.open', 'case.notify', 'case.attach', 'case.explain', 'case.submit_explanations', 'case.decide', 'case.decide', 'case.approve_level', 'case.approve_level', 'case.approve_level', 'case.appeal_deadline_passed']);
+  assert.deepEqual(log, ['case.open', 'case.notify', 'case.attach', 'case.explain', 'case.dept_submit', 'case.submit_explanations', 'case.decide', 'case.decide', 'case.approve_level', 'case.approve_level', 'case.approve_level', 'case.appeal_deadline_passed']);
   assert.equal((await ctx.auditLog.verify()).ok, true);
 });

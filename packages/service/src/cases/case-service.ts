@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
-  allowedEvents, CASE_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
+  allowedEvents, blockedEvents, CASE_ROLES, REVIEWER_ROLES, CASE_STATUSES, caseDeduction, DEFAULT_CASE_POLICY, EVENT_ROLES, FundGuardError, involvedIn, newCase, transition,
   type Attachment, type CaseDirectory, type CaseEvent, type CaseEventType, type CasePolicy, type CaseRole, type CaseState, type Severity,
 } from '@fundguard/core';
+import { sql } from 'drizzle-orm';
 import { CasesRepo, type CaseFilter, type CaseRow, type FindingRow } from '@fundguard/store';
 import type { Actor, Role } from '../auth/roles.ts';
 import type { ServiceContext } from '../context.ts';
@@ -31,6 +32,8 @@ export interface CaseView {
   risk: number | null;
   finding_count: number;
   due_at: string | null;
+  /** the running level's deadline (due_at) has passed */
+  overdue: boolean;
   state: CaseState;
   version: number;
   created_at: string;
@@ -70,22 +73,34 @@ export interface CaseJson extends CaseView {
   events: { seq: number; type: string; actor: string; at: string; event: Record<string, unknown> }[];
   /** the events the requesting actor may send now (the console shows only these) */
   allowed: CaseEventType[];
+  /** the events the actor's role could send in this status but the actor may not now, each with why (in Chinese) */
+  unavailable: { type: CaseEventType; reason: string }[];
 }
 
-/** A case row as JSON for `actor`: amounts in yuan; the internal risk score only for the agency. */
-function view(r: CaseRow, actor: Actor): CaseView {
+/** A department reviewer (科室初审) sees only the findings its department billed. */
+const deptOf = (actor: Actor): string | null => (actor.role === 'hospital' && actor.deptCodg ? actor.deptCodg : null);
+
+/** A case row as JSON for `actor`: amounts in yuan; the internal risk score only for the agency; a department's own findings only. */
+function view(r: CaseRow, actor: Actor, now: string): CaseView {
+  const dept = deptOf(actor);
+  const state = r.state as CaseState;
+  const scoped = dept ? { ...state, findings: state.findings.filter((f) => f.dept_codg === dept) } : state;
   return {
     id: r.id, medins_id: r.medins_id, month: r.month, status: r.status, level: r.level, special: r.special, proposed: yuan(r.proposed_fen),
     deduction: yuanOrNull(r.deduction_fen), risk: actor.role === 'hospital' ? null : r.risk, finding_count: r.finding_count, due_at: r.due_at,
-    state: stateInYuan(r.state as CaseState), version: r.version, created_at: r.created_at, updated_at: r.updated_at,
+    overdue: r.due_at !== null && r.due_at < now,
+    state: stateInYuan(scoped), version: r.version, created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
 /** The deadline that matters now, for the worklist's "due" column and filters. */
 function currentDue(s: CaseState): string | null {
   switch (s.status) {
-    case 'awaiting_explanation':
-      return s.deadlines.explanation;
+    case 'awaiting_explanation': {
+      // the running hospital level's 24/48 h deadline, within the window for the whole answer
+      const level = s.hospitalReview && !s.hospitalReview.passed ? s.hospitalReview.due : null;
+      return level && s.deadlines.explanation && level < s.deadlines.explanation ? level : s.deadlines.explanation;
+    }
     case 'in_review':
       return s.deadlines.review;
     case 'decided':
@@ -100,23 +115,85 @@ function currentDue(s: CaseState): string | null {
   }
 }
 
+/** Reviewer rotation (004): configuration. */
+export interface RotationPolicy {
+  /** leave out reviewers who signed or decided a case of the same institution in the previous period (month) */
+  excludePreviousPeriod: boolean;
+}
+export const DEFAULT_ROTATION: RotationPolicy = { excludePreviousPeriod: true };
+
+/** A user who may be assigned the running level, in round-robin order (never assigned first, then the longest ago). */
+export interface EligibleReviewer {
+  id: string;
+  display_name: string;
+  role: string;
+  last_assigned_at: string | null;
+}
+
+/** 风险分 0–100 (one decimal) from the weighted exposure in yuan: see openFromRun. */
+export const riskScore = (exposureYuan: number): number => Math.round(Math.min(100, 20 * Math.log10(1 + Math.max(0, exposureYuan))) * 10) / 10;
+
+const previousMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+};
+
 /** Cases (审核单): opened from a run's findings per institution and month, moved only by recorded transitions. */
 export class CaseService {
   readonly repo: CasesRepo;
 
-  constructor(private readonly ctx: ServiceContext, private readonly policy: CasePolicy = DEFAULT_CASE_POLICY) {
+  constructor(private readonly ctx: ServiceContext, private readonly policy: CasePolicy = DEFAULT_CASE_POLICY, private readonly rotationPolicy: RotationPolicy = DEFAULT_ROTATION) {
     this.repo = new CasesRepo(ctx.database);
   }
 
-  /** Hospitals see their own institution's cases once notified; anything else answers exactly like a missing case. */
-  private requireRead(actor: Actor, c: { id: string; medins_id: string; status: string }): void {
+  /**
+   * Hospitals see their own institution's cases once notified, a department reviewer only those with findings its
+   * department billed; anything else answers exactly like a missing case.
+   */
+  private requireRead(actor: Actor, c: { id: string; medins_id: string; status: string; state?: unknown }): void {
     if (!READ_ROLES.includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read cases`);
     if (actor.role === 'hospital' && (c.medins_id !== actor.institutionId || c.status === 'draft')) throw new FundGuardError('E_NOT_FOUND', `no case ${c.id}`);
+    const dept = deptOf(actor);
+    if (dept && !((c.state as CaseState | undefined)?.findings ?? []).some((f) => f.dept_codg === dept)) throw new FundGuardError('E_NOT_FOUND', `no case ${c.id}`);
   }
 
   /** Active users (and machine keys) with a reviewer role: the only people a case may name. */
   async directory(tx?: Parameters<CasesRepo['reviewers']>[0]): Promise<CaseDirectory> {
-    return { reviewers: (await this.repo.reviewers(tx, this.ctx.nowIso())).map((r) => r.id) };
+    const rows = await this.repo.reviewers(tx, this.ctx.nowIso());
+    return { reviewers: rows.map((r) => r.id), roles: Object.fromEntries(rows.map((r) => [r.id, r.role as CaseRole])) };
+  }
+
+  /**
+   * Who may be assigned the running agency level (分派): active people (not machine keys) with a role that signs that
+   * level, who signed no level of this case, and — rotation, configurable — who did not review the same institution
+   * in the previous period; in round-robin order. The console's picker and the rotation use this one list.
+   */
+  async eligibleForLevel(actor: Actor, id: string): Promise<EligibleReviewer[]> {
+    if (!['admin', 'supervisor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not assign reviewers`);
+    const row = await this.load(actor, id);
+    const state = row.state as CaseState;
+    if (state.status !== 'in_review') throw new FundGuardError('E_ILLEGAL_TRANSITION', `审核单状态 ${state.status} 下没有可分派的审核级别 (only a case in review has a level to assign)`);
+    const roles: readonly string[] = this.policy.levelRoles?.[state.level - 1] ?? REVIEWER_ROLES;
+    const signed = new Set(state.approvals.map((a) => a.by));
+    let excluded = new Set<string>();
+    if (this.rotationPolicy.excludePreviousPeriod) {
+      const prior = await this.ctx.database.rows<{ state: CaseState }>(sql`select state from cases where medins_id = ${row.medins_id} and month = ${previousMonth(row.month)}`);
+      excluded = new Set(prior.flatMap((c) => [...c.state.approvals.map((a) => a.by), ...c.state.findings.flatMap((f) => (f.decision ? [f.decision.by] : []))]));
+    }
+    const last = new Map((await this.ctx.database.rows<{ who: string; at: string }>(sql`
+      select coalesce(event->>'reviewer', actor) as who, to_char(max(at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+      from case_events where type in ('assign', 'claim') group by 1`)).map((r) => [r.who, r.at]));
+    return (await this.repo.reviewers(undefined, this.ctx.nowIso()))
+      .filter((r) => !r.id.startsWith('key:') && roles.includes(r.role) && !signed.has(r.id) && !excluded.has(r.id))
+      .map((r) => ({ ...r, last_assigned_at: last.get(r.id) ?? null }))
+      .sort((a, b) => (a.last_assigned_at ?? '').localeCompare(b.last_assigned_at ?? '') || a.id.localeCompare(b.id));
+  }
+
+  /** Round-robin (004): assigns the running level to the first eligible reviewer; refused with the reason when none is left. */
+  async assignByRotation(actor: Actor, id: string): Promise<CaseView> {
+    const [next] = await this.eligibleForLevel(actor, id);
+    if (!next) throw new FundGuardError('E_ILLEGAL_TRANSITION', '没有符合轮换条件的审核人员（均已审核本单其他级别，或上一期审核过该机构）：请增加审核人员，或手工分派');
+    return this.apply(actor, id, { type: 'assign', reviewer: next.id, rotation: true });
   }
 
   /** The people `actor` may name re-reviewer or panel member of a case: active reviewers who took no part in it. */
@@ -128,14 +205,19 @@ export class CaseService {
     return (await this.repo.reviewers(undefined, this.ctx.nowIso())).filter((r) => !involved.has(r.id) && r.id !== state.reReviewer);
   }
 
-  private allowed(actor: Actor, state: CaseState, directory: CaseDirectory): CaseEventType[] {
+  private actions(actor: Actor, state: CaseState, directory: CaseDirectory): Pick<CaseJson, 'allowed' | 'unavailable'> {
     const role = caseRole(actor.role);
-    return role ? allowedEvents(state, { id: actor.id, role }, this.ctx.nowIso(), this.policy, directory) : [];
+    if (!role) return { allowed: [], unavailable: [] };
+    const who = { id: actor.id, role, dept: deptOf(actor) };
+    const now = this.ctx.nowIso();
+    return { allowed: allowedEvents(state, who, now, this.policy, directory), unavailable: blockedEvents(state, who, now, this.policy, directory) };
   }
 
   /**
-   * Groups a run's unassigned 违规/可疑 findings into one case per institution and month. Risk = proposed amount
-   * (yuan) × severity weight × (1 + the institution's deducted cases in the past 12 months / 5).
+   * Groups a run's unassigned 违规/可疑 findings into one case per institution and month. Risk score (风险分, 0–100):
+   * 20 × log10(1 + exposure), exposure = proposed yuan × severity weight × (1 + the institution's deducted cases in the
+   * past 12 months / 5) — ¥9 → 20, ¥99 → 40, ¥999 → 60, ¥9 999 → 80, ¥99 999 and above → 100. A score, not an amount,
+   * and in the same order as the exposure it comes from.
    */
   async openFromRun(actor: Actor, runId: number, opts: { medinsId?: string } = {}): Promise<string[]> {
     if (!['admin', 'auditor'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not open cases`);
@@ -153,10 +235,10 @@ export class CaseService {
       for (const g of groups.values()) {
         const { medins_id, month } = g[0];
         const id = `CASE-${medins_id}-${month}-R${runId}`;
-        const state = newCase(medins_id, g.map((f) => ({ id: f.id, rule_id: f.rule_id, severity: f.severity as Severity, appealable: f.appealable, amount: f.amount_fen })));
+        const state = newCase(medins_id, g.map((f) => ({ id: f.id, rule_id: f.rule_id, severity: f.severity as Severity, appealable: f.appealable, amount: f.amount_fen, dept_codg: f.dept_codg })));
         const history = await this.repo.priorDeductedCases(tx, medins_id, month);
         const weighted = g.reduce((s, f) => s + f.amount_fen * SEVERITY_WEIGHT[f.severity as Severity], 0) / 100;
-        const risk = Math.round(weighted * (1 + history / 5) * 100) / 100;
+        const risk = riskScore(weighted * (1 + history / 5));
         await this.repo.insertCase(tx, {
           id, medins_id, month, status: state.status, level: 0, special: false, proposed_fen: g.reduce((s, f) => s + f.amount_fen, 0), deduction_fen: null,
           risk, finding_count: g.length, due_at: null, state, created_at: at, updated_at: at,
@@ -182,10 +264,11 @@ export class CaseService {
   async get(actor: Actor, id: string): Promise<CaseJson> {
     const row = await this.load(actor, id);
     const events = await this.repo.events(id);
+    const dept = deptOf(actor);
     return {
-      ...view(row, actor), findings: (await this.repo.findingsOfCase(id)).map(findingJson),
+      ...view(row, actor, this.ctx.nowIso()), findings: (await this.repo.findingsOfCase(id)).filter((f) => !dept || f.dept_codg === dept).map(findingJson),
       events: events.map((e) => ({ ...e, event: eventInYuan(e.event as Record<string, unknown>) })),
-      allowed: this.allowed(actor, row.state as CaseState, await this.directory()),
+      ...this.actions(actor, row.state as CaseState, await this.directory()),
     };
   }
 
@@ -201,10 +284,11 @@ export class CaseService {
     if (actor.role === 'hospital') {
       // never a case that has not been notified to the hospital yet
       const status = (filter.status?.length ? filter.status : CASE_STATUSES).filter((x) => x !== 'draft');
-      scoped = { ...filter, medinsId: actor.institutionId ?? '\u0000', status: status.length ? status : ['(none)'] };
+      scoped = { ...filter, medinsId: actor.institutionId ?? '\u0000', status: status.length ? status : ['(none)'], ...(deptOf(actor) ? { deptCodg: deptOf(actor)! } : {}) };
     }
     const r = await this.repo.list(scoped);
-    return { items: r.items.map((c) => view(c, actor)), total: r.total };
+    const now = this.ctx.nowIso();
+    return { items: r.items.map((c) => view(c, actor, now)), total: r.total };
   }
 
   /** Applies one event: permission and scope, the state machine, then state + event + audit log in one transaction. */
@@ -215,7 +299,8 @@ export class CaseService {
     }
     if (!role || !EVENT_ROLES[command.type].includes(role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not ${command.type}`);
     const at = this.ctx.nowIso();
-    const event = { ...command, by: actor.id, role, at } as CaseEvent;
+    const dept = deptOf(actor);
+    const event = { ...command, by: actor.id, role, ...(dept ? { dept } : {}), at } as CaseEvent;
     const updated = await this.ctx.database.transaction(async (tx) => {
       const row = await this.repo.get(id, tx, true);
       if (!row) throw new FundGuardError('E_NOT_FOUND', `no case ${id}`);
@@ -241,7 +326,7 @@ export class CaseService {
       }]);
       return (await this.repo.get(id, tx))!;
     });
-    return view(updated, actor);
+    return view(updated, actor, at);
   }
 
   /** Stores an attachment (content addressed by SHA-256); cite it by checksum in explain/appeal events. */
@@ -275,6 +360,8 @@ export class CaseService {
     const escalated: string[] = [];
     for (const c of due.items) {
       const s = c.state as CaseState;
+      // An overdue hospital level shows as overdue (due_at); only the end of the whole explanation window moves the case.
+      if (s.status === 'awaiting_explanation' && s.deadlines.explanation && now < s.deadlines.explanation) continue;
       const type: CaseEventType | null = s.status === 'awaiting_explanation' ? 'explanation_deadline_passed' : s.status === 'decided' ? 'appeal_deadline_passed' : s.escalations.some((x) => x.level === s.level && x.at >= (s.deadlines.review ?? '')) ? null : 'escalate';
       if (!type) continue;
       await this.apply(actor, c.id, { type } as CaseCommand);

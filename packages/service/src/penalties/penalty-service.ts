@@ -142,8 +142,11 @@ export class PenaltyService {
   /** The fines of a case (revoked ones too, marked), for its page; scope as for the case itself. */
   async ofCase(actor: Actor, caseId: string): Promise<PenaltyView[]> {
     if (!['admin', 'auditor', 'supervisor', 'hospital'].includes(actor.role)) throw new FundGuardError('E_FORBIDDEN', `role ${actor.role} may not read penalties`);
-    const [c] = await this.ctx.database.rows<{ medins_id: string; status: string }>(sql`select medins_id, status from cases where id = ${caseId}`);
-    if (!c || (actor.role === 'hospital' && (c.medins_id !== actor.institutionId || c.status === 'draft'))) throw new FundGuardError('E_NOT_FOUND', `no case ${caseId}`);
+    const [c] = await this.ctx.database.rows<{ medins_id: string; status: string; state: CaseState }>(sql`select medins_id, status, state from cases where id = ${caseId}`);
+    const dept = actor.role === 'hospital' ? actor.deptCodg ?? null : null;
+    if (!c || (actor.role === 'hospital' && (c.medins_id !== actor.institutionId || c.status === 'draft')) || (dept && !c.state.findings.some((f) => f.dept_codg === dept))) {
+      throw new FundGuardError('E_NOT_FOUND', `no case ${caseId}`);
+    }
     const rows = await this.ctx.database.rows<PenaltyRow>(sql`select ${PENALTY_COLUMNS} from penalties where case_id = ${caseId} order by id`);
     return rows.map(penaltyView);
   }

@@ -93,20 +93,22 @@ export const adminRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { 
   }, async (req) => fg.keys.resealSecrets(actorOf(req)));
 
   app.get('/api/v1/users', { schema: { tags: ['admin'], summary: 'Users (never their passwords), with whether they are disabled, locked or must change their password' } }, async (req) => ({ items: await fg.keys.listUsers(actorOf(req)) }));
-  app.post<{ Body: { username: string; password: string; role: Role; display_name?: string; institution_id?: string; patn_id?: string; must_change_password?: boolean } }>('/api/v1/users', {
+  app.post<{ Body: { username: string; password: string; role: Role; display_name?: string; institution_id?: string; dept_codg?: string; patn_id?: string; must_change_password?: boolean } }>('/api/v1/users', {
     schema: {
       tags: ['admin'], summary: 'Create a user who signs in with a password (at least 10 characters, not common, not the user name; user names unique regardless of case)',
       body: {
         type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
         properties: {
           username, password, role: { type: 'string', enum: [...ROLES] }, display_name: str(200),
-          institution_id: str(64), patn_id: str(64), must_change_password: { type: 'boolean' },
+          institution_id: str(64),
+          dept_codg: { ...str(64), description: 'hospital users: the department (科室编码) they review for (科室初审); they see only its cases and findings. Without it a hospital user is the 医保办', examples: ['0801'] },
+          patn_id: str(64), must_change_password: { type: 'boolean' },
         },
       },
     },
   }, async (req, reply) => {
     const b = req.body;
-    const id = await fg.keys.createUser(actorOf(req), { username: b.username, password: b.password, role: b.role, displayName: b.display_name, institutionId: b.institution_id, patnId: b.patn_id, mustChangePassword: b.must_change_password });
+    const id = await fg.keys.createUser(actorOf(req), { username: b.username, password: b.password, role: b.role, displayName: b.display_name, institutionId: b.institution_id, deptCodg: b.dept_codg, patnId: b.patn_id, mustChangePassword: b.must_change_password });
     return reply.status(201).send({ id, username: b.username, role: b.role });
   });
   app.patch<{ Params: { username: string }; Body: { role?: Role; display_name?: string; institution_id?: string | null; patn_id?: string | null } }>('/api/v1/users/:username', {

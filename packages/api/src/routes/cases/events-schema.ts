@@ -26,7 +26,16 @@ export const EVENT_SCHEMAS = {
   notify: ev('notify', '通知医院 (send the case to the hospital)', {}, {}),
   explain: ev('explain', '医院说明一条可疑明细', { finding: Id('finding id'), text: Text('说明', { minLength: 1 }), attachments: Type.Optional(Type.Array(Attachment, { maxItems: 50 })) },
     { finding: 'F-1', text: '病情需要，见病历', attachments: [{ name: '病历.pdf', sha256: sha, bytes: 1024 }] }),
-  submit_explanations: ev('submit_explanations', '提交说明，进入审核', {}, {}),
+  submit_explanations: ev('submit_explanations', '医保办复审通过，提交医保部门审核 (the hospital\'s 医保办; while the departments\' level runs only once it is overdue)', {}, {}),
+  dept_submit: ev('dept_submit', '科室初审提交 (a department reviewer: its department\'s answers go to the 医保办)', {}, {}),
+  office_return: ev('office_return', '医保办退回科室重新说明 (the 医保办 returns the departments\' answers; all departments unless named)', {
+    reason: Reason, departments: Type.Optional(Type.Array(Id('department code (dept_codg)'), { minItems: 1, maxItems: 200 })),
+  }, { reason: '说明不充分，请补充检验报告', departments: ['0801'] }),
+  claim: ev('claim', '领取本级审核 (a reviewer who may sign the running level; then only they decide and sign it)', {}, {}),
+  assign: ev('assign', '分派本级审核人 (supervisor; an eligible user: see GET /api/v1/cases/{id}/eligible?for=level, or POST /api/v1/cases/{id}/rotation for round-robin)', {
+    reviewer: Id('user name of an eligible reviewer'),
+  }, { reviewer: 'auditor2' }),
+  rectify: ev('rectify', '登记整改情况 (the 医保办, on a final case with a deduction; counts for 整改率)', { text: Text('整改情况', { minLength: 1 }) }, { text: '已组织科室培训并修订收费流程' }),
   explanation_deadline_passed: ev('explanation_deadline_passed', '说明期限已过', {}, {}),
   decide: ev('decide', '审核决定一条明细', {
     finding: Id('finding id'), outcome: Type.Enum([...OUTCOMES]), amount: Type.Optional(Yuan('partial: the amount confirmed')),

@@ -16,7 +16,8 @@ testBothBackends('case events over HTTP: bad input cannot corrupt a case', async
   };
   const [a1, a2, a3, a4, s1, e1, e2, e3] = await Promise.all([key('auditor'), key('auditor'), key('auditor'), key('auditor'), key('supervisor'), key('auditor'), key('auditor'), key('auditor')]);
   const h1 = await key('hospital', 'H1');
-  const base = { run_id: 9, pack: 'p', pack_version: '1', rule_id: 'R', rule_name: 'r', category: 'QUANTITY', appealable: true, patn_id: 'P', dept_codg: 'D1', dr_codg: '', month: '2024-03', result: {}, medins_id: 'H1' };
+  // No billing department: the 医保办 (a hospital key) answers the 可疑 finding itself (科室初审 is in service/src/cases/chain.test.ts).
+  const base = { run_id: 9, pack: 'p', pack_version: '1', rule_id: 'R', rule_name: 'r', category: 'QUANTITY', appealable: true, patn_id: 'P', dept_codg: '', dr_codg: '', month: '2024-03', result: {}, medins_id: 'H1' };
   await db.transaction((tx) => new CasesRepo(db).insertFindings(tx, [
     { ...base, id: 'A', mdtrt_id: 'M1', severity: 'suspicious', amount_fen: 500000 },
     { ...base, id: 'B', mdtrt_id: 'M2', severity: 'violation', amount_fen: 120050 },

@@ -69,9 +69,18 @@ export const caseRoutes: FastifyPluginAsync<{ fg: FundGuard }> = async (app, { f
     schema: { tags: ['cases'], summary: 'A case with its findings and event history, amounts in yuan, and `allowed`: the events the requesting user may send now', params: CaseId },
   }, async (req) => cases.get(actorOf(req), req.params.id));
 
-  app.get<{ Params: { id: string } }>('/api/v1/cases/:id/eligible', {
-    schema: { tags: ['cases'], summary: 'Users who may be named re-reviewer or panel member of this case (active reviewers who took no part in it)', params: CaseId },
-  }, async (req) => ({ users: await cases.eligible(actorOf(req), req.params.id) }));
+  app.get<{ Params: { id: string }; Querystring: { for?: 'review' | 'level' } }>('/api/v1/cases/:id/eligible', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Users who may be named to this case: `for=review` (default) re-reviewer or panel member (active reviewers who took no part in it); `for=level` the reviewer of the running level (分派: a role that signs it, no level of this case signed, rotation: not a reviewer of the same institution in the previous month), in round-robin order',
+      params: CaseId,
+      querystring: Type.Object({ for: Type.Optional(Type.Union([Type.Literal('review'), Type.Literal('level')], { default: 'review', examples: ['level'] })) }),
+    },
+  }, async (req) => ({ users: req.query.for === 'level' ? await cases.eligibleForLevel(actorOf(req), req.params.id) : await cases.eligible(actorOf(req), req.params.id) }));
+
+  app.post<{ Params: { id: string } }>('/api/v1/cases/:id/rotation', {
+    schema: { tags: ['cases'], summary: '轮换分派: assigns the running level to the next eligible reviewer, round-robin (the first of GET …/eligible?for=level); supervisors', params: CaseId },
+  }, async (req) => cases.assignByRotation(actorOf(req), req.params.id));
 
   app.post<{ Params: { id: string }; Body: CaseCommand & { expected_version?: number } }>('/api/v1/cases/:id/events', {
     schema: {

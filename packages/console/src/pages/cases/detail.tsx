@@ -8,18 +8,22 @@ import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
 import { useSession } from '../../session.tsx';
 import { Failure } from '../../components/Failure.tsx';
+import { useConfirm } from '../../components/confirm.ts';
+import { AssignDialog } from './assign.tsx';
 import { dateTime, maskText, yuan } from '../../format.ts';
 import { STATUS_COLORS, confirmAll, sendEvent, type CaseDetail, type EligibleUser, type FindingRow } from './model.ts';
 
 type Dialog =
   | { kind: 'reject' | 'partial' | 'explain'; finding: string }
-  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' | 'special' }
+  | { kind: 'appeal' | 'assign' | 'rereview' | 'return' | 'panel' | 'vote' | 'penalty' | 'special' | 'officeReturn' | 'rectify' }
   | { kind: 'revoke'; penalty: number };
 
 /** GET /api/v1/cases/:id/penalties (yuan). */
 interface Penalty { id: number; kind: string; multiplier: number; fine: number; basis: string; at: string; revoked: { at: string; by: string | null; reason: string | null } | null }
 
 const SEV_COLOR: Record<string, string> = { violation: 'red', suspicious: 'orange', reminder: 'blue' };
+/** Server messages carry deadlines as ISO timestamps: shown as local date and time like every other date here. */
+const isoToLocal = (text: string) => text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, (m) => dateTime(m));
 
 /** Attachments uploaded to the case for an explanation or appeal; cited by SHA-256 in the event. */
 function AttachmentUpload({ caseId, value, onChange }: { caseId: string; value: Attachment[]; onChange: (a: Attachment[]) => void }) {
@@ -59,13 +63,15 @@ function AttachmentLinks({ caseId, items }: { caseId: string; items: Attachment[
 /** A case (审核单): findings with evidence and basis, decisions, explanations, appeal, three review levels and their deadlines. */
 export function CaseDetailPage({ params }: { params: Record<string, string> }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const { me } = useSession();
+  const confirm = useConfirm();
   const id = params.id;
   const c = useApi(() => api.get<CaseDetail>(`/api/v1/cases/${encodeURIComponent(id)}`), [id]);
   const fines = useApi(() => api.get<{ items: Penalty[] }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`), [id]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [busy, setBusy] = useState(false);
+  const [assigning, setAssigning] = useState(false);
   const [form] = Form.useForm();
   const [files, setFiles] = useState<Attachment[]>([]);
   const [eligible, setEligible] = useState<EligibleUser[]>([]);
@@ -111,10 +117,17 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
 
   const appealable = s.findings.filter((f) => f.appealable && f.severity !== 'reminder' && (f.decision ? f.decision.outcome !== 'rejected' : false));
   const actions: React.ReactNode[] = [];
-  if (may('notify')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => act({ type: 'notify' })}>{t('caseDetail.notify')}</Button>);
-  if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => act({ type: 'submit_explanations' })}>{t('caseDetail.submitExplanations')}</Button>);
+  // Irreversible steps ask first (提交说明, 通知医院, 通过本级, 处罚).
+  const sure = (title: string, text: string, command: Record<string, unknown>) => confirm(title, () => act(command), text);
+  if (may('notify')) actions.push(<Button key="notify" type="primary" loading={busy} data-testid="act-notify" onClick={() => sure(t('caseDetail.confirmNotify'), t('caseDetail.confirmNotifyText'), { type: 'notify' })}>{t('caseDetail.notify')}</Button>);
+  if (may('dept_submit')) actions.push(<Button key="dsubmit" type="primary" loading={busy} data-testid="act-dept-submit" onClick={() => sure(t('caseDetail.confirmDeptSubmit'), t('caseDetail.confirmDeptSubmitText'), { type: 'dept_submit' })}>{t('caseDetail.deptSubmit')}</Button>);
+  if (may('office_return')) actions.push(<Button key="oreturn" data-testid="act-office-return" onClick={() => open({ kind: 'officeReturn' })}>{t('caseDetail.officeReturn')}</Button>);
+  if (may('submit_explanations')) actions.push(<Button key="submit" type="primary" loading={busy} data-testid="act-submit" onClick={() => sure(t('caseDetail.confirmSubmit'), t('caseDetail.confirmSubmitText'), { type: 'submit_explanations' })}>{s.hospitalReview ? t('caseDetail.officeSubmit') : t('caseDetail.submitExplanations')}</Button>);
+  if (may('rectify')) actions.push(<Button key="rectify" type="primary" data-testid="act-rectify" onClick={() => open({ kind: 'rectify' })}>{t('caseDetail.rectify')}</Button>);
   if (canDecide) actions.push(<Button key="all" loading={busy} data-testid="act-confirm-all" onClick={async () => { setBusy(true); try { await confirmAll(id); c.reload(); } catch (e) { message.error((e as Error).message); } finally { setBusy(false); } }}>{t('caseDetail.confirmAll')}</Button>);
-  if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => act({ type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
+  if (may('claim')) actions.push(<Button key="claim" loading={busy} data-testid="act-claim" onClick={() => act({ type: 'claim' })}>{t('caseDetail.claim')}</Button>);
+  if (may('assign')) actions.push(<Button key="assignLevel" data-testid="act-assign-level" onClick={() => setAssigning(true)}>{t('caseDetail.assignLevel')}</Button>);
+  if (may('approve_level')) actions.push(<Button key="approve" type="primary" loading={busy} data-testid="act-approve" onClick={() => sure(t('caseDetail.confirmApprove', { n: d.level }), t('caseDetail.confirmApproveText'), { type: 'approve_level', level: d.level })}>{t('caseDetail.approve')}</Button>);
   if (may('mark_special')) actions.push(<Button key="special" data-testid="act-special" onClick={() => open({ kind: 'special' })}>{t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' })}</Button>);
   if (may('return_level')) actions.push(<Button key="return" onClick={() => open({ kind: 'return' })}>{t('caseDetail.returnLevel')}</Button>);
   if (may('appeal') && appealable.length) actions.push(<Button key="appeal" type="primary" danger data-testid="act-appeal" onClick={() => open({ kind: 'appeal' })}>{t('caseDetail.appeal')}</Button>);
@@ -143,6 +156,28 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
         : current ? `${overdue ? t('caseDetail.overdue') : t('caseDetail.current')} · ${t('caseDetail.reviewDue')} ${dateTime(s.deadlines.review)}` : t('caseDetail.pending'),
     };
   });
+  // 科室初审 → 医保办复审: the hospital's own levels on 可疑 findings
+  const hr = s.hospitalReview ?? null;
+  const hospitalItems = hr ? (() => {
+    const running = d.status === 'awaiting_explanation' && !hr.passed;
+    const late = running && hr.due < now;
+    const waiting = hr.departments.filter((x) => !hr.submitted.includes(x));
+    const dueText = `${late ? t('caseDetail.overdue') : t('caseDetail.current')} · ${t('caseDetail.levelDue', { at: dateTime(hr.due) })}`;
+    return [
+      {
+        title: t('caseDetail.deptLevel'),
+        status: hr.passed || hr.level === 2 ? ('finish' as const) : running ? (late ? ('error' as const) : ('process' as const)) : ('wait' as const),
+        content: [hr.submitted.length ? t('caseDetail.deptSubmitted', { depts: hr.submitted.join('、') }) : '', waiting.length && hr.level === 1 ? t('caseDetail.deptWaiting', { depts: waiting.join('、') }) : '',
+          running && hr.level === 1 ? dueText : ''].filter(Boolean).join(' · ') || (hr.departments.length ? '' : '—'),
+      },
+      {
+        title: t('caseDetail.officeLevel'),
+        status: hr.passed ? ('finish' as const) : running && hr.level === 2 ? (late ? ('error' as const) : ('process' as const)) : ('wait' as const),
+        content: [hr.passed ? `${t('caseDetail.officePassed', { by: hr.passed.by, at: dateTime(hr.passed.at) })} · ${hr.passed.first_pass ? t('caseDetail.firstPass') : t('caseDetail.notFirstPass')}` : '',
+          hr.returns.length ? t('caseDetail.returnedTimes', { n: hr.returns.length }) : '', running && hr.level === 2 ? dueText : ''].filter(Boolean).join(' · '),
+      },
+    ];
+  })() : [];
 
   const decisionTag = (f: CaseFinding | undefined) => {
     if (!f?.decision) return <Tag>{t('caseDetail.pending')}</Tag>;
@@ -161,6 +196,8 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       case 'assign': return act({ type: 'assign_re_review', reviewer: v.reviewer });
       case 'return': return act({ type: 'return_level', reason: v.reason });
       case 'special': return act({ type: 'mark_special', reason: v.reason });
+      case 'officeReturn': return act({ type: 'office_return', reason: v.reason, ...(v.departments?.length ? { departments: v.departments } : {}) });
+      case 'rectify': return act({ type: 'rectify', text: v.text });
       case 'panel': return act({ type: 'refer_to_panel', members: v.members, reason: v.reason });
       case 'vote': return act({ type: 'panel_vote', vote: v.vote, ...(v.reason ? { reason: v.reason } : {}) });
       case 'revoke': {
@@ -177,6 +214,13 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
         return;
       }
       case 'penalty': {
+        const sureFine = await new Promise<boolean>((resolve) => {
+          void modal.confirm({
+            title: t('caseDetail.confirmPenalty'), content: t('caseDetail.confirmPenaltyText'), okText: t('app.confirm'), cancelText: t('app.cancel'),
+            okButtonProps: { 'data-testid': 'confirm-ok' } as Record<string, string>, onOk: () => resolve(true), onCancel: () => resolve(false),
+          });
+        });
+        if (!sureFine) return;
         setBusy(true);
         try {
           const r = await api.post<{ fine: number; basis: string }>(`/api/v1/cases/${encodeURIComponent(id)}/penalties`, { kind: v.penaltyKind, multiplier: Number(v.multiplier), hearing_offered: !!v.hearing, ...(v.penaltyKind === 'fraud' ? { suspend_months: Number(v.suspendMonths) } : {}) });
@@ -220,12 +264,27 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           { label: t('caseDetail.reviewDue'), children: dateTime(s.deadlines.review) },
           { label: t('caseDetail.appealDue'), children: dateTime(s.deadlines.appeal) },
         ]} />
-        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={s.notice.message} /> : null}
+        {s.notice ? <Alert style={{ marginTop: 12 }} type={s.notice.explanation_required ? 'warning' : 'info'} showIcon data-testid="case-notice" message={isoToLocal(s.notice.message)} /> : null}
+        {s.special ? <Alert style={{ marginTop: 12 }} type="info" showIcon data-testid="case-special" message={`${t('caseDetail.special')}${s.specialReason ? `：${s.specialReason}` : ''}`} /> : null}
+        {s.rectification ? <Alert style={{ marginTop: 12 }} type="success" showIcon data-testid="case-rectification" message={`${t('caseDetail.rectification')}：${s.rectification.text}`} description={t('caseDetail.rectifiedAt', { by: s.rectification.by, at: dateTime(s.rectification.at) })} /> : null}
         <Space wrap style={{ marginTop: 12 }}>{actions}</Space>
+        {d.unavailable.length ? (
+          <div style={{ marginTop: 8 }} data-testid="unavailable">
+            <Typography.Text type="secondary">{t('caseDetail.unavailable')}：</Typography.Text>
+            {d.unavailable.map((u) => <div key={u.type} data-testid={`why-${u.type}`}><Typography.Text type="secondary">{t(`events.${u.type}`, { defaultValue: u.type })} — {isoToLocal(u.reason)}</Typography.Text></div>)}
+          </div>
+        ) : null}
       </Card>
-      <Card size="small" title={t('caseDetail.levels')}>
+      {hospitalItems.length ? (
+        <Card size="small" title={t('caseDetail.hospitalLevels')}>
+          <Steps size="small" items={hospitalItems} data-testid="hospital-levels" />
+        </Card>
+      ) : null}
+      <Card size="small" title={t('caseDetail.levels')}
+        extra={s.assignee && d.status === 'in_review' ? <Typography.Text data-testid="assignee">{t('caseDetail.assignee', { user: s.assignee.user, how: t(`caseDetail.how.${s.assignee.how}`) })}</Typography.Text> : null}>
         <Steps size="small" items={levelItems} data-testid="levels" />
       </Card>
+      <AssignDialog caseId={id} open={assigning} onClose={() => setAssigning(false)} onDone={() => { setAssigning(false); c.reload(); }} />
       {s.appeal ? (
         <Card size="small" title={t('caseDetail.appealOf')}>
           <Descriptions size="small" column={1} items={[
@@ -248,6 +307,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
           columns={[
             { title: t('caseDetail.rule'), render: (_, r) => <Space direction="vertical" size={0}><span>{r.rule_name}</span><Typography.Text type="secondary">{r.rule_id} · {r.pack}@{r.pack_version}</Typography.Text></Space> },
             { title: t('caseDetail.severity'), dataIndex: 'severity', render: (v: string) => <Tag color={SEV_COLOR[v]}>{t(`severity.${v}`)}</Tag> },
+            { title: t('caseDetail.dept'), dataIndex: 'dept_codg' },
             { title: t('caseDetail.amount'), dataIndex: 'amount', align: 'right', render: (v: number) => yuan(v) },
             { title: t('caseDetail.encounter'), dataIndex: 'mdtrt_id', render: (v: string) => <a data-testid="encounter-link" href={`/encounters/${encodeURIComponent(v)}`} onClick={(e) => { e.preventDefault(); navigate(`/encounters/${encodeURIComponent(v)}`); }}>{v}</a> },
             { title: t('caseDetail.explanation'), render: (_, r) => { const ex = byId.get(r.id)?.explanation; return ex ? <Space direction="vertical" size={0}><span>{ex.text}</span><AttachmentLinks caseId={id} items={ex.attachments} /></Space> : null; } },
@@ -295,12 +355,14 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
       </Card>
 
       <Modal open={!!dialog} onCancel={() => setDialog(null)} onOk={submitDialog} confirmLoading={busy} destroyOnHidden data-testid="case-dialog"
-        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }), special: t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' }) }[dialog.kind] : ''}>
+        title={dialog ? { reject: t('caseDetail.reject'), partial: t('caseDetail.partial'), explain: t('caseDetail.explain'), appeal: t('caseDetail.appeal'), assign: t('caseDetail.assign'), rereview: t('caseDetail.reReview'), return: t('caseDetail.returnLevel'), panel: t('caseDetail.referPanel'), vote: t('caseDetail.panelVote'), penalty: t('caseDetail.penalty'), revoke: t('caseDetail.revoke', { defaultValue: '撤销' }), special: t('caseDetail.markSpecial', { defaultValue: '标记特殊病例（48小时）' }), officeReturn: t('caseDetail.officeReturn'), rectify: t('caseDetail.rectify') }[dialog.kind] : ''}>
         <Form form={form} layout="vertical" preserve={false}
           initialValues={dialog?.kind === 'penalty' ? { penaltyKind: 'violation', multiplier: 1, hearing: true, suspendMonths: 6 } : dialog?.kind === 'appeal' ? { findings: appealable.map((f) => f.id) } : dialog?.kind === 'rereview' ? Object.fromEntries((s.appeal?.findings ?? []).map((f) => [`o_${f}`, 'upheld'])) : {}}>
           {dialog && 'finding' in dialog ? <Typography.Paragraph type="secondary">{findingLabel(dialog.finding)}</Typography.Paragraph> : null}
           {dialog?.kind === 'partial' ? <Form.Item name="amount" label={t('caseDetail.partialAmount')} rules={[{ required: true }]}><InputNumber min={0.01} step={0.01} style={{ width: 200 }} /></Form.Item> : null}
-          {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} /></Form.Item> : null}
+          {dialog?.kind === 'explain' ? <Form.Item name="text" label={t('caseDetail.explanation')} rules={[{ required: true }]}><Input.TextArea rows={4} data-testid="explain-input" /></Form.Item> : null}
+          {dialog?.kind === 'rectify' ? <Form.Item name="text" label={t('caseDetail.rectification')} rules={[{ required: true }]}><Input.TextArea rows={4} data-testid="rectify-input" /></Form.Item> : null}
+          {dialog?.kind === 'officeReturn' ? <Form.Item name="departments" label={t('caseDetail.departments')}><Select mode="multiple" options={(hr?.departments ?? []).map((x) => ({ value: x, label: x }))} /></Form.Item> : null}
           {dialog?.kind === 'appeal' ? (
             <Form.Item name="findings" label={t('caseDetail.appealFindings')} rules={[{ required: true }]}>
               <Checkbox.Group style={{ display: 'flex', flexDirection: 'column' }} options={appealable.map((f) => ({ value: f.id, label: findingLabel(f.id) }))} />
@@ -332,7 +394,7 @@ export function CaseDetailPage({ params }: { params: Record<string, string> }) {
               </Space>
             </Space>
           )) : null}
-          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke', 'special'].includes(dialog.kind) ? (
+          {dialog && ['reject', 'partial', 'appeal', 'return', 'panel', 'rereview', 'vote', 'revoke', 'special', 'officeReturn'].includes(dialog.kind) ? (
             <Form.Item name="reason" label={dialog.kind === 'appeal' ? t('caseDetail.appealReason') : t('caseDetail.reason')} rules={[{ required: dialog.kind !== 'vote' }]}>
               <Input.TextArea rows={3} data-testid="reason-input" />
             </Form.Item>

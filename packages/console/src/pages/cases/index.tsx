@@ -84,7 +84,7 @@ export function WorklistPage() {
           onChange: (page, size) => setQuery({ page, size }) }}
         columns={[
           { key: 'id', title: t('cases.id'), dataIndex: 'id', render: (id: string) => <a href={`/cases/${encodeURIComponent(id)}`} data-testid="case-link" onClick={(e) => { e.preventDefault(); navigate(`/cases/${encodeURIComponent(id)}`); }}>{id}</a> },
-          { key: 'medins_id', title: t('cases.medins'), dataIndex: 'medins_id', exportValue: (c) => `${names.institution(c.medins_id)}（${c.medins_id}）` },
+          { key: 'medins_id', title: t('cases.medins'), dataIndex: 'medins_id', render: (v: string) => names.institution(v), exportValue: (c) => `${names.institution(c.medins_id)}（${c.medins_id}）` },
           { key: 'month', title: t('cases.month'), dataIndex: 'month' },
           { key: 'status', title: t('cases.status'), dataIndex: 'status', render: (s: CaseView['status']) => <Tag color={STATUS_COLORS[s]}>{t(`status.${s}`)}</Tag>, exportValue: (c) => t(`status.${c.status}`) },
           { key: 'level', title: t('cases.level'), dataIndex: 'level', align: 'right' },
@@ -92,7 +92,7 @@ export function WorklistPage() {
           { key: 'proposed', title: t('cases.proposed'), dataIndex: 'proposed', align: 'right', render: (v: number) => yuan(v), exportFormat: 'yuan' },
           { key: 'deduction', title: t('cases.deduction'), dataIndex: 'deduction', align: 'right', render: (v: number | null) => yuan(v), exportFormat: 'yuan' },
           { key: 'risk', title: t('cases.risk'), dataIndex: 'risk', align: 'right', render: (v: number | null) => (v === null ? '' : v.toFixed(1)) },
-          { key: 'due_at', title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null) => dateTime(v), exportValue: (c) => dateTime(c.due_at) },
+          { key: 'due_at', title: t('cases.due'), dataIndex: 'due_at', render: (v: string | null, r) => <>{dateTime(v)}{r.overdue ? <Tag color="error" data-testid="overdue" style={{ marginLeft: 4 }}>{t('caseDetail.overdue')}</Tag> : null}</>, exportValue: (c) => dateTime(c.due_at) },
         ]} />
     </Space>
   );

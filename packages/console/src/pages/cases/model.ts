@@ -14,6 +14,8 @@ export interface CaseView {
   risk: number | null;
   finding_count: number;
   due_at: string | null;
+  /** the running level's deadline has passed */
+  overdue: boolean;
   state: CaseState;
   version: number;
   created_at: string;
@@ -50,6 +52,8 @@ export interface CaseDetail extends CaseView {
   events: { seq: number; type: string; actor: string; at: string; event: Record<string, unknown> }[];
   /** the events the signed-in user may send now: the page offers only these */
   allowed: CaseEventType[];
+  /** what the user's role could do here but the user may not now, with why (Chinese) */
+  unavailable: { type: CaseEventType; reason: string }[];
 }
 
 /** GET /api/v1/cases/:id/eligible: who may be named re-reviewer or panel member. */

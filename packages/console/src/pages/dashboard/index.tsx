@@ -23,7 +23,11 @@ interface Summary {
   cases_by_status: { status: string; cases: number; proposed: number; deducted: number }[];
   agreement: AgreementRow[];
   agreement_limits: { class_c_share: number };
+  hospital_kpis?: HospitalKpiRow[];
 }
+/** 内部审核合格率 and 整改率: numerator ÷ denominator against the target, with what they count (basis). */
+interface KpiRate { numerator: number; denominator: number; rate: number | null; target: number; met: boolean | null; basis: string }
+interface HospitalKpiRow { medins_id: string; first_pass: KpiRate; rectification: KpiRate }
 interface AgreementRow {
   medins_id: string; medins_name: string; inpatient: number; outpatient: number; inpatient_avg_fee: number | null; outpatient_avg_fee: number | null;
   avg_los: number | null; drug_share: number | null; ownpay_share: number | null; class_c_share: number | null; over_limit: boolean;
@@ -176,6 +180,29 @@ export function DashboardPage() {
               { title: t('dashboard.agreement.ownpay'), dataIndex: 'ownpay_share', align: 'right', render: (v: number | null) => share(v), sorter: byNum((r) => r.ownpay_share) },
               { title: <Tooltip title={t('dashboard.agreement.classCHelp')}>{t('dashboard.agreement.classC')}</Tooltip>, dataIndex: 'class_c_share', align: 'right', defaultSortOrder: 'descend', sorter: byNum((r) => r.class_c_share),
                 render: (v: number | null, r) => (r.over_limit ? <Tag color="error" data-testid="agreement-over">{share(v)} ↑</Tag> : share(v)) },
+            ]} />
+        </Card>
+      ) : null}
+      {s?.hospital_kpis?.length ? (
+        <Card size="small" title={t('dashboard.hospitalKpis.title')} data-testid="hospital-kpis">
+          <Table<HospitalKpiRow> size="small" rowKey="medins_id" dataSource={s.hospital_kpis} pagination={{ pageSize: 10, hideOnSinglePage: true, showSizeChanger: false }}
+            columns={[
+              { title: t('dashboard.hospitalKpis.medins'), render: (_, r) => <>{names.institution(r.medins_id)}<br /><Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.medins_id}</Typography.Text></> },
+              ...(['first_pass', 'rectification'] as const).map((k) => ({
+                title: <>{t(`dashboard.hospitalKpis.${k === 'first_pass' ? 'firstPass' : 'rectification'}`)}<br /><Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('dashboard.hospitalKpis.target', { target: pct(s.hospital_kpis![0][k].target) })}</Typography.Text></>,
+                key: k,
+                render: (_: unknown, r: HospitalKpiRow) => {
+                  const v = r[k];
+                  if (v.rate === null) return <Typography.Text type="secondary">{t('dashboard.hospitalKpis.none')}</Typography.Text>;
+                  return (
+                    <Tooltip title={`${t('dashboard.hospitalKpis.basis')}：${v.basis}`}>
+                      <span data-testid={`kpi-${k}`}><Tag color={v.met ? 'success' : 'error'}>{pct(v.rate)} {v.met ? t('dashboard.hospitalKpis.met') : t('dashboard.hospitalKpis.notMet')}</Tag>
+                        <Typography.Text type="secondary">{t('dashboard.hospitalKpis.counts', { n: v.numerator, d: v.denominator })}</Typography.Text></span>
+                    </Tooltip>
+                  );
+                },
+              })),
+              { title: t('dashboard.hospitalKpis.basis'), render: (_, r) => <Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.first_pass.basis}；{r.rectification.basis}</Typography.Text> },
             ]} />
         </Card>
       ) : null}

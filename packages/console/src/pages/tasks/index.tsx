@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Empty, Segmented, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Empty, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../useApi.ts';
 import { navigate } from '../../router.ts';
@@ -8,8 +8,11 @@ import { useNames } from '../../dictionary.ts';
 import { dateTime, fenToYuan } from '../../format.ts';
 
 import { loadTasks } from '../../components/TaskBadge.tsx';
+import { useSession } from '../../session.tsx';
+import { AssignDialog } from '../cases/assign.tsx';
+import { sendEvent } from '../cases/model.ts';
 
-export interface Task { kind: 'case' | 'review' | 'run' | 'import'; action: string; id: string; medins_id: string | null; status: string; amount_fen: number | null; due_at: string | null; overdue: boolean; link: string }
+export interface Task { kind: 'case' | 'review' | 'run' | 'import'; action: string; id: string; medins_id: string | null; status: string; amount_fen: number | null; due_at: string | null; overdue: boolean; link: string; assignee?: string | null }
 export interface Tasks { items: Task[]; total: number; overdue: number }
 
 type Filter = 'all' | 'overdue' | 'case' | 'review' | 'other';
@@ -22,6 +25,20 @@ export function TasksPage() {
   const [fresh, setFresh] = useState(0);
   const tasks = useApi(() => loadTasks(fresh > 0), [fresh]);
   const [filter, setFilter] = useState<Filter>('all');
+  const { me } = useSession();
+  const { message } = App.useApp();
+  const [assigning, setAssigning] = useState<string | null>(null);
+  const lead = me.role === 'supervisor' || me.role === 'admin';
+  // 领取 / 分派 on a case's review task, right here (the row itself opens the case)
+  const claim = async (id: string) => {
+    try {
+      await sendEvent(id, { type: 'claim' });
+      message.success(t('caseDetail.done'));
+      setFresh((n) => n + 1);
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
   if (tasks.error) return <Failure error={tasks.error} />;
   const all = tasks.data?.items ?? [];
   const shown = all.filter((x) => matches(x, filter));
@@ -41,8 +58,15 @@ export function TasksPage() {
           { title: t('cases.medins'), render: (_, x) => (x.medins_id ? names.institution(x.medins_id) : '—') },
           { title: t('cases.status'), render: (_, x) => (x.kind === 'case' ? t(`status.${x.status}`, { defaultValue: x.status }) : t(`tasks.kind.${x.kind}`)) },
           { title: t('caseDetail.amount'), align: 'right', render: (_, x) => (x.amount_fen === null ? '—' : fenToYuan(x.amount_fen)) },
+          { title: '', key: 'act', render: (_, x) => (x.kind === 'case' && (x.action === 'review' || x.action === 'assign') ? (
+            <Space size={4} onClick={(e) => e.stopPropagation()}>
+              {x.assignee || x.action !== 'review' ? null : <Button size="small" data-testid="task-claim" onClick={() => claim(x.id)}>{t('caseDetail.claim')}</Button>}
+              {lead ? <Button size="small" data-testid="task-assign" onClick={() => setAssigning(x.id)}>{t('caseDetail.assignLevel')}</Button> : null}
+            </Space>
+          ) : x.assignee ? <Typography.Text type="secondary">{x.assignee}</Typography.Text> : null) },
           { title: t('tasks.due'), render: (_, x) => (x.due_at ? <span data-testid="task-due">{x.overdue ? <Tag color="error">{t('tasks.overdue')}</Tag> : null}<Typography.Text type={x.overdue ? 'danger' : undefined}>{dateTime(x.due_at)}</Typography.Text></span> : '—') },
         ]} />
+      {assigning ? <AssignDialog caseId={assigning} open onClose={() => setAssigning(null)} onDone={() => { setAssigning(null); setFresh((n) => n + 1); }} /> : null}
     </Card>
   );
 }
