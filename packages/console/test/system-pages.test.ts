@@ -59,15 +59,28 @@ test('console system pages: users, roles, institutions, keys (secret shown once)
     const auditor = await login('auditor');
     const supervisor = await login('supervisor');
     const drafts = (await call<{ items: CaseView[] }>(adminKey, 'GET', `/api/v1/cases?medins_id=${H}&status=draft&limit=50`)).json.items;
-    const target = drafts.find((c) => c.state.findings.some((f) => f.severity !== 'reminder'))!;
+    // Cases without 可疑 findings first: they go straight to the agency (the hospital's own levels are case-chain.test.ts).
+    const suspicious = (c: CaseView) => c.state.findings.filter((f) => f.severity === 'suspicious').length;
+    const target = [...drafts].filter((c) => c.state.findings.some((f) => f.severity !== 'reminder')).sort((a, b) => suspicious(a) - suspicious(b))[0];
     assert.ok(target, `a draft case of ${H}`);
     const send = (token: string, body: unknown) => call<{ status: string }>(token, 'POST', `/api/v1/cases/${target.id}/events`, body);
     assert.equal((await send(auditor.token, { type: 'notify' })).status, 200);
-    if ((await call<CaseView>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json.status === 'awaiting_explanation') assert.equal((await send(hospital.token, { type: 'submit_explanations' })).status, 200);
+    const notified = (await call<CaseView & { state: { hospitalReview?: { departments: string[] } } }>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json;
+    if (notified.status === 'awaiting_explanation') {
+      // each department that billed a 可疑 finding submits its level (nothing to explain here), then the 医保办 sends it on
+      for (const d of notified.state.hospitalReview?.departments ?? []) {
+        const username = `dept_${d}`.replace(/[^A-Za-z0-9_.@-]/g, '_');
+        await call(adminKey, 'POST', '/api/v1/users', { username, password: 'System-test-pass-1', role: 'hospital', institution_id: H, dept_codg: d });
+        const r = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'System-test-pass-1' }) });
+        assert.equal((await send(((await r.json()) as { token: string }).token, { type: 'dept_submit' })).status, 200);
+      }
+      assert.equal((await send(hospital.token, { type: 'submit_explanations' })).status, 200);
+    }
     for (const f of (await call<CaseView>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json.state.findings) {
       if (f.severity !== 'reminder' && !f.decision) assert.equal((await send(auditor.token, { type: 'decide', finding: f.id, outcome: 'confirmed' })).status, 200);
     }
-    for (const token of [auditor.token, supervisor.token, adminKey]) assert.equal((await send(token, { type: 'approve_level' })).status, 200);
+    // 初审, 复审 (another auditor), 终审 (a supervisor): the default level roles
+    for (const token of [auditor.token, (await login('auditor3')).token, supervisor.token]) assert.equal((await send(token, { type: 'approve_level' })).status, 200);
     const decided = (await call<CaseView & { state: { deduction: number } }>(adminKey, 'GET', `/api/v1/cases/${target.id}`)).json;
     assert.equal(decided.status, 'decided');
 

@@ -44,8 +44,10 @@ function Leads() {
     return () => clearInterval(h);
   }, [running, runs.reload]);
   const current = runId ?? items.find((r) => r.status === 'done')?.id ?? null;
+  const currentStatus = items.find((r) => r.id === current)?.status;
   const leads = useApi(() => (current ? api.get<{ total: number; items: Lead[] }>(`/api/v1/screening-runs/${current}/leads`, { category: f.category, medins_id: f.medins_id, min_score: f.min_score, limit: PAGE, offset: (f.page - 1) * PAGE }) : Promise.resolve({ total: 0, items: [] })),
-    [current, f.category, f.medins_id, f.min_score, f.page]);
+    // again when the shown run finishes: its leads are written all at once at the end
+    [current, currentStatus, f.category, f.medins_id, f.min_score, f.page]);
   const subject = (l: Lead) => (l.subject_type === 'doctor' ? l.subject_ids.map((d) => names.doctor(d)).join('、') : t(`screening.subjects.${l.subject_type}`, { n: l.subject_ids.length, defaultValue: l.subject_type }));
   const start = async () => {
     try {
