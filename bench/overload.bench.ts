@@ -22,7 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 400);
 const dir = mkdtempSync(join(tmpdir(), 'fg-bench-overload-'));
-const example = readFileSync(join(here, '..', '..', '..', 'shared', 'examples', '3101-request-envelope.json'), 'utf8');
+const example = readFileSync(join(here, '..', '..', 'shared', 'examples', '3101-request-envelope.json'), 'utf8');
 const bodyFile = join(dir, 'body.json');
 writeFileSync(bodyFile, example);
 
