@@ -241,11 +241,11 @@ export class EncountersRepo {
       await this.database.rows(sql`analyze encounters, order_lines, diagnoses, patients`);
       return;
     }
-    // PGlite runs a statement on the caller's thread: one table at a time, giving the thread back in between, and the
-    // lines by the columns the queries join and filter on (the whole table's sample stalled /healthz for a second).
+    // PGlite runs a statement on the caller's thread: one table at a time (the database gives the thread back between
+    // statements, database.ts shareTheEventLoop), and the lines by the columns the queries join and filter on (the
+    // whole table's sample stalled /healthz for a second).
     for (const statement of [sql`analyze encounters`, sql`analyze order_lines (mdtrt_id, seq, hilist_code)`, sql`analyze diagnoses`, sql`analyze patients`]) {
       await this.database.rows(statement);
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
